@@ -1,0 +1,1 @@
+"""The Reflex app: pages, routes and HTTP endpoints."""

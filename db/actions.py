@@ -1,0 +1,149 @@
+"""The action registry and its runner: the single way input becomes a database write.
+
+An action is a pydantic input model plus a domain function ``fn(*, session, data, ctx)``.
+:func:`run_action` is called by both the Reflex event handlers (``state/``) and the HTTP
+endpoint (``app/api/actions.py``), so rate limits, validation, transactions and error
+mapping are identical on every path.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from db import config, errors
+from db.engine import is_busy, session_scope
+from db.errors import ActionError, ErrorCode
+from db.ratelimit import limiter
+from db.validation import parse
+
+log = logging.getLogger("atoll.actions")
+
+# Modules whose import registers their actions; order is the order of the README table.
+ACTION_MODULES = ("db.likes", "db.guestbook")
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """Who is asking, established by the caller's transport (cookie, session, socket)."""
+
+    visitor_id: str | None = None
+    user_id: int | None = None
+    client: str = "anonymous"
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    input: type[BaseModel]
+    fn: Callable[..., Any]
+    summary: str
+    errors: tuple[ErrorCode, ...]
+    writes: bool
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action produced: ``data`` on success, otherwise ``error``."""
+
+    data: Any = None
+    error: ActionError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def status(self) -> int:
+        return 200 if self.error is None else self.error.code.status
+
+    def envelope(self) -> dict[str, Any]:
+        """``{"data": …}`` or ``{"error": {"code", "message", "fields"}}``."""
+        return {"data": self.data} if self.error is None else self.error.to_dict()
+
+
+ACTIONS: dict[str, Action] = {}
+
+# Every action can fail these ways regardless of what it does.
+COMMON_ERRORS = (
+    ErrorCode.TOO_MANY_REQUESTS,
+    ErrorCode.SERVICE_UNAVAILABLE,
+    ErrorCode.INTERNAL_SERVER_ERROR,
+)
+
+
+def action(
+    name: str,
+    *,
+    input: type[BaseModel],
+    summary: str,
+    errors: tuple[ErrorCode, ...] = (ErrorCode.BAD_REQUEST,),
+    writes: bool = True,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn`` as the action ``name`` taking ``input``."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if name in ACTIONS:
+            raise ValueError(f"action {name!r} is registered twice")
+        ACTIONS[name] = Action(name, input, fn, summary, errors + COMMON_ERRORS, writes)
+        return fn
+
+    return register
+
+
+def load_actions() -> dict[str, Action]:
+    """Import every module that registers actions and return the registry."""
+    for module in ACTION_MODULES:
+        importlib.import_module(module)
+    return ACTIONS
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def run_action(name: str, payload: Any, ctx: ActionContext) -> ActionResult:
+    """Run an action end to end: rate limit, validate, one transaction, one error shape.
+
+    Blocking (it talks to the database): event handlers call it through
+    ``asyncio.to_thread`` so the event loop keeps serving other clients.
+    """
+    try:
+        spec = load_actions().get(name)
+        if spec is None:
+            raise ActionError(ErrorCode.NOT_FOUND, errors.UNKNOWN_ACTION)
+        limit = config.rate_limit()
+        if limit is not None:
+            wait = limiter.hit(f"{ctx.client}|{name}", limit)
+            if wait is not None:
+                raise ActionError(
+                    ErrorCode.TOO_MANY_REQUESTS, errors.RATE_LIMITED, retry_after=wait
+                )
+        data = parse(spec.input, payload)  # before opening a transaction
+        with session_scope(write=spec.writes) as session:
+            result = spec.fn(session=session, data=data, ctx=ctx)
+        return ActionResult(data=_jsonable(result))
+    except ActionError as exc:
+        return ActionResult(error=exc)
+    except OperationalError as exc:
+        if is_busy(exc):
+            log.warning("action %s [%s]: database busy", name, ctx.request_id)
+            return ActionResult(error=ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY))
+        log.exception("action %s [%s] failed", name, ctx.request_id)
+        return ActionResult(error=ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
+    except Exception:
+        log.exception("action %s [%s] failed", name, ctx.request_id)
+        return ActionResult(error=ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))

@@ -1,0 +1,43 @@
+"""Settings read from the environment at call time, so tests and CLIs can point elsewhere."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite+libsql:///data/atoll.db"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``requests`` per client and action within ``seconds``."""
+
+    requests: int
+    seconds: float
+
+
+def database_url() -> str:
+    """``DATABASE_URL``: a libSQL file by default, or ``sqlite+libsql://host:port`` remote."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def database_auth_token() -> str | None:
+    """``DATABASE_AUTH_TOKEN``: the JWT a remote libSQL server or Turso expects."""
+    return os.environ.get("DATABASE_AUTH_TOKEN") or None
+
+
+def busy_timeout_ms() -> int:
+    """``DATABASE_BUSY_TIMEOUT_MS``: how long a writer waits for the lock before answering 503."""
+    return int(os.environ.get("DATABASE_BUSY_TIMEOUT_MS", "5000"))
+
+
+def rate_limit() -> RateLimit | None:
+    """``ATOLL_RATE_LIMIT`` as ``N/S`` (default 20/10); ``off`` disables limiting."""
+    raw = os.environ.get("ATOLL_RATE_LIMIT", "20/10").strip().lower()
+    if raw in ("off", "0", "none", ""):
+        return None
+    try:
+        requests, seconds = raw.split("/", 1)
+        return RateLimit(int(requests), float(seconds))
+    except ValueError:
+        raise ValueError(f"ATOLL_RATE_LIMIT must look like 20/10 or 'off', not {raw!r}") from None

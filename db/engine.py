@@ -1,0 +1,120 @@
+"""The one engine and the one session helper.
+
+Local files go through the sqlalchemy-libsql dialect, which hands them to the standard
+sqlite3 module; ``sqlite+libsql://host:port`` URLs speak Hrana over WebSocket to a libSQL
+server or Turso. Local connections get WAL (readers never wait for the writer),
+``busy_timeout`` (a writer waits instead of failing at once) and foreign keys.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, create_engine
+
+from db import config
+
+_WRITE = "atoll_write"
+_lock = threading.Lock()
+_engines: dict[str, Engine] = {}
+
+
+def is_remote(url: str) -> bool:
+    """Whether ``url`` names a libSQL server rather than a local file."""
+    return bool(make_url(url).host)
+
+
+def local_path(url: str) -> Path | None:
+    """The database file a local URL points to (``None`` for memory or remote)."""
+    parsed = make_url(url)
+    if parsed.host or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).resolve()
+
+
+def make_engine(url: str, auth_token: str | None = None) -> Engine:
+    """Build an engine for ``url``; callers normally want :func:`get_engine`."""
+    connect_args: dict[str, Any] = {}
+    if is_remote(url):
+        # The dialect's pool for remote URLs rejects pool-size arguments: pass none.
+        if auth_token:
+            connect_args["auth_token"] = auth_token
+        return create_engine(url, connect_args=connect_args)
+
+    path = local_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connect_args["check_same_thread"] = False
+    engine = create_engine(url, connect_args=connect_args, pool_size=10, max_overflow=20)
+    timeout = config.busy_timeout_ms()
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(timeout)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # IMMEDIATE takes the write lock up front: a deferred transaction that reads and
+        # then writes can fail at once with SQLITE_BUSY instead of waiting its turn.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+    return engine
+
+
+def get_engine() -> Engine:
+    """The process-wide engine for the current ``DATABASE_URL``."""
+    url = config.database_url()
+    engine = _engines.get(url)
+    if engine is None:
+        with _lock:
+            engine = _engines.get(url)
+            if engine is None:
+                engine = make_engine(url, config.database_auth_token())
+                _engines[url] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests switch database files between cases)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+@contextmanager
+def session_scope(*, write: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any exception.
+
+    ``write=True`` starts the transaction holding the write lock (``BEGIN IMMEDIATE``) on
+    local files, so concurrent writers queue on ``busy_timeout`` instead of failing.
+    """
+    with Session(get_engine(), expire_on_commit=False) as session:
+        if write:
+            session.connection(execution_options={_WRITE: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` means another connection held the write lock past the busy timeout."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)

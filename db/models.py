@@ -1,0 +1,410 @@
+"""Every table Atoll stores, declared once.
+
+Each family follows ``<Noun>Base`` (shared columns and their limits) → ``<Noun>Create``
+(what a visitor may send) → ``<Noun>`` (the table) → ``<Noun>Public`` (what may reach a
+browser). A length or range is written once on the Base and so is enforced by the input
+model and documented in the schema alike. Table names are plural and explicit so raw SQL
+never trips over keywords such as ``like``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import EmailStr
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime, utcnow
+from db.validation import INPUT_CONFIG, Honeypot
+
+SLUG_MAX = 200
+VISITOR_ID_MAX = 64
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+def _flag(default: bool) -> Any:
+    return Field(
+        default=default,
+        nullable=False,
+        sa_column_kwargs={"server_default": text("1" if default else "0")},
+    )
+
+
+# --------------------------------------------------------------------------- blog content
+
+
+class Author(SQLModel, table=True):
+    """A WordPress user who wrote at least one synced post."""
+
+    __tablename__ = "authors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    wp_id: int | None = Field(default=None, unique=True)
+    slug: str = Field(max_length=SLUG_MAX, unique=True)
+    name: str = Field(max_length=200)
+    avatar_url: str | None = Field(default=None, max_length=2000)
+
+
+class Term(SQLModel, table=True):
+    """A category or tag; one table so both are queried the same way."""
+
+    __tablename__ = "terms"
+    __table_args__ = (
+        UniqueConstraint("taxonomy", "slug"),
+        UniqueConstraint("taxonomy", "wp_id"),
+        CheckConstraint("taxonomy IN ('category', 'tag')", name="ck_terms_taxonomy"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    wp_id: int | None = Field(default=None)
+    taxonomy: str = Field(max_length=16)
+    slug: str = Field(max_length=SLUG_MAX)
+    name: str = Field(max_length=200)
+
+
+class PostTerm(SQLModel, table=True):
+    """Links a post to its categories and tags."""
+
+    __tablename__ = "post_terms"
+
+    post_id: int = Field(foreign_key="posts.id", primary_key=True, ondelete="CASCADE")
+    term_id: int = Field(foreign_key="terms.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+class PostBase(SQLModel):
+    slug: str = Field(max_length=SLUG_MAX, unique=True)
+    title: str = Field(max_length=500)
+    excerpt_html: str = Field(default="")
+    featured_image_url: str | None = Field(default=None, max_length=2000)
+    featured_image_alt: str = Field(default="", max_length=500)
+    published_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    members_only: bool = _flag(False)
+
+
+class Post(PostBase, table=True):
+    """A blog post, copied from WordPress (or seeded); pages read only this copy."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('publish', 'draft', 'pending', 'private', 'future', 'trash')",
+            name="ck_posts_status",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    wp_id: int | None = Field(default=None, unique=True)
+    content_html: str = Field(default="")
+    author_id: int | None = Field(default=None, foreign_key="authors.id", ondelete="SET NULL")
+    modified_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: str = Field(default="publish", max_length=16, index=True)
+    synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PostPublic(PostBase):
+    """A post as a page shows it (list pages leave ``content_html`` empty)."""
+
+    id: int
+    content_html: str = ""
+    author_name: str = ""
+
+
+# --------------------------------------------------------------------------- likes
+
+
+class LikeCount(SQLModel, table=True):
+    """The like total per post, changed in the same statement batch as the Like rows."""
+
+    __tablename__ = "like_counts"
+    __table_args__ = (CheckConstraint("likes >= 0", name="ck_like_counts_non_negative"),)
+
+    post_slug: str = Field(primary_key=True, max_length=SLUG_MAX)
+    likes: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": text("0")})
+
+
+class LikeToggle(SQLModel):
+    """Input of ``likes.toggle``: the state the visitor wants, so repeating it is harmless."""
+
+    model_config = INPUT_CONFIG
+
+    post_slug: str = Field(min_length=1, max_length=SLUG_MAX, title="Post")
+    liked: bool = Field(title="Liked")
+
+
+class Like(SQLModel, table=True):
+    """One visitor's like of one post."""
+
+    __tablename__ = "likes"
+    __table_args__ = (UniqueConstraint("post_slug", "visitor_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_slug: str = Field(max_length=SLUG_MAX, index=True)
+    visitor_id: str = Field(max_length=VISITOR_ID_MAX)
+    created_at: datetime = _created()
+
+
+class LikePublic(SQLModel):
+    post_slug: str
+    likes: int
+    liked: bool
+
+
+# --------------------------------------------------------------------------- ratings
+
+
+class RatingBase(SQLModel):
+    post_slug: str = Field(min_length=1, max_length=SLUG_MAX, title="Post")
+    stars: int = Field(ge=1, le=5, title="Rating")
+
+
+class RatingCreate(RatingBase):
+    model_config = INPUT_CONFIG
+
+
+class Rating(RatingBase, table=True):
+    """One visitor's 1–5 star rating of one post; changing it updates this row."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("post_slug", "visitor_id"),
+        CheckConstraint("stars BETWEEN 1 AND 5", name="ck_ratings_stars"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_slug: str = Field(max_length=SLUG_MAX, index=True)
+    visitor_id: str = Field(max_length=VISITOR_ID_MAX)
+    created_at: datetime = _created()
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RatingSummary(SQLModel, table=True):
+    """Count and sum of a post's ratings, kept in step with the rows in one transaction."""
+
+    __tablename__ = "rating_summaries"
+    __table_args__ = (
+        CheckConstraint("ratings >= 0 AND total >= 0", name="ck_rating_summaries_non_negative"),
+    )
+
+    post_slug: str = Field(primary_key=True, max_length=SLUG_MAX)
+    ratings: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    total: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+
+
+# --------------------------------------------------------------------------- guestbook
+
+
+class GuestbookEntryBase(SQLModel):
+    author: str = Field(min_length=2, max_length=80, title="Name")
+    content: str = Field(min_length=1, max_length=2000, title="Message")
+
+
+class GuestbookEntryCreate(GuestbookEntryBase):
+    model_config = INPUT_CONFIG
+
+    website: Honeypot = Field(default="", title="Website")
+
+
+class GuestbookEntry(GuestbookEntryBase, table=True):
+    """A visitor's signature; moderation flags hide it without losing it."""
+
+    __tablename__ = "guestbook_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _created()
+    visitor_id: str | None = Field(default=None, max_length=VISITOR_ID_MAX)
+    is_public: bool = _flag(True)
+    is_removed: bool = _flag(False)
+
+
+class GuestbookEntryPublic(GuestbookEntryBase):
+    id: int
+    created_at: datetime
+
+
+# --------------------------------------------------------------------------- comments
+
+
+class CommentBase(SQLModel):
+    post_slug: str = Field(min_length=1, max_length=SLUG_MAX, index=True, title="Post")
+    author_name: str = Field(min_length=2, max_length=80, title="Name")
+    content: str = Field(min_length=1, max_length=5000, title="Comment")
+
+
+class CommentCreate(SQLModel):
+    model_config = INPUT_CONFIG
+
+    post_slug: str = Field(min_length=1, max_length=SLUG_MAX, title="Post")
+    author: str = Field(min_length=2, max_length=80, title="Name")
+    content: str = Field(min_length=1, max_length=5000, title="Comment")
+    website: Honeypot = Field(default="", title="Website")
+
+
+class Comment(CommentBase, table=True):
+    """A comment on a post. Anonymous authors prove ownership with an edit token (hash only)."""
+
+    __tablename__ = "comments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _created()
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL", index=True)
+    edit_token_hash: str | None = Field(default=None, max_length=64)
+    edit_token_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    visitor_id: str | None = Field(default=None, max_length=VISITOR_ID_MAX)
+    is_public: bool = _flag(True)
+    is_removed: bool = _flag(False)
+
+
+class CommentPublic(SQLModel):
+    id: int
+    post_slug: str
+    author_name: str
+    content: str
+    created_at: datetime
+    edited: bool
+
+
+# --------------------------------------------------------------------------- contact
+
+
+class ContactMessageBase(SQLModel):
+    name: str = Field(min_length=2, max_length=80, title="Name")
+    email: str = Field(max_length=254, title="Email")
+    subject: str = Field(default="", max_length=120, title="Subject")
+    message: str = Field(min_length=10, max_length=5000, title="Message")
+
+
+class ContactMessageCreate(ContactMessageBase):
+    model_config = INPUT_CONFIG
+
+    email: EmailStr = Field(max_length=254, title="Email")  # type: ignore[assignment]
+    website: Honeypot = Field(default="", title="Website")
+
+
+class ContactMessage(ContactMessageBase, table=True):
+    """A message to the site owner; forwarded by email through the outbox."""
+
+    __tablename__ = "contact_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _created()
+    is_read: bool = _flag(False)
+
+
+# --------------------------------------------------------------------------- newsletter
+
+
+class SubscriberCreate(SQLModel):
+    model_config = INPUT_CONFIG
+
+    email: EmailStr = Field(max_length=254, title="Email")
+    website: Honeypot = Field(default="", title="Website")
+
+
+class Subscriber(SQLModel, table=True):
+    """A newsletter address; double opt-in moves it from pending to active."""
+
+    __tablename__ = "subscribers"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'active', 'unsubscribed')", name="ck_subscribers_status"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    status: str = Field(default="pending", max_length=16, index=True)
+    confirm_token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    unsubscribe_token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = _created()
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    unsubscribed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --------------------------------------------------------------------------- outbox
+
+
+class Outbox(SQLModel, table=True):
+    """A message that must reach another system, written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="ck_outbox_status"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = _created()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+class User(SQLModel, table=True):
+    """An account. ``email`` is stored normalised (lower-case) so uniqueness is case-blind."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('member', 'admin')", name="ck_users_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    display_name: str = Field(min_length=2, max_length=40)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="member", max_length=16, sa_column_kwargs={"server_default": "member"})
+    created_at: datetime = _created()
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Session(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    created_at: datetime = _created()
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    user_agent: str = Field(default="", max_length=500)
+    ip: str = Field(default="", max_length=64)
+
+
+# --------------------------------------------------------------------------- sync
+
+
+class SyncEvent(SQLModel, table=True):
+    """A WordPress webhook delivery or sync run, recorded before any work is done."""
+
+    __tablename__ = "sync_events"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'processing', 'done', 'failed')", name="ck_sync_events_status"
+        ),
+        Index("ix_sync_events_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(default="webhook", max_length=16)
+    wp_post_id: int | None = Field(default=None, index=True)
+    post_type: str = Field(default="post", max_length=40)
+    action: str = Field(default="update", max_length=16)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    last_error: str | None = Field(default=None, max_length=2000)
+    received_at: datetime = _created()
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
