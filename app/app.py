@@ -1,13 +1,24 @@
+"""The Reflex app: pages from the route table, HTTP endpoints in front."""
+
+from __future__ import annotations
+
 import reflex as rx
 
-class S(rx.State):
-    n: int = 0
-    @rx.event
-    def inc(self):
-        self.n += 1
+from app.api import build_api
+from app.pages import not_found
+from app.routes import ROUTES
+from state.site import SiteState
 
-def index():
-    return rx.vstack(rx.text(S.n, id="n"), rx.button("inc", on_click=S.inc, id="b"))
+app = rx.App(
+    api_transformer=build_api(),
+)
 
-app = rx.App()
-app.add_page(index)
+for route in ROUTES:
+    app.add_page(
+        route.component,
+        route=route.path,
+        title=route.title,
+        on_load=[SiteState.ensure_visitor, *route.on_load],
+    )
+
+app.add_page(not_found.page, route="404", title="Atoll · Not found", on_load=SiteState.ensure_visitor)

@@ -1,0 +1,114 @@
+"""``POST /api/actions/{name}``: every action over plain HTTP.
+
+Same input models, same error shape and same rate limits as the websocket path, because
+both call :func:`db.actions.run_action`. Browsers with JavaScript off post forms here and
+get a small HTML page back; scripts and other sites' servers post JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from app.api.guard import allowed_origin, read_limited_body
+from db import errors
+from db.actions import ActionContext, ActionResult, load_actions, run_action
+from db.errors import ActionError, ErrorCode
+from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept
+
+
+def _parse(body: bytes, content_type: str) -> Any:
+    if content_type.startswith("application/json") or (not content_type and body[:1] in (b"{", b"[")):
+        try:
+            return json.loads(body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ActionError.invalid({"__root__": ["The body is not valid JSON."]}) from None
+    if content_type.startswith("application/x-www-form-urlencoded") or not content_type:
+        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    raise ActionError(
+        ErrorCode.BAD_REQUEST,
+        "Send JSON (application/json) or a form (application/x-www-form-urlencoded).",
+    )
+
+
+def _back_link(request: Request, payload: Any) -> str:
+    """Where the confirmation page links back to: the page the form was on, if ours."""
+    referer = request.headers.get("referer", "")
+    if referer and allowed_origin(request, referer):
+        return referer
+    return "/"
+
+
+def _html_page(result: ActionResult, back: str) -> str:
+    if result.error is None:
+        title, body = "Thank you", "<p id='outcome'>Saved. Thank you!</p>"
+    else:
+        title = "Please check your input"
+        items = "".join(
+            f"<li><strong>{html.escape(name)}</strong>: {html.escape(msg)}</li>"
+            for name, msgs in result.error.fields.items()
+            for msg in msgs
+        )
+        body = f"<p id='outcome' role='alert'>{html.escape(result.error.message)}</p>"
+        body += f"<ul class='field-errors'>{items}</ul>" if items else ""
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{title} · Atoll</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}</style>"
+        f"</head><body><h1>{title}</h1>{body}<p><a id='back' href='{html.escape(back, quote=True)}'>Go back</a></p>"
+        "</body></html>"
+    )
+
+
+def _respond(request: Request, result: ActionResult, payload: Any, visitor: str | None) -> Response:
+    response: Response
+    if _wants_html(request):
+        response = HTMLResponse(_html_page(result, _back_link(request, payload)), status_code=result.status)
+    else:
+        response = JSONResponse(result.envelope(), status_code=result.status)
+    if result.error is not None and result.error.retry_after is not None:
+        response.headers["Retry-After"] = str(result.error.retry_after)
+    if visitor is not None:
+        response.set_cookie(
+            COOKIE_NAME, visitor, max_age=COOKIE_MAX_AGE, path="/", samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+async def run_http_action(request: Request) -> Response:
+    """Guard, parse and run one action; answer JSON or, for plain forms, HTML."""
+    name = request.path_params["name"]
+    payload: Any = None
+    minted: str | None = None
+    try:
+        if not allowed_origin(request):
+            raise ActionError(ErrorCode.FORBIDDEN, errors.CROSS_ORIGIN)
+        if name not in load_actions():
+            raise ActionError(ErrorCode.NOT_FOUND, errors.UNKNOWN_ACTION)
+        body = await read_limited_body(request)
+        payload = _parse(body, request.headers.get("content-type", "").lower())
+        visitor = request.cookies.get(COOKIE_NAME)
+        if not is_valid(visitor):
+            visitor = minted = new_visitor_id()
+        client = f"ip:{_client_ip(request)}"
+        ctx = ActionContext(visitor_id=visitor, client=client)
+        result = await asyncio.to_thread(run_action, name, payload, ctx)
+    except ActionError as exc:
+        result = ActionResult(error=exc)
+    return _respond(request, result, payload, minted)
+

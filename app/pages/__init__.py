@@ -1,0 +1,1 @@
+"""One module per page; a page function only composes components."""

@@ -1,0 +1,91 @@
+"""Form building blocks shared by every form island.
+
+Forms post to the HTTP action endpoint when JavaScript is off (``action``/``method``);
+with JavaScript on, Reflex intercepts the submit and runs the state handler instead.
+Both paths return the same field errors, shown under the field that caused them.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_base.environment import environment
+from reflex_base.constants import Env
+
+
+def action_url(name: str) -> str:
+    """Where a form posts without JavaScript: same origin in prod, the backend in dev."""
+    path = f"/api/actions/{name}"
+    if environment.REFLEX_ENV_MODE.get() == Env.PROD:
+        return path
+    return rx.config.get_config().api_url.rstrip("/") + path
+
+
+def field(
+    form_id: str,
+    name: str,
+    label: str,
+    errors: rx.Var,
+    *,
+    multiline: bool = False,
+    input_type: str = "text",
+    max_length: int | None = None,
+    required: bool = True,
+) -> rx.Component:
+    """A labelled input whose errors appear beneath it and are announced to screen readers."""
+    field_id = f"{form_id}-{name}"
+    error_id = f"{field_id}-error"
+    messages = errors.get(name, [])
+    props = {
+        "id": field_id,
+        "name": name,
+        "required": required,
+        "aria_invalid": rx.cond(messages.length() > 0, "true", "false"),
+        "aria_describedby": error_id,
+    }
+    if max_length:
+        props["max_length"] = max_length
+    control = (
+        rx.text_area(rows="4", width="100%", **props)
+        if multiline
+        else rx.input(type=input_type, width="100%", **props)
+    )
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, style={"font_weight": "500"}),
+        control,
+        rx.el.div(
+            rx.foreach(messages, lambda m: rx.text(m, size="2", color_scheme="red")),
+            id=error_id,
+            class_name="field-error",
+            aria_live="polite",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def honeypot(form_id: str) -> rx.Component:
+    """A field people never see or reach by keyboard; bots that fill it are refused."""
+    return rx.el.div(
+        rx.el.label("Leave this field empty", html_for=f"{form_id}-website"),
+        rx.el.input(id=f"{form_id}-website", name="website", tab_index=-1, auto_complete="off"),
+        aria_hidden="true",
+        style={"position": "absolute", "left": "-10000px", "width": "1px", "height": "1px", "overflow": "hidden"},
+    )
+
+
+def form_error(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", class_name="form-error"),
+    )
+
+
+def submit_button(label: str, pending: rx.Var) -> rx.Component:
+    """Disabled while the action runs so one press stores one row."""
+    return rx.button(
+        rx.cond(pending, rx.spinner(size="1"), rx.fragment()),
+        label,
+        type="submit",
+        disabled=pending,
+        aria_busy=rx.cond(pending, "true", "false"),
+    )

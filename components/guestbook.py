@@ -1,0 +1,84 @@
+"""The guestbook island: the signing form and a paginated list of entries."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from components.forms import action_url, field, form_error, honeypot, submit_button
+from components.layout import loading
+from state.guestbook import FORM_ID, GuestbookState as S
+
+
+def _form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            form_error(S.form_error),
+            field(FORM_ID, "author", "Name", S.field_errors, max_length=80),
+            field(FORM_ID, "content", "Message", S.field_errors, multiline=True, max_length=2000),
+            honeypot(FORM_ID),
+            submit_button("Sign the guestbook", S.pending),
+            spacing="3",
+            width="100%",
+        ),
+        id=FORM_ID,
+        on_submit=S.submit_entry,
+        action=action_url("guestbook.add"),
+        method="post",
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _entry(entry: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(entry["author"], weight="bold"),
+                rx.text(entry["created"], size="1", color_scheme="gray"),
+                justify="between",
+                width="100%",
+            ),
+            rx.text(entry["content"], white_space="pre-wrap"),
+            spacing="1",
+        ),
+        width="100%",
+        class_name="guestbook-entry",
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.cond(
+        S.pages > 1,
+        rx.hstack(
+            rx.cond(S.page > 1, rx.link("← Newer", href="/guestbook?page=" + (S.page - 1).to_string())),
+            rx.text("Page ", S.page, " of ", S.pages, size="2"),
+            rx.cond(S.page < S.pages, rx.link("Older →", href="/guestbook?page=" + (S.page + 1).to_string())),
+            spacing="4",
+            aria_label="Guestbook pages",
+        ),
+    )
+
+
+def guestbook_section() -> rx.Component:
+    """Everything on the guestbook page below its heading."""
+    return rx.vstack(
+        _form(),
+        rx.heading("Signatures", size="5"),
+        rx.cond(
+            S.loaded,
+            rx.cond(
+                S.total > 0,
+                rx.vstack(
+                    rx.text(S.total, " signatures", size="2", color_scheme="gray"),
+                    rx.foreach(S.entries, _entry),
+                    _pager(),
+                    width="100%",
+                    id="guestbook-entries",
+                ),
+                rx.text("No signatures yet. Be the first!", id="guestbook-empty"),
+            ),
+            loading(),
+        ),
+        spacing="4",
+        width="100%",
+    )

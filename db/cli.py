@@ -1,0 +1,213 @@
+"""``python -m db``: push, verify, seed, execute and shell against ``DATABASE_URL``.
+
+The Astro DB command set, in Python. Exit codes are part of the interface so Make and CI
+can rely on them: 0 done, 1 refused or drifted or failed, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from db import schema
+from db.engine import get_engine, session_scope
+from db.seed import seed
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code (``__main__`` turns it into the status)."""
+    args = _parser().parse_args(argv)
+    engine = get_engine()
+    try:
+        return int(args.run(engine, args))
+    except SQLAlchemyError as exc:
+        # An operator's tool: the database's own message is what they need to fix it.
+        print(f"error: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
+        return FAILED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m db", description="Manage Atoll's database (DATABASE_URL)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    push = commands.add_parser("push", help="create missing tables, columns and indexes")
+    push.add_argument("--force-reset", action="store_true",
+                      help="DROP EVERY TABLE and recreate the schema; all data is lost")
+    push.set_defaults(run=cmd_push)
+
+    commands.add_parser("verify", help="exit 1 and list differences if the schema drifted"
+                        ).set_defaults(run=cmd_verify)
+    commands.add_parser("seed", help="insert development data (safe to repeat)"
+                        ).set_defaults(run=cmd_seed)
+
+    execute = commands.add_parser("execute", help="run a .sql or .py file against the database")
+    execute.add_argument("file", type=Path)
+    execute.set_defaults(run=cmd_execute)
+
+    shell = commands.add_parser("shell", help="run one SQL statement and print the result")
+    shell.add_argument("--query", "-q", required=True, metavar="SQL")
+    shell.set_defaults(run=cmd_shell)
+    return parser
+
+
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_push(engine: Engine, args: argparse.Namespace) -> int:
+    if args.force_reset:
+        print(f"!!! --force-reset: DROPPING EVERY TABLE in {_where(engine)} and recreating "
+              "the schema. ALL DATA IS LOST. !!!")
+    try:
+        done = schema.push(engine, force_reset=args.force_reset)
+    except schema.DestructiveChangeError as exc:
+        print(f"push refused: {len(exc.changes)} change(s) would lose data or need a table "
+              "rebuild:", file=sys.stderr)
+        _print_list(exc.changes, file=sys.stderr)
+        print("Nothing was changed. Apply these by hand (python -m db execute FILE), or "
+              "rerun with --force-reset to drop and recreate EVERY table.", file=sys.stderr)
+        return FAILED
+    if not done:
+        print(f"schema is up to date ({_where(engine)})")
+        return OK
+    print(f"pushed {len(done)} change(s) to {_where(engine)}:")
+    _print_list(done)
+    return OK
+
+
+def cmd_verify(engine: Engine, _args: argparse.Namespace) -> int:
+    differences = schema.verify(engine)
+    if not differences:
+        print(f"schema is up to date ({_where(engine)})")
+        return OK
+    print(f"schema drift: {len(differences)} difference(s) between the models and "
+          f"{_where(engine)}:", file=sys.stderr)
+    _print_list(differences, file=sys.stderr)
+    return FAILED
+
+
+def cmd_seed(_engine: Engine, _args: argparse.Namespace) -> int:
+    try:
+        with session_scope(write=True) as session:
+            added = seed(session=session)
+    except schema.SchemaMissingError as exc:
+        print(f"seed needs the schema; {exc}. Run `python -m db push` first.", file=sys.stderr)
+        return FAILED
+    if not added:
+        print("nothing to seed: development data is already present")
+        return OK
+    print(f"seeded {len(added)} row(s):")
+    _print_list(added)
+    return OK
+
+
+def cmd_execute(engine: Engine, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    suffix = path.suffix.lower()
+    if suffix not in (".sql", ".py"):
+        print(f"error: cannot execute {path}: expected a .sql or .py file", file=sys.stderr)
+        return USAGE
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return USAGE
+    if suffix == ".sql":
+        count = run_sql_file(engine, path)
+        print(f"executed {count} statement(s) from {path}")
+    else:
+        run_python_file(engine, path)
+        print(f"ran {path}")
+    return OK
+
+
+def cmd_shell(engine: Engine, args: argparse.Namespace) -> int:
+    with engine.begin() as conn:
+        result = conn.exec_driver_sql(args.query)
+        if not result.returns_rows:
+            # DDL reports -1: there is no row count to show.
+            print("ok" if result.rowcount < 0 else f"{result.rowcount} row(s) affected")
+            return OK
+        headers = list(result.keys())
+        rows = [tuple(row) for row in result.fetchall()]
+    print(format_table(headers, rows))
+    print(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    return OK
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def run_sql_file(engine: Engine, path: Path) -> int:
+    """Run every statement in ``path`` in one transaction; a failure rolls all of them back."""
+    statements = split_sql(path.read_text(encoding="utf-8"))
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    return len(statements)
+
+
+def run_python_file(engine: Engine, path: Path) -> None:
+    """Run ``path`` with ``session`` and ``engine`` in its globals; it commits if the file returns."""
+    with session_scope(write=True) as session:
+        runpy.run_path(str(path), init_globals={"session": session, "engine": engine},
+                       run_name="__main__")
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a script into statements, keeping semicolons inside strings, comments and triggers.
+
+    ``sqlite3.complete_statement`` is SQLite's own tokenizer, so a ``;`` inside a quoted
+    value or a ``CREATE TRIGGER … BEGIN … END`` body does not end a statement early.
+    """
+    statements: list[str] = []
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    tail = buffer[:-1].strip()  # drop the ";" the loop added after the last piece
+    if tail:
+        statements.append(tail)
+    return [s for s in statements if _has_code(s)]
+
+
+def _has_code(statement: str) -> bool:
+    lines = (line.split("--", 1)[0] for line in statement.splitlines())
+    return any(line.strip(" \t;") for line in lines)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Rows as left-aligned columns under a header, the way ``sqlite3 -column`` prints them."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    lines = [_line(headers, widths), "-+-".join("-" * w for w in widths)]
+    lines += [_line(row, widths) for row in cells]
+    return "\n".join(lines)
+
+
+def _line(values: Sequence[str], widths: Sequence[int]) -> str:
+    return " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+
+def _cell(value: Any) -> str:
+    return "NULL" if value is None else str(value).replace("\n", "\\n")
+
+
+def _print_list(items: Sequence[str], file: Any = None) -> None:
+    for item in items:
+        print(f"  - {item}", file=file or sys.stdout)

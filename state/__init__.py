@@ -1,0 +1,1 @@
+"""Reflex state classes, one per island; thin: parse, make one domain call, set vars."""

@@ -1,0 +1,67 @@
+"""The one bridge from an event handler to the domain layer.
+
+Handlers never open sessions or catch exceptions themselves: :func:`perform` runs an
+action off the event loop and maps its outcome onto the island's vars; :func:`query`
+runs a read. Both block in a worker thread so one slow query never stalls other tabs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from db.actions import ActionResult, run_action
+from db.engine import session_scope
+from state.site import SiteState
+
+T = TypeVar("T")
+
+
+class FormMixin(rx.State, mixin=True):
+    """The vars every form island shows: errors next to fields, a form error, a pending flag."""
+
+    field_errors: dict[str, list[str]] = {}
+    form_error: str = ""
+    pending: bool = False
+
+
+async def perform(state: rx.State, name: str, payload: dict[str, Any]) -> ActionResult:
+    """Run action ``name`` as this browser's visitor and show its outcome on ``state``."""
+    site = await state.get_state(SiteState)
+    ctx = site._action_context()
+    result = await asyncio.to_thread(run_action, name, payload, ctx)
+    if isinstance(state, FormMixin):
+        state.pending = False
+        state.field_errors = result.error.fields if result.error else {}
+        state.form_error = result.error.message if result.error else ""
+    return result
+
+
+def _read(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    with session_scope() as session:
+        return fn(session, *args, **kwargs)
+
+
+async def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``fn(session, *args, **kwargs)`` from ``db/`` in a worker thread."""
+    return await asyncio.to_thread(_read, fn, args, kwargs)
+
+
+def feedback(result: ActionResult, *, form_id: str, success: str) -> list[Any]:
+    """The UI events after a form action: a toast and a reset, or focus on the first bad field."""
+    if result.error is None:
+        return [
+            rx.toast.success(success),
+            rx.call_script(f"document.getElementById('{form_id}')?.reset()"),
+        ]
+    events: list[Any] = []
+    first = next(iter(result.error.fields), None)
+    if first:
+        events.append(rx.set_focus(f"{form_id}-{first}"))
+    if not result.error.fields:
+        events.append(rx.toast.error(result.error.message))
+    return events
+

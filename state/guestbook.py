@@ -1,0 +1,67 @@
+"""The guestbook page's state: one page of entries and the signing form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from db.guestbook import list_entries
+from state import live
+from state.actions import FormMixin, feedback, perform, query
+from state.format import when
+from state.site import SiteState
+
+FORM_ID = "guestbook"
+TOPIC = "guestbook"
+
+
+def _view(entry: dict[str, Any]) -> dict[str, str]:
+    return {
+        "id": str(entry["id"]),
+        "author": entry["author"],
+        "content": entry["content"],
+        "created": when(entry["created_at"]),
+    }
+
+
+class GuestbookState(FormMixin, SiteState):
+    entries: list[dict[str, str]] = []
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    loaded: bool = False
+
+    @rx.event
+    async def load_entries(self) -> None:
+        """Show the page named by ``?page=`` and follow new signatures live."""
+        try:
+            page = int(self.router.url.query_parameters.get("page", "1"))
+        except ValueError:
+            page = 1
+        await self._fetch(page)
+        live.subscribe(TOPIC, self._client_token())
+
+    async def _fetch(self, page: int) -> None:
+        entries, self.pages, self.total = await query(list_entries, page=page)
+        self.page = min(max(1, page), self.pages)
+        self.entries = [_view(e.model_dump(mode="json")) for e in entries]
+        self.loaded = True
+
+    @rx.event
+    async def submit_entry(self, form_data: dict[str, Any]) -> Any:
+        """Sign the guestbook; the entry shows at once here and in every open guestbook."""
+        self.pending = True
+        yield
+        result = await perform(self, "guestbook.add", form_data)
+        if result.ok:
+            await self._fetch(1)
+            live.publish(TOPIC, GuestbookState, lambda: query(list_entries, page=1), _refresh_first_page)
+        yield feedback(result, form_id=FORM_ID, success="Thanks for signing the guestbook!")
+
+
+def _refresh_first_page(state: GuestbookState, listing: tuple[list[Any], int, int]) -> None:
+    entries, pages, total = listing
+    state.pages, state.total = pages, total
+    if state.page == 1:
+        state.entries = [_view(e.model_dump(mode="json")) for e in entries]
