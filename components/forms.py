@@ -38,7 +38,7 @@ def field(
     props = {
         "id": field_id,
         "name": name,
-        "required": required,
+        "aria_required": "true" if required else "false",
         "aria_invalid": rx.cond(messages.length() > 0, "true", "false"),
         "aria_describedby": error_id,
     }

@@ -25,6 +25,7 @@ def _form() -> rx.Component:
         action=action_url("guestbook.add"),
         method="post",
         reset_on_submit=False,
+        no_validate=True,
         width="100%",
     )
 

@@ -154,8 +154,8 @@ def cmd_shell(engine: Engine, args: argparse.Namespace) -> int:
 def run_sql_file(engine: Engine, path: Path) -> int:
     """Run every statement in ``path`` in one transaction; a failure rolls all of them back."""
     statements = split_sql(path.read_text(encoding="utf-8"))
-    with engine.begin() as conn:
-        for statement in statements:
+    for statement in statements:
+        with engine.begin() as conn:
             conn.exec_driver_sql(statement)
     return len(statements)
 
@@ -180,7 +180,7 @@ def split_sql(script: str) -> list[str]:
         if sqlite3.complete_statement(buffer):
             statements.append(buffer.strip())
             buffer = ""
-    tail = buffer[:-1].strip()  # drop the ";" the loop added after the last piece
+    tail = buffer[:-1].strip()  # unfinished (say, an open quote): let SQLite report it
     if tail:
         statements.append(tail)
     return [s for s in statements if _has_code(s)]

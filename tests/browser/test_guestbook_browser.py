@@ -1,0 +1,76 @@
+"""The guestbook in a real browser: field errors, live entries, and no-JavaScript posting."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+from sqlmodel import func, select
+
+from db.engine import session_scope
+from db.models import GuestbookEntry
+from tests.server import AppServer
+
+
+def stored(author: str) -> int:
+    with session_scope() as session:
+        return session.exec(
+            select(func.count()).select_from(GuestbookEntry).where(GuestbookEntry.author == author)
+        ).one()
+
+
+def test_bad_input_shows_field_errors_and_stores_nothing(page: Page, app_db: str):
+    page.goto("/guestbook")
+    expect(page.get_by_text("Signatures")).to_be_visible()
+    page.fill("#guestbook-author", "Z")
+    page.get_by_role("button", name="Sign the guestbook").click()
+    expect(page.locator("#guestbook-author-error")).to_have_text("Name must be at least 2 characters.")
+    expect(page.locator("#guestbook-content-error")).to_have_text("Message is required.")
+    expect(page.locator("#guestbook-author")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#guestbook-author")).to_be_focused()
+    assert stored("Z") == 0
+
+
+def test_good_input_appears_without_a_reload(page: Page, app_db: str):
+    page.goto("/guestbook")
+    expect(page.get_by_text("Signatures")).to_be_visible()
+    page.fill("#guestbook-author", "Browser Visitor")
+    page.fill("#guestbook-content", "Signed from Chromium")
+    url_before = page.url
+    page.get_by_role("button", name="Sign the guestbook").click()
+    expect(page.locator(".guestbook-entry").first).to_contain_text("Signed from Chromium")
+    expect(page.get_by_text("Thanks for signing the guestbook!")).to_be_visible()
+    expect(page.locator("#guestbook-author")).to_have_value("")
+    expect(page.locator("#guestbook-author-error")).to_have_text("")
+    assert page.url == url_before
+    assert stored("Browser Visitor") == 1
+
+
+def test_another_open_guestbook_shows_the_new_entry_live(browser: Browser, app_server: AppServer):
+    writer = browser.new_context(base_url=app_server.base_url).new_page()
+    reader = browser.new_context(base_url=app_server.base_url).new_page()
+    try:
+        for p in (writer, reader):
+            p.goto("/guestbook")
+            expect(p.get_by_text("Signatures")).to_be_visible()
+        writer.fill("#guestbook-author", "Live Writer")
+        writer.fill("#guestbook-content", "Hello, other tab")
+        writer.get_by_role("button", name="Sign the guestbook").click()
+        expect(reader.locator(".guestbook-entry").first).to_contain_text("Hello, other tab")
+    finally:
+        writer.context.close()
+        reader.context.close()
+
+
+def test_without_javascript_the_form_still_posts(browser: Browser, app_server: AppServer, app_db: str):
+    context = browser.new_context(base_url=app_server.base_url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/guestbook")
+        page.fill("input[name=author]", "No JS Visitor")
+        page.fill("textarea[name=content]", "Posted as a plain HTML form")
+        page.locator("button[type=submit]").click()
+        expect(page.locator("#outcome")).to_have_text("Saved. Thank you!")
+        assert stored("No JS Visitor") == 1
+        page.locator("#back").click()
+        assert "/guestbook" in page.url
+    finally:
+        context.close()

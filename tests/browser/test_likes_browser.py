@@ -1,0 +1,63 @@
+"""The like button in a real browser: counts persist and travel live to other tabs."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.server import AppServer
+
+POST = "/blog/hello-atoll"
+
+
+def open_post(page: Page) -> None:
+    page.goto(POST)
+    expect(page.locator("#post-title")).to_be_visible()
+    expect(page.locator(".like-button")).to_have_attribute("aria-pressed", "false")
+
+
+def count(page: Page) -> int:
+    return int(page.locator(".like-count").inner_text())
+
+
+def test_like_changes_the_count_and_survives_a_reload(page: Page):
+    open_post(page)
+    page.wait_for_timeout(300)  # let the initial load settle before reading
+    before = count(page)
+    page.locator(".like-button").click()
+    expect(page.locator(".like-count")).to_have_text(str(before + 1))
+    expect(page.locator(".like-button")).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(page.locator(".like-button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".like-count")).to_have_text(str(before + 1))
+    page.locator(".like-button").click()
+    expect(page.locator(".like-count")).to_have_text(str(before))
+
+
+def test_a_second_browser_sees_the_count_change_live(browser: Browser, app_server: AppServer):
+    first = browser.new_context(base_url=app_server.base_url).new_page()
+    second = browser.new_context(base_url=app_server.base_url).new_page()
+    try:
+        open_post(first)
+        open_post(second)
+        first.wait_for_timeout(300)
+        before = count(second)
+        first.locator(".like-button").click()
+        expect(first.locator(".like-count")).to_have_text(str(before + 1))
+        expect(second.locator(".like-count")).to_have_text(str(before + 1))  # no reload
+        expect(second.locator(".like-button")).to_have_attribute("aria-pressed", "false")
+    finally:
+        first.context.close()
+        second.context.close()
+
+
+def test_unknown_slug_shows_not_found(page: Page):
+    page.goto("/blog/no-such-post")
+    expect(page.locator("#not-found")).to_be_visible()
+    expect(page.get_by_text("There is no post at this address.")).to_be_visible()
+
+
+def test_home_lists_the_seeded_posts(page: Page):
+    page.goto("/")
+    expect(page.locator(".post-card")).to_have_count(3)
+    page.locator(".post-card a").first.click()
+    expect(page.locator("#post-title")).to_be_visible()

@@ -1,0 +1,316 @@
+"""``python -m db``: exit codes and output, run as a real subprocess where it matters."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect
+from sqlmodel import func, select
+
+from db.cli import format_table, main, split_sql
+from db.engine import dispose_engines, get_engine, session_scope
+from db.models import Author, Comment, GuestbookEntry, Post
+from tests.factories import make_post
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_db(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m db ARGS`` in a fresh interpreter against ``db_url``."""
+    dispose_engines()  # release this process's connections so the child sees a quiet file
+    env = {**os.environ, "DATABASE_URL": db_url}
+    return subprocess.run(
+        [sys.executable, "-m", "db", *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def _sql(*statements: str) -> None:
+    with get_engine().begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+
+
+def _rows(query: str) -> list[tuple[Any, ...]]:
+    with get_engine().connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(query)]
+
+
+def _counts() -> dict[str, int]:
+    with session_scope() as session:
+        return {
+            model.__tablename__: session.exec(select(func.count()).select_from(model)).one()
+            for model in (Author, Post, GuestbookEntry, Comment)
+        }
+
+
+# --------------------------------------------------------------------------- push
+
+
+def test_push_creates_the_schema_then_reports_it_up_to_date(db_url: str) -> None:
+    first = run_db(db_url, "push")
+    assert first.returncode == 0, first.stderr
+    assert "  - create table posts" in first.stdout
+    assert "posts" in inspect(get_engine()).get_table_names()
+
+    second = run_db(db_url, "push")
+    assert second.returncode == 0, second.stderr
+    assert "schema is up to date" in second.stdout
+    assert "create table" not in second.stdout
+
+
+def test_push_adds_a_nullable_column_and_keeps_rows(database: str) -> None:
+    make_post("old-post", title="Old")
+    _sql("ALTER TABLE posts DROP COLUMN synced_at")
+
+    result = run_db(database, "push")
+
+    assert result.returncode == 0, result.stderr
+    assert "  - add column posts.synced_at DATETIME NULL" in result.stdout
+    assert _rows("SELECT slug, title, synced_at FROM posts") == [("old-post", "Old", None)]
+
+
+def test_push_refuses_to_drop_a_column_unless_force_reset(database: str) -> None:
+    _sql(
+        "ALTER TABLE guestbook_entries ADD COLUMN legacy TEXT",
+        "INSERT INTO guestbook_entries (author, content, created_at, legacy)"
+        " VALUES ('Ada', 'Hi', '2025-01-01 00:00:00', 'keep me')",
+    )
+
+    refused = run_db(database, "push")
+
+    assert refused.returncode == 1
+    assert "push refused" in refused.stderr
+    assert "  - drop column guestbook_entries.legacy — refused:" in refused.stderr
+    assert "--force-reset" in refused.stderr
+    assert _rows("SELECT author, legacy FROM guestbook_entries") == [("Ada", "keep me")]
+
+    forced = run_db(database, "push", "--force-reset")
+
+    assert forced.returncode == 0, forced.stderr
+    assert "DROPPING EVERY TABLE" in forced.stdout
+    assert "ALL DATA IS LOST" in forced.stdout
+    assert "legacy" not in [c["name"] for c in inspect(get_engine()).get_columns("guestbook_entries")]
+    assert _rows("SELECT count(*) FROM guestbook_entries") == [(0,)]
+    assert run_db(database, "verify").returncode == 0
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def test_verify_passes_on_a_clean_database(database: str) -> None:
+    result = run_db(database, "verify")
+
+    assert result.returncode == 0, result.stderr
+    assert "schema is up to date" in result.stdout
+
+
+def test_verify_fails_and_lists_the_drift(database: str) -> None:
+    _sql("DROP INDEX ix_posts_status", "CREATE TABLE scratch (id INTEGER PRIMARY KEY)")
+
+    result = run_db(database, "verify")
+
+    assert result.returncode == 1
+    assert "schema drift: 2 difference(s)" in result.stderr
+    assert "  - create index ix_posts_status on posts (status)" in result.stderr
+    assert "  - drop table scratch — refused:" in result.stderr
+    assert "up to date" not in result.stdout
+
+
+# --------------------------------------------------------------------------- seed
+
+
+def test_seed_is_idempotent(database: str) -> None:
+    first = run_db(database, "seed")
+    assert first.returncode == 0, first.stderr
+    after_first = _counts()
+
+    second = run_db(database, "seed")
+    assert second.returncode == 0, second.stderr
+
+    assert _counts() == after_first
+    assert after_first["posts"] == 3
+    assert after_first["guestbook_entries"] >= 2
+    assert after_first["comments"] >= 2
+    assert "nothing to seed" in second.stdout
+
+
+def test_seed_writes_published_posts_with_authors(database: str) -> None:
+    assert main(["seed"]) == 0
+
+    rows = _rows(
+        "SELECT p.slug, p.status, a.name, p.excerpt_html, p.published_at"
+        " FROM posts p JOIN authors a ON a.id = p.author_id ORDER BY p.published_at"
+    )
+    assert [r[0] for r in rows][0] == "hello-atoll"
+    assert {r[1] for r in rows} == {"publish"}
+    assert all(r[2] and r[3].startswith("<p>") for r in rows)
+    assert len({r[4][:10] for r in rows}) == 3  # published on three different days
+    orphans = _rows("SELECT count(*) FROM comments WHERE post_slug NOT IN (SELECT slug FROM posts)")
+    assert orphans == [(0,)]
+
+
+def test_seed_fills_in_only_what_is_missing(database: str) -> None:
+    make_post("hello-atoll", title="My own hello")
+
+    assert main(["seed"]) == 0
+
+    assert _rows("SELECT title FROM posts WHERE slug = 'hello-atoll'") == [("My own hello",)]
+    assert _counts()["posts"] == 3
+
+
+def test_seed_without_the_schema_says_to_push_first(db_url: str) -> None:
+    result = run_db(db_url, "seed")
+
+    assert result.returncode == 1
+    assert "missing tables: authors, posts" in result.stderr
+    assert "python -m db push" in result.stderr
+
+
+# --------------------------------------------------------------------------- execute
+
+
+def test_execute_sql_runs_every_statement(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "data.sql"
+    script.write_text(
+        "-- two authors; the second name holds a semicolon\n"
+        "INSERT INTO authors (slug, name) VALUES ('a', 'Ann');\n"
+        "INSERT INTO authors (slug, name) VALUES ('b', 'Bo; Jr.');\n"
+        "UPDATE authors SET name = upper(name) WHERE slug = 'a'\n",
+        encoding="utf-8",
+    )
+
+    assert main(["execute", str(script)]) == 0
+
+    assert _rows("SELECT slug, name FROM authors ORDER BY slug") == [("a", "ANN"), ("b", "Bo; Jr.")]
+    assert f"executed 3 statement(s) from {script}" in capsys.readouterr().out
+
+
+def test_execute_sql_rolls_back_every_statement_when_one_fails(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "broken.sql"
+    script.write_text(
+        "INSERT INTO authors (slug, name) VALUES ('a', 'Ann');\n"
+        "INSERT INTO no_such_table VALUES (1);\n",
+        encoding="utf-8",
+    )
+
+    assert main(["execute", str(script)]) == 1
+
+    assert _rows("SELECT count(*) FROM authors") == [(0,)]
+    assert "no such table: no_such_table" in capsys.readouterr().err
+
+
+def test_execute_py_gets_a_session_and_the_engine(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "fix.py"
+    script.write_text(
+        "from db.models import Author\n"
+        "session.add(Author(slug='from-script', name='Script'))\n"
+        "print('dialect', engine.dialect.name)\n",
+        encoding="utf-8",
+    )
+
+    assert main(["execute", str(script)]) == 0
+
+    assert _rows("SELECT name FROM authors WHERE slug = 'from-script'") == [("Script",)]
+    out = capsys.readouterr().out
+    assert "dialect sqlite" in out
+    assert f"ran {script}" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("notes.txt", "expected a .sql or .py file"),
+        ("missing.sql", "no such file"),
+    ],
+)
+def test_execute_rejects_what_it_cannot_run(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, message: str
+) -> None:
+    path = tmp_path / name
+    if name.endswith(".txt"):
+        path.write_text("SELECT 1;", encoding="utf-8")
+
+    assert main(["execute", str(path)]) == 2
+
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("script", "statements"),
+    [
+        ("SELECT 1", ["SELECT 1;"]),  # a missing final semicolon is not an error
+        ("SELECT 1; SELECT 2;", ["SELECT 1;", "SELECT 2;"]),
+        ("SELECT 'a;b';\n-- done; really\n", ["SELECT 'a;b';"]),
+        (
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN DELETE FROM y; DELETE FROM z; END;",
+            ["CREATE TRIGGER t AFTER INSERT ON x BEGIN DELETE FROM y; DELETE FROM z; END;"],
+        ),
+        ("  \n-- only a comment\n", []),
+    ],
+)
+def test_split_sql_ends_statements_only_where_sqlite_would(
+    script: str, statements: list[str]
+) -> None:
+    assert split_sql(script) == statements
+
+
+# --------------------------------------------------------------------------- shell
+
+
+def test_shell_query_prints_an_aligned_table(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_post("hello-atoll", title="Hello, Atoll")
+    make_post("why", title="Why", featured_image_url=None)
+
+    assert main(["shell", "--query",
+                 "SELECT slug, title, featured_image_url AS image FROM posts ORDER BY id"]) == 0
+
+    assert capsys.readouterr().out == (
+        "slug        | title        | image\n"
+        "------------+--------------+------\n"
+        "hello-atoll | Hello, Atoll | NULL\n"
+        "why         | Why          | NULL\n"
+        "(2 rows)\n"
+    )
+
+
+def test_shell_statement_prints_the_row_count_and_commits(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_post("one")
+    make_post("two")
+
+    assert main(["shell", "--query", "UPDATE posts SET title = 'Renamed'"]) == 0
+
+    assert capsys.readouterr().out == "2 row(s) affected\n"
+    assert _rows("SELECT DISTINCT title FROM posts") == [("Renamed",)]
+
+
+def test_shell_reports_a_bad_query_with_exit_1(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["shell", "--query", "SELECT nope FROM posts"]) == 1
+
+    assert "error: no such column: nope" in capsys.readouterr().err
+
+
+def test_format_table_pads_every_column_to_its_widest_cell() -> None:
+    assert format_table(["id", "name"], [(1, "Ann"), (22, None)]) == (
+        "id | name\n"
+        "---+-----\n"
+        "1  | Ann\n"
+        "22 | NULL"
+    )

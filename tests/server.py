@@ -1,0 +1,92 @@
+"""Start the real app (``reflex run``) on a free port against a database file of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+REFLEX = str(Path(sys.executable).with_name("reflex"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_database(path: Path, *, seed: bool = True) -> str:
+    """Create (and seed) a libSQL file through the real CLI; return its URL."""
+    url = f"sqlite+libsql:///{path}"
+    env = os.environ | {"DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "db", "push"], cwd=ROOT, env=env, check=True, capture_output=True)
+    if seed:
+        subprocess.run([sys.executable, "-m", "db", "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
+    return url
+
+
+@dataclass
+class AppServer:
+    """A running ``reflex run --env prod`` process (frontend and backend on one port)."""
+
+    base_url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @classmethod
+    def start(
+        cls, database_url: str, log_path: Path, *, backend_only: bool = False,
+        env: dict[str, str] | None = None, timeout: float = 420,
+    ) -> AppServer:
+        port = free_port()
+        args = [REFLEX, "run", "--env", "prod"]
+        args += ["--backend-only", "--backend-port", str(port)] if backend_only else ["--frontend-port", str(port)]
+        full_env = os.environ | {
+            "DATABASE_URL": database_url,
+            "REFLEX_USE_SYSTEM_BUN": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            "ATOLL_RATE_LIMIT": "off",
+            "PYTHONUNBUFFERED": "1",
+        } | (env or {})
+        log = log_path.open("wb")
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        server = cls(f"http://127.0.0.1:{port}", database_url, process, log_path)
+        server._wait_ready(timeout, frontend=not backend_only)
+        return server
+
+    def _wait_ready(self, timeout: float, *, frontend: bool) -> None:
+        deadline = time.monotonic() + timeout
+        probe = "/" if frontend else "/health"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app exited early:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                if httpx.get(self.base_url + probe, timeout=2, follow_redirects=True).status_code == 200:
+                    if httpx.get(self.base_url + "/health", timeout=2).status_code == 200:
+                        return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"app not ready in {timeout}s:\n{self.log_path.read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
