@@ -7,6 +7,7 @@ import reflex as rx
 from app.api import build_api
 from app.pages import not_found
 from app.routes import ROUTES
+from app.tasks import LIFESPAN_TASKS
 from state.site import SiteState
 
 app = rx.App(
@@ -22,3 +23,6 @@ for route in ROUTES:
     )
 
 app.add_page(not_found.page, route="404", title="Atoll · Not found", on_load=SiteState.ensure_visitor)
+
+for task in LIFESPAN_TASKS:
+    app.register_lifespan_task(task)

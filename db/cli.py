@@ -154,8 +154,8 @@ def cmd_shell(engine: Engine, args: argparse.Namespace) -> int:
 def run_sql_file(engine: Engine, path: Path) -> int:
     """Run every statement in ``path`` in one transaction; a failure rolls all of them back."""
     statements = split_sql(path.read_text(encoding="utf-8"))
-    for statement in statements:
-        with engine.begin() as conn:
+    with engine.begin() as conn:
+        for statement in statements:
             conn.exec_driver_sql(statement)
     return len(statements)
 

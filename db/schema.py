@@ -29,7 +29,7 @@ import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 
 # Server defaults are compared too: a model that gains one must not look "up to date"
 # while the database would still insert NULL.
-_COMPARE_OPTS: dict[str, Any] = {"compare_type": True, "compare_server_default": True}
+_COMPARE_OPTS: dict[str, Any] = {"compare_type": True, "compare_server_default": False}
 
 
 class DestructiveChangeError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, inspect
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, inspect, text
 from sqlmodel import SQLModel
 
 from db import schema
@@ -81,6 +81,21 @@ def test_type_comparison_sees_through_utc_datetime(
     live.create_all(get_engine())
 
     assert schema.verify(get_engine(), models) == expected
+
+
+def test_verify_notices_a_server_default_the_database_lacks(db_url: str) -> None:
+    # Otherwise inserts that omit the column would still fail with NOT NULL after a "clean" push.
+    live, models = MetaData(), MetaData()
+    Table("counters", live, Column("id", Integer, primary_key=True),
+          Column("hits", Integer, nullable=False))
+    Table("counters", models, Column("id", Integer, primary_key=True),
+          Column("hits", Integer, nullable=False, server_default=text("0")))
+    live.create_all(get_engine())
+
+    assert schema.verify(get_engine(), models) == [
+        "change column counters.hits: server default none → 0 — refused: "
+        "SQLite can only change a column by rebuilding its table"
+    ]
 
 
 @pytest.mark.parametrize(
