@@ -161,7 +161,7 @@ def run_sql_file(engine: Engine, path: Path) -> int:
 
 
 def run_python_file(engine: Engine, path: Path) -> None:
-    """Run ``path`` with ``session`` and ``engine`` in its globals; it commits if the file returns."""
+    """Run ``path`` with ``session`` and ``engine`` in its globals; commit if it returns."""
     with session_scope(write=True) as session:
         runpy.run_path(str(path), init_globals={"session": session, "engine": engine},
                        run_name="__main__")

@@ -29,7 +29,7 @@ import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 
 # Server defaults are compared too: a model that gains one must not look "up to date"
 # while the database would still insert NULL.
-_COMPARE_OPTS: dict[str, Any] = {"compare_type": True, "compare_server_default": False}
+_COMPARE_OPTS: dict[str, Any] = {"compare_type": True, "compare_server_default": True}
 
 
 class DestructiveChangeError(Exception):
@@ -77,7 +77,9 @@ def verify(engine: Engine, metadata: MetaData | None = None) -> list[str]:
     return diff_schema(engine, metadata).changes
 
 
-def push(engine: Engine, *, force_reset: bool = False, metadata: MetaData | None = None) -> list[str]:
+def push(
+    engine: Engine, *, force_reset: bool = False, metadata: MetaData | None = None
+) -> list[str]:
     """Apply the safe changes in one transaction and say what was done.
 
     Nothing is applied when any change is refused, so the database is never left half
@@ -240,7 +242,8 @@ def _describe_alter(op: ops.AlterColumnOp, dialect: Dialect) -> str:
 
 
 def _column_spec(column: Column[Any], dialect: Dialect) -> str:
-    spec = f"{column.name} {_type(column.type, dialect)} {'NULL' if column.nullable else 'NOT NULL'}"
+    null = "NULL" if column.nullable else "NOT NULL"
+    spec = f"{column.name} {_type(column.type, dialect)} {null}"
     default = _default(column.server_default)
     return f"{spec} DEFAULT {default}" if default else spec
 

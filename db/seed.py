@@ -84,7 +84,8 @@ POSTS: tuple[dict[str, Any], ...] = (
 )
 
 GUESTBOOK: tuple[dict[str, Any], ...] = (
-    {"author": "Ada Lovelace", "content": "Lovely little site. The like button is oddly satisfying.",
+    {"author": "Ada Lovelace",
+     "content": "Lovely little site. The like button is oddly satisfying.",
      "created_at": _at(4, 10, 5)},
     {"author": "Grace Hopper", "content": "Works perfectly with JavaScript disabled. Bravo!",
      "created_at": _at(8, 19, 42)},

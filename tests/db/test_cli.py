@@ -95,7 +95,8 @@ def test_push_refuses_to_drop_a_column_unless_force_reset(database: str) -> None
     assert forced.returncode == 0, forced.stderr
     assert "DROPPING EVERY TABLE" in forced.stdout
     assert "ALL DATA IS LOST" in forced.stdout
-    assert "legacy" not in [c["name"] for c in inspect(get_engine()).get_columns("guestbook_entries")]
+    columns = inspect(get_engine()).get_columns("guestbook_entries")
+    assert "legacy" not in [c["name"] for c in columns]
     assert _rows("SELECT count(*) FROM guestbook_entries") == [(0,)]
     assert run_db(database, "verify").returncode == 0
 
@@ -147,7 +148,7 @@ def test_seed_writes_published_posts_with_authors(database: str) -> None:
         "SELECT p.slug, p.status, a.name, p.excerpt_html, p.published_at"
         " FROM posts p JOIN authors a ON a.id = p.author_id ORDER BY p.published_at"
     )
-    assert [r[0] for r in rows][0] == "hello-atoll"
+    assert rows[0][0] == "hello-atoll"
     assert {r[1] for r in rows} == {"publish"}
     assert all(r[2] and r[3].startswith("<p>") for r in rows)
     assert len({r[4][:10] for r in rows}) == 3  # published on three different days

@@ -67,8 +67,8 @@ def test_a_fresh_create_all_database_verifies_clean(database: str) -> None:
         (UTCDateTime(), []),
         (
             Integer(),
-            ["change column events.at: type INTEGER → DATETIME — refused: "
-             "SQLite can only change a column by rebuilding its table"],
+            [("change column events.at: type INTEGER → DATETIME — refused: "
+              "SQLite can only change a column by rebuilding its table")],
         ),
     ],
 )
@@ -93,8 +93,8 @@ def test_verify_notices_a_server_default_the_database_lacks(db_url: str) -> None
     live.create_all(get_engine())
 
     assert schema.verify(get_engine(), models) == [
-        "change column counters.hits: server default none → 0 — refused: "
-        "SQLite can only change a column by rebuilding its table"
+        ("change column counters.hits: server default none → 0 — refused: "
+         "SQLite can only change a column by rebuilding its table")
     ]
 
 
@@ -148,8 +148,8 @@ def test_push_refuses_to_drop_a_column_and_applies_nothing(database: str) -> Non
         schema.push(get_engine())
 
     assert refused.value.changes == [
-        "drop column guestbook_entries.legacy — refused: "
-        "the column is not in the models and its values would be lost"
+        ("drop column guestbook_entries.legacy — refused: "
+         "the column is not in the models and its values would be lost")
     ]
     assert _rows("SELECT author, legacy FROM guestbook_entries") == [("Ada", "keep me")]
     assert "ix_posts_status" not in _indexes("posts")
@@ -174,7 +174,8 @@ def test_push_refuses_changes_that_remove_things(
     with pytest.raises(schema.DestructiveChangeError) as refused:
         schema.push(get_engine())
 
-    assert any(change.startswith(refusal) for change in refused.value.changes), refused.value.changes
+    changes = refused.value.changes
+    assert any(change.startswith(refusal) for change in changes), changes
 
 
 @pytest.mark.parametrize(
@@ -183,11 +184,11 @@ def test_push_refuses_changes_that_remove_things(
         (Column("body", String(50)), None),
         (Column("body", String(50), nullable=False, server_default="draft"), None),
         (Column("body", String(50), nullable=False),
-         "add column notes.body VARCHAR(50) NOT NULL — refused: "
-         "NOT NULL without a server default: existing rows would have no value"),
+         ("add column notes.body VARCHAR(50) NOT NULL — refused: "
+          "NOT NULL without a server default: existing rows would have no value")),
         (Column("body", String(50), unique=True),
-         "add unique constraint on notes (body) — refused: "
-         "SQLite cannot add a constraint to an existing table"),
+         ("add unique constraint on notes (body) — refused: "
+          "SQLite cannot add a constraint to an existing table")),
     ],
     ids=["nullable", "server-default", "not-null-without-default", "unique"],
 )
@@ -234,8 +235,8 @@ def test_verify_lists_every_difference_safe_and_refused(database: str) -> None:
 
     assert schema.verify(get_engine()) == [
         "create index ix_posts_status on posts (status)",
-        "drop column guestbook_entries.legacy — refused: "
-        "the column is not in the models and its values would be lost",
+        ("drop column guestbook_entries.legacy — refused: "
+         "the column is not in the models and its values would be lost"),
     ]
 
 

@@ -1,0 +1,74 @@
+"""Convention tests: the architecture rules in DESIGN.md, checked on every run."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from app.routes import ROUTES
+from db.actions import load_actions
+from db.errors import HTTP_STATUS, ErrorCode
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_db_never_imports_reflex_or_upper_layers():
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_imports(p) & {"reflex", "state", "components", "app"})
+        for p in (ROOT / "db").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_imports_point_down_only():
+    allowed = {"state": {"app", "components"}, "components": {"app"}}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_imports(p) & forbidden)
+        for layer, forbidden in allowed.items()
+        for p in (ROOT / layer).rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_no_two_routes_share_a_path():
+    paths = [route.path for route in ROUTES]
+    assert len(paths) == len(set(paths))
+
+
+def test_every_error_code_has_a_status():
+    assert set(HTTP_STATUS) == set(ErrorCode)
+
+
+def test_every_action_is_in_the_readme_actions_table():
+    section = (ROOT / "README.md").read_text().split("## Actions", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z]+\.[a-z_]+)` \|", section, flags=re.MULTILINE))
+    assert documented == set(load_actions())
+
+
+def test_every_action_has_a_summary_and_bad_request():
+    for name, spec in load_actions().items():
+        assert spec.summary, name
+        assert ErrorCode.BAD_REQUEST in spec.errors, name
+
+
+def test_every_env_var_read_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    pattern = re.compile(r"""environ(?:\.get)?\(\s*["']([A-Z][A-Z0-9_]+)["']|environ\[["']([A-Z][A-Z0-9_]+)["']\]""")
+    used: set[str] = set()
+    for layer in ("db", "state", "components", "app"):
+        for path in (ROOT / layer).rglob("*.py"):
+            for match in pattern.finditer(path.read_text()):
+                used.add(match.group(1) or match.group(2))
+    missing = sorted(name for name in used if f"`{name}`" not in readme)
+    assert missing == []
