@@ -8,9 +8,15 @@ from typing import Any
 
 import reflex as rx
 
-from app.pages import guestbook, home, post
+from app.pages import blog, contact, guestbook, home, newsletter, post
+from app.pages import account, admin, login, members, signup
+from state.admin import AdminState
+from state.auth import AuthFormState, AuthState
+from state.members import MembersState
+from state.contact import ContactState
 from state.guestbook import GuestbookState
-from state.posts import HomeState, PostState
+from state.newsletter import NewsletterLinkState
+from state.posts import BlogState, HomeState, PostState
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,19 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     Route("/", "Atoll", home.page, [HomeState.load_posts]),
+    Route("/blog", "Atoll · Blog", blog.page, [BlogState.load_blog]),
+    Route("/blog/category/[slug]", "Atoll · Category", blog.term_page, [BlogState.load_category]),
+    Route("/blog/tag/[slug]", "Atoll · Tag", blog.term_page, [BlogState.load_tag]),
     Route("/blog/[slug]", "Atoll · Blog", post.page, [PostState.load_post]),
     Route("/guestbook", "Atoll · Guestbook", guestbook.page, [GuestbookState.load_entries]),
+    Route("/contact", "Atoll · Contact", contact.page),
+    Route("/newsletter/confirm/[token]", "Atoll · Newsletter", newsletter.confirm_page,
+          [NewsletterLinkState.load_confirmation]),
+    Route("/newsletter/unsubscribe/[token]", "Atoll · Unsubscribe", newsletter.unsubscribe_page,
+          [NewsletterLinkState.load_unsubscription]),
+    Route("/login", "Atoll · Sign in", login.page, [AuthFormState.load_form]),
+    Route("/signup", "Atoll · Create an account", signup.page, [AuthFormState.load_form]),
+    Route("/account", "Atoll · Your account", account.page, [AuthState.load_account]),
+    Route("/members", "Atoll · For members", members.page, [MembersState.load_members]),
+    Route("/admin", "Atoll · Admin", admin.page, [AdminState.load_admin]),
 )

@@ -8,4 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-LIFESPAN_TASKS: list[Callable[[], Awaitable[None]]] = []
+from app.api.sync import sync_worker
+from app.workers import outbox_worker
+
+LIFESPAN_TASKS: list[Callable[[], Awaitable[None]]] = [outbox_worker, sync_worker]

@@ -30,8 +30,12 @@ def field(
     input_type: str = "text",
     max_length: int | None = None,
     required: bool = True,
+    default_value: rx.Var | str | None = None,
 ) -> rx.Component:
-    """A labelled input whose errors appear beneath it and are announced to screen readers."""
+    """A labelled input whose errors appear beneath it and are announced to screen readers.
+
+    ``default_value`` pre-fills an uncontrolled control (an edit form showing the old text).
+    """
     field_id = f"{form_id}-{name}"
     error_id = f"{field_id}-error"
     messages = errors.get(name, [])
@@ -44,6 +48,8 @@ def field(
     }
     if max_length:
         props["max_length"] = max_length
+    if default_value is not None:
+        props["default_value"] = default_value
     control = (
         rx.text_area(rows="4", width="100%", **props)
         if multiline

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-NAV = (("Home", "/"), ("Guestbook", "/guestbook"))
+from components.account import account_menu
+from components.newsletter import newsletter_signup
+
+NAV = (("Home", "/"), ("Blog", "/blog"), ("Guestbook", "/guestbook"), ("Contact", "/contact"))
 
 
 def _header() -> rx.Component:
@@ -16,7 +19,9 @@ def _header() -> rx.Component:
                 rx.hstack(*(rx.link(label, href=href) for label, href in NAV), spacing="5"),
                 aria_label="Main",
             ),
+            account_menu(),
             align="center",
+            spacing="5",
             width="100%",
         ),
         style={"padding": "1rem 0", "border_bottom": "1px solid var(--gray-a5)"},
@@ -25,6 +30,7 @@ def _header() -> rx.Component:
 
 def _footer() -> rx.Component:
     return rx.el.footer(
+        newsletter_signup(),
         rx.text("Atoll: pages in Python, data in libSQL.", size="2", color_scheme="gray"),
         style={"padding": "2rem 0", "border_top": "1px solid var(--gray-a5)", "margin_top": "3rem"},
     )

@@ -28,7 +28,8 @@ from db.validation import parse
 log = logging.getLogger("atoll.actions")
 
 # Modules whose import registers their actions; order is the order of the README table.
-ACTION_MODULES = ("db.likes", "db.guestbook")
+ACTION_MODULES = ("db.likes", "db.guestbook", "db.ratings", "db.comments", "db.contact", "db.newsletter",
+                  "db.users", "db.admin")
 
 
 @dataclass(frozen=True)

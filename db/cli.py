@@ -7,6 +7,8 @@ can rely on them: 0 done, 1 refused or drifted or failed, 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import runpy
 import sqlite3
 import sys
@@ -17,9 +19,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from db import schema
+from db import schema, users
 from db.engine import get_engine, session_scope
+from db.errors import ActionError
 from db.seed import seed
+from db.sync import full_sync
+from db.wordpress import WordPressClient, WordPressError
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -59,6 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     shell = commands.add_parser("shell", help="run one SQL statement and print the result")
     shell.add_argument("--query", "-q", required=True, metavar="SQL")
     shell.set_defaults(run=cmd_shell)
+
+    wp = commands.add_parser("sync-wordpress", help="copy every published WordPress post "
+                             "(resumes an interrupted run; removes posts WordPress no longer has)")
+    wp.add_argument("--restart", action="store_true", help="ignore the checkpoint, start at page 1")
+    wp.set_defaults(run=cmd_sync_wordpress)
+
+    admin = commands.add_parser("create-admin", help="create an admin account, or promote an "
+                                "existing one (password: ATOLL_ADMIN_PASSWORD or a prompt)")
+    admin.add_argument("email")
+    admin.add_argument("--name", default="Admin", help="display name of a new account (default Admin)")
+    admin.set_defaults(run=cmd_create_admin)
     return parser
 
 
@@ -148,6 +164,55 @@ def cmd_shell(engine: Engine, args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_sync_wordpress(_engine: Engine, args: argparse.Namespace) -> int:
+    try:
+        with WordPressClient() as client:
+            report = full_sync(client=client, restart=args.restart, progress=ProgressBar())
+    except WordPressError as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return FAILED
+    resumed = f" (resumed at page {report.resumed_from})" if report.resumed_from > 1 else ""
+    print(f"synced {report.seen} post(s) in {report.seconds:.1f}s{resumed}: {report.created} "
+          f"created, {report.updated} updated, {report.unchanged} unchanged, "
+          f"{report.removed} removed")
+    return OK
+
+
+def cmd_create_admin(_engine: Engine, args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        new = users.needs_password(session, args.email)
+    password = None
+    if new:
+        password = os.environ.get("ATOLL_ADMIN_PASSWORD") or _prompt_password()
+        if not password:
+            print("error: no password: set ATOLL_ADMIN_PASSWORD or run in a terminal",
+                  file=sys.stderr)
+            return USAGE
+    try:
+        with session_scope(write=True) as session:
+            user, created = users.create_admin(session, email=args.email, password=password,
+                                               display_name=args.name)
+    except ActionError as exc:
+        for field, messages in exc.fields.items():
+            for message in messages:
+                print(f"error: {field}: {message}", file=sys.stderr)
+        return FAILED
+    done = "created admin account" if created else "promoted existing account to admin:"
+    print(f"{done} {user.display_name} (id {user.id})")
+    return OK
+
+
+def _prompt_password() -> str | None:
+    """Ask twice on the terminal; ``None`` without one or when the two differ."""
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass("Password (at least 10 characters): ")
+    if first != getpass.getpass("Repeat the password: "):
+        print("error: the passwords differ", file=sys.stderr)
+        return None
+    return first
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -211,3 +276,19 @@ def _cell(value: Any) -> str:
 def _print_list(items: Sequence[str], file: Any = None) -> None:
     for item in items:
         print(f"  - {item}", file=file or sys.stdout)
+
+
+class ProgressBar:
+    """``[#####-----] 120/200 posts`` on stderr: redrawn in place on a terminal, else a line a page."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.width * done // total if total else self.width
+        bar = f"[{'#' * filled}{'-' * (self.width - filled)}] {done}/{total} posts"
+        print(f"\r{bar}" if self.tty else bar, end="" if self.tty else "\n", file=sys.stderr,
+              flush=True)
+        if self.tty and done >= total:
+            print(file=sys.stderr)

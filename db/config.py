@@ -41,3 +41,8 @@ def rate_limit() -> RateLimit | None:
         return RateLimit(int(requests), float(seconds))
     except ValueError:
         raise ValueError(f"ATOLL_RATE_LIMIT must look like 20/10 or 'off', not {raw!r}") from None
+
+
+def site_url() -> str:
+    """``SITE_URL``: the public base URL links in emails point to (no trailing slash)."""
+    return (os.environ.get("SITE_URL") or "http://localhost:3000").rstrip("/")

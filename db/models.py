@@ -10,17 +10,17 @@ never trips over keywords such as ``like``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import EmailStr
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime, utcnow
-from db.validation import INPUT_CONFIG, Honeypot
+from db.validation import INPUT_CONFIG, Email, Honeypot
 
 SLUG_MAX = 200
 VISITOR_ID_MAX = 64
+SQLITE_INT_MAX = 2**63 - 1  # larger ids cannot even be bound as parameters
 
 
 def _created() -> Any:
@@ -65,6 +65,14 @@ class Term(SQLModel, table=True):
     taxonomy: str = Field(max_length=16)
     slug: str = Field(max_length=SLUG_MAX)
     name: str = Field(max_length=200)
+
+
+class TermPublic(SQLModel):
+    """A category or tag as a page names it."""
+
+    taxonomy: str
+    slug: str
+    name: str
 
 
 class PostTerm(SQLModel, table=True):
@@ -195,6 +203,15 @@ class RatingSummary(SQLModel, table=True):
     total: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
+class RatingPublic(SQLModel):
+    """What a star rating shows: the rounded average, the count and this visitor's stars."""
+
+    post_slug: str
+    average: float
+    count: int
+    stars: int | None
+
+
 # --------------------------------------------------------------------------- guestbook
 
 
@@ -269,6 +286,60 @@ class CommentPublic(SQLModel):
     edited: bool
 
 
+class CommentUpdate(SQLModel):
+    """Input of ``comments.update``: new text for one comment, plus proof of ownership."""
+
+    model_config = INPUT_CONFIG
+
+    id: int = Field(ge=1, le=SQLITE_INT_MAX, title="Comment id")
+    content: str = Field(min_length=1, max_length=5000, title="Comment")
+    edit_token: str | None = Field(default=None, max_length=128, title="Edit token")
+
+
+class CommentDelete(SQLModel):
+    """Input of ``comments.delete``: which comment, plus proof of ownership."""
+
+    model_config = INPUT_CONFIG
+
+    id: int = Field(ge=1, le=SQLITE_INT_MAX, title="Comment id")
+    edit_token: str | None = Field(default=None, max_length=128, title="Edit token")
+
+
+class CommentListQuery(SQLModel):
+    """Input of ``comments.list``; a missing post is NOT_FOUND, like an unknown one."""
+
+    model_config = INPUT_CONFIG
+
+    post_slug: str = Field(default="", title="Post")
+    page: int = Field(default=1, ge=1, le=1_000_000, title="Page")
+
+
+class CommentCreated(SQLModel):
+    """What ``comments.create`` answers: the comment and, for anonymous authors, its edit token.
+
+    The token is shown exactly once (only its hash is stored); a duplicate submit answers
+    the existing comment without one, so the token the first answer carried stays valid.
+    """
+
+    comment: CommentPublic
+    edit_token: str | None = None
+    edit_token_expires_at: datetime | None = None
+
+
+class CommentRemoved(SQLModel):
+    id: int
+    post_slug: str
+
+
+class CommentPage(SQLModel):
+    """One page of a post's visible comments, oldest first (the ``GET /api/comments`` body)."""
+
+    items: list[CommentPublic]
+    page: int
+    pages: int
+    total: int
+
+
 # --------------------------------------------------------------------------- contact
 
 
@@ -282,7 +353,7 @@ class ContactMessageBase(SQLModel):
 class ContactMessageCreate(ContactMessageBase):
     model_config = INPUT_CONFIG
 
-    email: EmailStr = Field(max_length=254, title="Email")  # type: ignore[assignment]
+    email: Email = Field(min_length=1, max_length=254, title="Email")
     website: Honeypot = Field(default="", title="Website")
 
 
@@ -302,8 +373,16 @@ class ContactMessage(ContactMessageBase, table=True):
 class SubscriberCreate(SQLModel):
     model_config = INPUT_CONFIG
 
-    email: EmailStr = Field(max_length=254, title="Email")
+    email: Email = Field(min_length=1, max_length=254, title="Email")
     website: Honeypot = Field(default="", title="Website")
+
+
+class SubscriberToken(SQLModel):
+    """Input of ``newsletter.confirm`` and ``newsletter.unsubscribe``: the token from a link."""
+
+    model_config = INPUT_CONFIG
+
+    token: str = Field(min_length=1, max_length=200, title="Token")
 
 
 class Subscriber(SQLModel, table=True):
@@ -324,6 +403,7 @@ class Subscriber(SQLModel, table=True):
     created_at: datetime = _created()
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     unsubscribed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    confirm_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # --------------------------------------------------------------------------- outbox
@@ -334,7 +414,9 @@ class Outbox(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="ck_outbox_status"),
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed')", name="ck_outbox_status"
+        ),
         Index("ix_outbox_due", "status", "next_attempt_at"),
     )
 
@@ -408,3 +490,15 @@ class SyncEvent(SQLModel, table=True):
     received_at: datetime = _created()
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A full sync's checkpoint: the next page of /wp/v2/posts to fetch (resumes after a crash).
+    next_page: int | None = Field(default=None)
+
+
+class SyncEventCreate(SQLModel):
+    """The webhook body WordPress sends; it only names the post, the worker fetches it."""
+
+    model_config = INPUT_CONFIG
+
+    post_id: int = Field(ge=1, le=SQLITE_INT_MAX, title="Post id")
+    post_type: str = Field(default="post", min_length=1, max_length=40, title="Post type")
+    action: Literal["update", "delete"] = Field(title="Action")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from db.cache import LISTS_TAG, post_tag, posts_cache
 from db.errors import ActionError, ErrorCode
-from db.models import Author, Post, PostPublic
+from db.models import Author, Post, PostPublic, PostTerm, Term, TermPublic
 
 POST_NOT_FOUND = "Post not found."
 PER_PAGE = 10
@@ -57,3 +59,96 @@ def require_published(session: Session, slug: str) -> None:
     ).first()
     if found is None:
         raise ActionError(ErrorCode.NOT_FOUND, POST_NOT_FOUND, {"post_slug": [POST_NOT_FOUND]})
+
+
+def list_posts_by_term(
+    session: Session, taxonomy: str, slug: str, *, page: int = 1, per_page: int = PER_PAGE
+) -> tuple[TermPublic | None, list[PostPublic], int]:
+    """A category's or tag's published posts, newest first; the term is ``None`` if unknown."""
+    term = session.exec(select(Term).where(Term.taxonomy == taxonomy, Term.slug == slug)).first()
+    if term is None:
+        return None, [], 1
+    tagged = select(PostTerm.post_id).where(PostTerm.term_id == term.id)
+    total = session.exec(
+        select(func.count()).select_from(Post)
+        .where(Post.status == "publish", col(Post.id).in_(tagged))
+    ).one()
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    rows = session.exec(
+        _published()
+        .where(col(Post.id).in_(tagged))
+        .order_by(col(Post.published_at).desc(), col(Post.id).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    public = TermPublic(taxonomy=term.taxonomy, slug=term.slug, name=term.name)
+    return public, [_public(p, a, with_content=False) for p, a in rows], pages
+
+
+def post_terms(session: Session, slug: str) -> list[TermPublic]:
+    """The categories (first) and tags of a published post, by name."""
+    rows = session.exec(
+        select(Term)
+        .join(PostTerm, col(PostTerm.term_id) == Term.id)
+        .join(Post, col(Post.id) == PostTerm.post_id)
+        .where(Post.slug == slug, Post.status == "publish")
+        .order_by(col(Term.taxonomy), col(Term.name))
+    ).all()
+    return [TermPublic(taxonomy=t.taxonomy, slug=t.slug, name=t.name) for t in rows]
+
+
+def sitemap_posts(session: Session) -> list[tuple[str, datetime]]:
+    """Every published post's slug and last change, newest first (``/sitemap.xml``)."""
+    rows = session.exec(
+        select(Post.slug, Post.modified_at)
+        .where(Post.status == "publish")
+        .order_by(col(Post.published_at).desc(), col(Post.id).desc())
+    ).all()
+    return [(slug, modified) for slug, modified in rows]
+
+
+def sitemap_terms(session: Session) -> list[TermPublic]:
+    """Categories and tags that have at least one published post."""
+    used = (
+        select(PostTerm.term_id)
+        .join(Post, col(Post.id) == PostTerm.post_id)
+        .where(Post.status == "publish")
+    )
+    rows = session.exec(
+        select(Term).where(col(Term.id).in_(used)).order_by(col(Term.taxonomy), col(Term.slug))
+    ).all()
+    return [TermPublic(taxonomy=t.taxonomy, slug=t.slug, name=t.name) for t in rows]
+
+
+# --------------------------------------------------------------------------- cached reads
+# What pages call: the same reads through the stale-while-revalidate cache (db/cache.py),
+# which the sync invalidates when it changes a post. Not-found answers are never cached.
+
+
+def cached_posts(session: Session, *, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[PostPublic], int]:
+    """:func:`list_posts` through the cache."""
+    return posts_cache.get(
+        session, ("posts", page, per_page),
+        lambda s: list_posts(s, page=page, per_page=per_page), tags=(LISTS_TAG,),
+    )
+
+
+def cached_term_posts(
+    session: Session, taxonomy: str, slug: str, *, page: int = 1, per_page: int = PER_PAGE
+) -> tuple[TermPublic | None, list[PostPublic], int]:
+    """:func:`list_posts_by_term` through the cache."""
+    return posts_cache.get(
+        session, ("term", taxonomy, slug, page, per_page),
+        lambda s: list_posts_by_term(s, taxonomy, slug, page=page, per_page=per_page),
+        tags=(LISTS_TAG,), keep=lambda found: found[0] is not None,
+    )
+
+
+def cached_post(session: Session, slug: str, *, viewer_is_member: bool = False) -> PostPublic | None:
+    """:func:`get_post` through the cache."""
+    return posts_cache.get(
+        session, ("post", slug, viewer_is_member),
+        lambda s: get_post(s, slug, viewer_is_member=viewer_is_member),
+        tags=(post_tag(slug),), keep=lambda post: post is not None,
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -29,6 +30,23 @@ def _empty(value: str) -> str:
 
 Honeypot = Annotated[str, AfterValidator(_empty)]
 """A field humans never see (hidden by CSS); bots that fill it are refused."""
+
+EMAIL_MESSAGE = "Enter a valid email address."
+
+
+def _email(value: str) -> str:
+    # Syntax only: a DNS lookup would make every form submission wait on the network.
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValueError(EMAIL_MESSAGE) from None
+
+
+Email = Annotated[str, AfterValidator(_email)]
+"""An address checked by email-validator and returned normalised (domain lower-cased).
+
+Its library messages are written for developers, so every failure reads the same.
+"""
 
 
 def _label(model: type[BaseModel], name: str) -> str:

@@ -31,6 +31,7 @@ class FormMixin(rx.State, mixin=True):
 async def perform(state: rx.State, name: str, payload: dict[str, Any]) -> ActionResult:
     """Run action ``name`` as this browser's visitor and show its outcome on ``state``."""
     site = await state.get_state(SiteState)
+    await site._current_user()  # the session may have ended since the page loaded
     ctx = site._action_context()
     result = await asyncio.to_thread(run_action, name, payload, ctx)
     if isinstance(state, FormMixin):

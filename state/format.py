@@ -10,3 +10,20 @@ def when(moment: datetime | str) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     return moment.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def ago(moment: datetime | str, now: datetime) -> str:
+    """A relative time such as ``3 minutes ago``, computed against the server's clock.
+
+    ``now`` is passed in so one render uses one instant and tests need no clock tricks;
+    moments slightly in the future (clock skew between writers) read as ``just now``.
+    """
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    seconds = int((now - moment).total_seconds())
+    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400),
+                       ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"

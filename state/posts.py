@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from db.posts import get_post, list_posts
+from db.posts import cached_post, cached_posts, cached_term_posts, post_terms
 from state.actions import query
 from state.format import when
 from state.site import SiteState
@@ -24,13 +24,18 @@ def _card(post: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _term(term: dict[str, Any]) -> dict[str, str]:
+    return {"name": term["name"], "href": f"/blog/{term['taxonomy']}/{term['slug']}",
+            "taxonomy": term["taxonomy"]}
+
+
 class HomeState(SiteState):
     posts: list[dict[str, str]] = []
     loaded: bool = False
 
     @rx.event
     async def load_posts(self) -> None:
-        posts, _pages = await query(list_posts, page=1)
+        posts, _pages = await query(cached_posts, page=1)
         self.posts = [_card(p.model_dump(mode="json")) for p in posts]
         self.loaded = True
 
@@ -40,14 +45,67 @@ class PostState(SiteState):
 
     post: dict[str, str] = {}
     content_html: str = ""
+    terms: list[dict[str, str]] = []
     found: bool = True
+    locked: bool = False  # members-only and not signed in: the content never left the server
     loaded: bool = False
 
     @rx.event
     async def load_post(self) -> None:
         slug = str(getattr(self, "slug", "") or "")  # the [slug] route segment
-        post = await query(get_post, slug) if slug else None
+        member = await self._current_user() is not None
+        post = await query(cached_post, slug, viewer_is_member=member) if slug else None
         self.found = post is not None
+        self.locked = bool(post and post.members_only and not member)
         self.post = _card(post.model_dump(mode="json")) if post else {}
         self.content_html = post.content_html if post else ""
+        self.terms = [_term(t.model_dump()) for t in await query(post_terms, slug)] if post else []
         self.loaded = True
+
+
+class BlogState(SiteState):
+    """``/blog`` and its category and tag pages: one page of post cards, newest first."""
+
+    posts: list[dict[str, str]] = []
+    heading: str = "Blog"
+    base: str = "/blog"
+    page: int = 1
+    pages: int = 1
+    found: bool = True
+    loaded: bool = False
+
+    def _page(self) -> int:
+        try:
+            return max(1, int(self.router.url.query_parameters.get("page", "1")))
+        except ValueError:
+            return 1
+
+    def _show(self, posts: list[Any], page: int, pages: int) -> None:
+        self.posts = [_card(p.model_dump(mode="json")) for p in posts]
+        self.page = min(page, pages)
+        self.pages = pages
+        self.loaded = True
+
+    @rx.event
+    async def load_blog(self) -> None:
+        page = self._page()
+        posts, pages = await query(cached_posts, page=page)
+        self.heading, self.base, self.found = "Blog", "/blog", True
+        self._show(posts, page, pages)
+
+    @rx.event
+    async def load_category(self) -> None:
+        await self._load_term("category", "Category")
+
+    @rx.event
+    async def load_tag(self) -> None:
+        await self._load_term("tag", "Tag")
+
+    async def _load_term(self, taxonomy: str, label: str) -> None:
+        slug = str(getattr(self, "slug", "") or "")  # the [slug] route segment
+        page = self._page()
+        term, posts, pages = await query(cached_term_posts, taxonomy, slug, page=page)
+        self.found = term is not None
+        self.heading = f"{label}: {term.name}" if term else ""
+        self.base = f"/blog/{taxonomy}/{slug}"
+        self._show(posts, page, pages)

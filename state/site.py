@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from db.actions import ActionContext
+from db.users import UserPublic, current_user, session_token
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
 
 
@@ -18,6 +21,19 @@ class SiteState(rx.State):
     visitor_id: str = rx.Cookie(
         "", name=COOKIE_NAME, max_age=COOKIE_MAX_AGE, same_site="lax", path="/"
     )
+    _user_id: int | None = None  # backend-only: the account behind the session cookie
+
+    async def _current_user(self) -> UserPublic | None:
+        """Who this socket's session cookie belongs to, checked against the database now.
+
+        The HttpOnly cookie arrives with the websocket handshake (``router.headers`` keeps
+        it server-side). It is re-checked on every action and page load, never cached, so
+        signing out in one tab, or everywhere, takes effect at once in tabs still open.
+        """
+        token = session_token(self.router.headers.cookie)
+        user = await asyncio.to_thread(current_user, token) if token else None
+        self._user_id = user.id if user else None
+        return user
 
     @rx.event
     def ensure_visitor(self) -> None:
@@ -30,9 +46,9 @@ class SiteState(rx.State):
         return self.visitor_id
 
     def _action_context(self) -> ActionContext:
-        """The context actions run with for this browser."""
+        """The context actions run with for this browser (the user as of ``_current_user``)."""
         visitor = self._ensure_visitor()
-        return ActionContext(visitor_id=visitor, client=f"visitor:{visitor}")
+        return ActionContext(visitor_id=visitor, user_id=self._user_id, client=f"visitor:{visitor}")
 
     def _client_token(self) -> str:
         """This browser tab's Reflex token (what live updates are addressed to)."""

@@ -6,7 +6,13 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from app.api.actions import run_http_action
+from app.api.admin import subscribers_csv
+from app.api.auth import login, logout, logout_everywhere, signup
+from app.api.comments import list_comments_http
+from app.api.feeds import rss, sitemap
 from app.api.health import health
+from app.api.noscript import post_page
+from app.api.sync import receive_webhook
 
 
 def build_api() -> Starlette:
@@ -14,6 +20,17 @@ def build_api() -> Starlette:
     return Starlette(
         routes=[
             Route("/api/actions/{name}", run_http_action, methods=["POST"]),
+            Route("/api/auth/signup", signup, methods=["POST"]),
+            Route("/api/auth/login", login, methods=["POST"]),
+            Route("/api/auth/logout", logout, methods=["POST"]),
+            Route("/api/auth/logout-everywhere", logout_everywhere, methods=["POST"]),
+            Route("/api/admin/subscribers.csv", subscribers_csv, methods=["GET"]),
+            Route("/api/comments", list_comments_http, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
+            Route("/blog/{slug}", post_page, methods=["GET"]),
+            Route("/blog/{slug}/", post_page, methods=["GET"]),
+            Route("/api/sync", receive_webhook, methods=["POST"]),
+            Route("/rss.xml", rss, methods=["GET"]),
+            Route("/sitemap.xml", sitemap, methods=["GET"]),
         ]
     )

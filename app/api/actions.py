@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from app.api.guard import allowed_origin, read_limited_body
+from app.api.session import request_user_id
 from db import errors
 from db.actions import ActionContext, ActionResult, load_actions, run_action
 from db.errors import ActionError, ErrorCode
@@ -106,7 +107,7 @@ async def run_http_action(request: Request) -> Response:
         if not is_valid(visitor):
             visitor = minted = new_visitor_id()
         client = f"ip:{_client_ip(request)}"
-        ctx = ActionContext(visitor_id=visitor, client=client)
+        ctx = ActionContext(visitor_id=visitor, client=client, user_id=await request_user_id(request))
         result = await asyncio.to_thread(run_action, name, payload, ctx)
     except ActionError as exc:
         result = ActionResult(error=exc)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components import like_button, page_layout
+from components import comment_section, like_button, page_layout, star_rating
+from components.account import locked_notice
 from components.layout import loading, not_found
+from components.posts import post_image, term_links
 from state.posts import PostState
 
 
@@ -14,8 +16,21 @@ def _post() -> rx.Component:
         rx.vstack(
             rx.heading(PostState.post["title"], size="8", id="post-title"),
             rx.text(PostState.post["author"], " · ", PostState.post["published"], size="2", color_scheme="gray"),
-            rx.html(PostState.content_html, class_name="post-content"),
-            like_button(PostState.post["slug"].to(str)),
+            post_image(PostState.post["image"], PostState.post["image_alt"], "post-featured-image"),
+            term_links(PostState.terms),
+            rx.cond(
+                PostState.locked,
+                locked_notice(PostState.post["slug"]),
+                rx.html(PostState.content_html, class_name="post-content"),
+            ),
+            rx.hstack(
+                like_button(PostState.post["slug"].to(str)),
+                star_rating(PostState.post["slug"].to(str)),
+                align="center",
+                spacing="4",
+                wrap="wrap",
+            ),
+            comment_section(PostState.post["slug"].to(str)),
             spacing="4",
         ),
     )

@@ -1,0 +1,49 @@
+"""``GET /api/admin/subscribers.csv``: the newsletter list as a download, for admins only.
+
+A plain link can't carry a websocket, so this endpoint identifies the admin by the same
+session cookie and leaves the role check to :func:`db.admin.subscribers_csv`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import get_args
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.api.session import request_user_id
+from db import admin
+from db.actions import ActionContext
+from db.engine import session_scope
+from db.errors import ActionError
+
+STATUSES = get_args(admin.SubscriberStatus)
+BAD_STATUS = f"Status must be one of: {', '.join(STATUSES)}."
+
+
+def _csv(ctx: ActionContext, status: str) -> str:
+    with session_scope() as session:
+        admin.require_admin(session, ctx)  # who asks comes before what they asked for
+        if status not in STATUSES:
+            raise ActionError.invalid({"status": [BAD_STATUS]})
+        return admin.subscribers_csv(session, ctx, status=status)  # type: ignore[arg-type]
+
+
+async def subscribers_csv(request: Request) -> Response:
+    """The CSV (``?status=`` filters), or 401/403 in the usual error shape."""
+    status = request.query_params.get("status", "all")
+    client = f"ip:{request.client.host if request.client else 'unknown'}"
+    ctx = ActionContext(user_id=await request_user_id(request), client=client)
+    try:
+        text = await asyncio.to_thread(_csv, ctx, status)
+    except ActionError as exc:
+        return JSONResponse(exc.to_dict(), status_code=exc.code.status)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="subscribers.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,166 @@
+"""``POST /api/auth/{signup,login,logout,logout-everywhere}``: the session cookie's only writers.
+
+A cookie set from JavaScript can't be HttpOnly, and the websocket can't set cookies at
+all, so signing in and out happens here. The sign-in forms post to these endpoints: with
+JavaScript a ``fetch`` (errors shown next to the fields, then a full page load so the
+websocket reconnects carrying the new cookie), without it a plain form post answered by a
+``303`` back to the return path or by the same error page the action endpoint shows.
+Responses never contain the token or the password hash; the token is only in
+``Set-Cookie``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from app.api.actions import _back_link, _client_ip, _html_page, _parse, _wants_html
+from app.api.guard import allowed_origin, read_limited_body
+from app.api.session import clear_session_cookie, request_user_id, set_session_cookie
+from db import errors
+from db.actions import ActionContext, ActionResult, run_action
+from db.engine import is_busy, session_scope
+from db.errors import ActionError, ErrorCode
+from db.users import end_session, safe_return_path, session_token, start_session
+from db.visitors import COOKIE_NAME, is_valid
+
+log = logging.getLogger("atoll.auth")
+
+
+def _context(request: Request, user_id: int | None = None) -> ActionContext:
+    visitor = request.cookies.get(COOKIE_NAME)
+    return ActionContext(
+        visitor_id=visitor if is_valid(visitor) else None,
+        user_id=user_id,
+        client=f"ip:{_client_ip(request)}",
+    )
+
+
+async def _read(request: Request) -> Any:
+    if not allowed_origin(request):
+        raise ActionError(ErrorCode.FORBIDDEN, errors.CROSS_ORIGIN)
+    body = await read_limited_body(request)
+    return _parse(body, request.headers.get("content-type", "").lower())
+
+
+def _next(payload: Any, request: Request) -> str:
+    raw = payload.get("next") if isinstance(payload, dict) else None
+    return safe_return_path(raw or request.query_params.get("next") or "/")
+
+
+def _redirect_target(request: Request, path: str) -> str:
+    """``path`` on the site the form was on (the frontend, when it is served apart in dev)."""
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    if source and source != "null" and allowed_origin(request, source):
+        parts = urlsplit(source)
+        return f"{parts.scheme}://{parts.netloc}{path}"
+    return path
+
+
+def _respond(request: Request, result: ActionResult, payload: Any, data: dict[str, Any]) -> Response:
+    """303 to the return path (plain form) or ``{"data": …}`` (fetch); errors as everywhere."""
+    response: Response
+    if result.error is not None:
+        if _wants_html(request):
+            response = HTMLResponse(_html_page(result, _back_link(request, payload)), status_code=result.status)
+        else:
+            response = JSONResponse(result.envelope(), status_code=result.status)
+        if result.error.retry_after is not None:
+            response.headers["Retry-After"] = str(result.error.retry_after)
+        return response
+    if _wants_html(request):
+        return RedirectResponse(_redirect_target(request, data["next"]), status_code=303)
+    return JSONResponse({"data": data})
+
+
+def _open_session(user_id: int, request: Request) -> str:
+    with session_scope(write=True) as session:
+        return start_session(
+            session, user_id=user_id, user_agent=request.headers.get("user-agent", ""),
+            ip=_client_ip(request),
+        )
+
+
+def _failure(exc: Exception, what: str) -> ActionError:
+    """An unexpected error while starting or ending a session: logged, never shown."""
+    if is_busy(exc):
+        log.warning("%s: database busy", what)
+        return ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY)
+    log.exception("%s failed", what)
+    return ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED)
+
+
+async def _sign_in(request: Request, name: str) -> Response:
+    """Run ``auth.signup`` or ``auth.login``; on success start a session and set the cookie."""
+    payload: Any = None
+    token: str | None = None
+    try:
+        payload = await _read(request)
+        result = await asyncio.to_thread(run_action, name, payload, _context(request))
+        if result.ok:
+            try:
+                token = await asyncio.to_thread(_open_session, result.data["id"], request)
+            except Exception as exc:
+                raise _failure(exc, "starting a session") from None
+    except ActionError as exc:
+        result = ActionResult(error=exc)
+    response = _respond(request, result, payload, {"user": result.data, "next": _next(payload, request)})
+    if token is not None:
+        set_session_cookie(response, request, token)
+    return response
+
+
+async def signup(request: Request) -> Response:
+    """Create a member account and sign this browser in."""
+    return await _sign_in(request, "auth.signup")
+
+
+async def login(request: Request) -> Response:
+    """Check the email and password (rate limited) and sign this browser in."""
+    return await _sign_in(request, "auth.login")
+
+
+def _end(token: str) -> None:
+    with session_scope(write=True) as session:
+        end_session(session, token)
+
+
+async def logout(request: Request) -> Response:
+    """End this browser's session (deleting its row) and clear the cookie. Harmless to repeat."""
+    payload: Any = None
+    try:
+        payload = await _read(request)
+        token = session_token(request.headers.get("cookie"))
+        if token:
+            try:
+                await asyncio.to_thread(_end, token)
+            except Exception as exc:
+                raise _failure(exc, "ending a session") from None
+        result = ActionResult(data={"signed_out": True})
+    except ActionError as exc:
+        result = ActionResult(error=exc)
+    response = _respond(request, result, payload, {"signed_out": True, "next": _next(payload, request)})
+    if result.ok:
+        clear_session_cookie(response, request)
+    return response
+
+
+async def logout_everywhere(request: Request) -> Response:
+    """Run ``auth.logout_everywhere`` for the signed-in account and clear this browser's cookie."""
+    payload: Any = None
+    try:
+        payload = await _read(request)
+        ctx = _context(request, await request_user_id(request))
+        result = await asyncio.to_thread(run_action, "auth.logout_everywhere", {}, ctx)
+    except ActionError as exc:
+        result = ActionResult(error=exc)
+    data = dict(result.data or {}) | {"next": _next(payload, request)}
+    response = _respond(request, result, payload, data)
+    if result.ok:
+        clear_session_cookie(response, request)
+    return response

@@ -1,0 +1,50 @@
+"""``GET /api/comments?post=<slug>&page=N``: a post's public comments, cacheable.
+
+The body is exactly :class:`db.models.CommentPage` (items are ``CommentPublic``: no email,
+visitor id, user id or token can appear). Shared caches may keep it for a minute and
+serve it stale while revalidating; the strong ETag is the SHA-256 of the body, so a
+client that already holds it gets ``304 Not Modified`` with no body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from db.actions import ActionContext, run_action
+
+CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest() + '"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 ``If-None-Match``: a list of tags or ``*``, compared weakly (``W/`` ignored)."""
+    tags = [t.strip() for t in if_none_match.split(",") if t.strip()]
+    return "*" in tags or etag in (t.removeprefix("W/") for t in tags)
+
+
+async def list_comments_http(request: Request) -> Response:
+    """Answer one page of comments, a 304 for an unchanged page, or the standard error shape."""
+    params = request.query_params
+    payload = {"post_slug": params.get("post", ""), "page": params.get("page", "1")}
+    client = f"ip:{request.client.host if request.client else 'unknown'}"
+    ctx = ActionContext(client=client)
+    result = await asyncio.to_thread(run_action, "comments.list", payload, ctx)
+    if result.error is not None:
+        response = JSONResponse(result.envelope(), status_code=result.status)
+        if result.error.retry_after is not None:
+            response.headers["Retry-After"] = str(result.error.retry_after)
+        return response
+    body = json.dumps(result.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    etag = _etag(body)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request.headers.get("if-none-match", ""), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

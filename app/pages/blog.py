@@ -1,0 +1,39 @@
+"""``/blog``, ``/blog/category/[slug]`` and ``/blog/tag/[slug]``: lists of published posts."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from components import page_layout
+from components.layout import loading, not_found
+from components.posts import post_list
+from state.posts import BlogState
+
+
+def page() -> rx.Component:
+    return page_layout(
+        rx.hstack(
+            rx.heading("Blog", size="8", id="blog-heading"),
+            rx.spacer(),
+            rx.el.a("RSS feed", href="/rss.xml", class_name="rss-link"),
+            align="center",
+            width="100%",
+        ),
+        rx.cond(BlogState.loaded, post_list(), loading()),
+    )
+
+
+def term_page() -> rx.Component:
+    """A category or tag; an unknown slug shows not-found."""
+    return page_layout(
+        rx.cond(
+            BlogState.loaded,
+            rx.cond(
+                BlogState.found,
+                rx.vstack(rx.heading(BlogState.heading, size="8", id="blog-heading"), post_list(),
+                          width="100%", spacing="5"),
+                not_found("There is no such category or tag."),
+            ),
+            loading(),
+        ),
+    )

@@ -1,0 +1,64 @@
+"""The outbox worker: sends queued email for as long as the backend runs.
+
+:func:`outbox_worker` is a Reflex lifespan task (listed in ``app/tasks.py``); each backend
+process runs one, and claims with leases keep them from sending the same row at once.
+The same loop runs without Reflex as ``python -m app.workers`` (``--once`` for one batch),
+which is how tests kill a worker mid-send and start another. Every send is blocking
+(:func:`db.mail.deliver_due`) and runs in a thread, so the event loop keeps serving pages.
+
+Without SMTP configured the worker idles: queued mail stays ``pending`` and goes out when
+a restarted backend finds ``SMTP_HOST`` and ``MAIL_FROM`` set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from db import outbox
+from db.mail import DeliveryReport, deliver_due
+
+log = logging.getLogger("atoll.workers")
+
+
+async def deliver_once() -> DeliveryReport:
+    """One batch in a worker thread; a failure is logged, never raised, so the loop survives."""
+    try:
+        return await asyncio.to_thread(deliver_due)
+    except Exception:
+        log.exception("outbox delivery failed; retrying in %ss", outbox.poll_seconds())
+        return DeliveryReport()
+
+
+async def outbox_worker() -> None:
+    """Poll the outbox every ``OUTBOX_POLL_SECONDS`` until cancelled (the lifespan task)."""
+    warned = False
+    while True:
+        report = await deliver_once()
+        if not report.configured and not warned:
+            log.warning("SMTP_HOST/MAIL_FROM not set: email is stored in the outbox, not sent")
+            warned = True
+        await asyncio.sleep(outbox.poll_seconds())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m app.workers [--once]``: run the worker outside the web server."""
+    parser = argparse.ArgumentParser(prog="python -m app.workers", description=__doc__)
+    parser.add_argument("--once", action="store_true", help="send one batch of due mail and exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.once:
+        report = deliver_due()
+        print(
+            f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+            + ("" if report.configured else " (SMTP not configured)")
+        )
+        return 0
+    asyncio.run(outbox_worker())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,176 @@
+"""Account islands: the header menu, the sign-in and sign-up forms, sign-out buttons.
+
+Every form here posts to ``/api/auth/*`` (the only place the HttpOnly session cookie can
+be set or cleared). Without JavaScript that is a plain form post answered by a redirect.
+With JavaScript, sign-in and sign-up ``fetch`` the same endpoint so errors appear next to
+the fields, and on success load the return page in full, so the websocket reconnects with
+the new cookie; sign-out buttons submit natively (nothing can go wrong worth showing).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_base.constants import Env
+from reflex_base.environment import environment
+
+from components.forms import field, form_error, honeypot, submit_button
+from state.auth import AuthFormState, AuthState
+
+LOGIN_FORM = "login"
+SIGNUP_FORM = "signup"
+UNREACHABLE = "The server could not be reached. Check your connection and try again."
+
+
+def auth_url(path: str) -> str:
+    """Where an auth form posts: same origin in prod, the backend in dev."""
+    if environment.REFLEX_ENV_MODE.get() == Env.PROD:
+        return path
+    return rx.config.get_config().api_url.rstrip("/") + path
+
+
+def _fetch_script(form_id: str) -> str:
+    """Post the form with ``fetch`` and hand the JSON answer to ``receive_result``.
+
+    The password goes from the DOM straight to the endpoint: it is never an event
+    argument, so it never crosses the websocket.
+    """
+    return f"""(async () => {{
+  const form = document.getElementById("{form_id}");
+  const button = form.querySelector("button[type=submit]");
+  if (button) button.disabled = true;
+  try {{
+    const response = await fetch(form.action, {{
+      method: "POST",
+      credentials: "include",
+      headers: {{"Accept": "application/json"}},
+      body: new URLSearchParams(new FormData(form)),
+    }});
+    const body = await response.json();
+    if (response.ok && body.data) {{
+      window.location.assign(body.data.next || "/");
+    }} else if (button) {{
+      button.disabled = false;
+    }}
+    return {{...body, form: "{form_id}"}};
+  }} catch (error) {{
+    if (button) button.disabled = false;
+    return {{form: "{form_id}", error: {{code: "SERVICE_UNAVAILABLE", message: {UNREACHABLE!r}, fields: {{}}}}}};
+  }}
+}})()"""
+
+
+def _auth_form(form_id: str, endpoint: str, label: str, *fields: rx.Component) -> rx.Component:
+    S = AuthFormState
+    return rx.form(
+        rx.vstack(
+            form_error(S.form_error),
+            *fields,
+            rx.el.input(type="hidden", name="next", value=S.next_url),
+            submit_button(label, S.pending),
+            spacing="3",
+            width="100%",
+        ),
+        id=form_id,
+        action=auth_url(endpoint),
+        method="post",
+        on_submit=rx.call_script(_fetch_script(form_id), callback=S.receive_result),
+        reset_on_submit=False,
+        no_validate=True,
+        width="100%",
+    )
+
+
+def login_form() -> rx.Component:
+    errors = AuthFormState.field_errors
+    return _auth_form(
+        LOGIN_FORM, "/api/auth/login", "Sign in",
+        field(LOGIN_FORM, "email", "Email", errors, input_type="email", max_length=254),
+        field(LOGIN_FORM, "password", "Password", errors, input_type="password", max_length=1000),
+    )
+
+
+def signup_form() -> rx.Component:
+    errors = AuthFormState.field_errors
+    return _auth_form(
+        SIGNUP_FORM, "/api/auth/signup", "Create account",
+        field(SIGNUP_FORM, "email", "Email", errors, input_type="email", max_length=254),
+        field(SIGNUP_FORM, "display_name", "Display name (shown with your comments)", errors, max_length=40),
+        field(SIGNUP_FORM, "password", "Password (at least 10 characters)", errors,
+              input_type="password", max_length=1000),
+        honeypot(SIGNUP_FORM),
+    )
+
+
+def sign_out_button(form_id: str, label: str, endpoint: str = "/api/auth/logout",
+                    **button_props: object) -> rx.Component:
+    """A one-button form: native POST, then the endpoint redirects to a fresh page load."""
+    return rx.form(
+        rx.button(label, type="submit", **button_props),
+        id=form_id,
+        action=auth_url(endpoint),
+        method="post",
+        on_submit=rx.call_script(f"document.getElementById('{form_id}').submit()"),
+    )
+
+
+def account_menu() -> rx.Component:
+    """The header's corner: the signed-in name (and admin link), or sign-in links."""
+    S = AuthState
+    return rx.box(
+        rx.cond(
+            S.signed_in,
+            rx.hstack(
+                rx.link(S.display_name, href="/account", id="account-name"),
+                rx.link("Members", href="/members"),
+                rx.cond(S.is_admin, rx.link("Admin", href="/admin", id="admin-link")),
+                sign_out_button("menu-sign-out", "Sign out", size="1", variant="soft"),
+                spacing="3",
+                align="center",
+            ),
+            rx.hstack(
+                rx.link("Sign in", href="/login", id="sign-in-link"),
+                rx.link("Sign up", href="/signup"),
+                spacing="3",
+            ),
+        ),
+        on_mount=S.load_user,
+        class_name="account-menu",
+    )
+
+
+def account_panel() -> rx.Component:
+    """``/account``: who you are and the two ways to sign out."""
+    S = AuthState
+    return rx.cond(
+        S.signed_in,
+        rx.vstack(
+            rx.text("Signed in as ", rx.text.strong(S.display_name, id="account-display-name"),
+                    rx.cond(S.is_admin, " (administrator)", "")),
+            rx.hstack(
+                sign_out_button("sign-out", "Sign out"),
+                sign_out_button("sign-out-everywhere", "Sign out everywhere",
+                                endpoint="/api/auth/logout-everywhere", color_scheme="red",
+                                variant="outline"),
+                spacing="3",
+            ),
+            rx.text("“Sign out everywhere” ends your session in every browser and device.",
+                    size="2", color_scheme="gray"),
+            spacing="4",
+        ),
+        rx.text("Checking your session…", color_scheme="gray"),
+    )
+
+
+def locked_notice(slug: rx.Var) -> rx.Component:
+    """Shown in place of a members-only post's content to visitors who aren't signed in."""
+    return rx.callout(
+        rx.text(
+            "This post is for members. ",
+            rx.link("Sign in", href="/login?next=/blog/" + slug.to(str), id="locked-sign-in"),
+            " or ",
+            rx.link("create a free account", href="/signup?next=/blog/" + slug.to(str)),
+            " to read it.",
+        ),
+        icon="lock",
+        id="members-only-notice",
+    )

@@ -1,0 +1,279 @@
+"""The admin dashboard: an activity chart over tabs for each thing an admin looks after."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from components.account import auth_url
+from components.layout import loading
+from state.admin import AdminState as S
+
+MODERATION_FILTERS = ["all", "visible", "hidden", "removed"]
+
+
+def _filter(section: str, options: list[str], label: str) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size="2"),
+        rx.select(
+            options,
+            value=S.status[section],
+            on_change=lambda value: S.load_section(section, value),
+            size="1",
+            id=f"{section}-filter",
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def _pager(section: str) -> rx.Component:
+    page, pages = S.page[section], S.pages[section]
+    return rx.hstack(
+        rx.button("← Previous", size="1", variant="soft", disabled=page <= 1,
+                  on_click=S.load_page(section, page - 1)),
+        rx.text("Page ", page, " of ", pages, " · ", S.total[section], " in all", size="2"),
+        rx.button("Next →", size="1", variant="soft", disabled=page >= pages,
+                  on_click=S.load_page(section, page + 1)),
+        spacing="3",
+        align="center",
+        aria_label=f"{section} pages",
+    )
+
+
+def _status_badge(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["is_removed"],
+        rx.badge("removed", color_scheme="red"),
+        rx.cond(row["is_public"], rx.badge("visible", color_scheme="green"),
+                rx.badge("hidden", color_scheme="amber")),
+    )
+
+
+def _moderation_row(section: str, row: rx.Var) -> rx.Component:
+    row_id = row["id"]
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(row["who"], weight="bold"),
+                rx.cond(row["member"], rx.badge("member", variant="outline")),
+                rx.text(row["where"], " · ", row["created"], size="1", color_scheme="gray"),
+                rx.spacer(),
+                _status_badge(row),
+                width="100%",
+                align="center",
+            ),
+            rx.text(row["text"], white_space="pre-wrap", size="2"),
+            rx.hstack(
+                rx.cond(
+                    row["is_public"],
+                    rx.button("Hide", size="1", variant="soft",
+                              on_click=S.submit_moderation(section, row_id, "is_public", False)),
+                    rx.button("Show", size="1", variant="soft",
+                              on_click=S.submit_moderation(section, row_id, "is_public", True)),
+                ),
+                rx.cond(
+                    row["is_removed"],
+                    rx.button("Restore", size="1", variant="soft",
+                              on_click=S.submit_moderation(section, row_id, "is_removed", False)),
+                    rx.button("Remove", size="1", variant="soft", color_scheme="red",
+                              on_click=S.submit_moderation(section, row_id, "is_removed", True)),
+                ),
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name=f"admin-{section}-row",
+    )
+
+
+def _moderation(section: str) -> rx.Component:
+    return rx.vstack(
+        _filter(section, MODERATION_FILTERS, "Show"),
+        rx.foreach(S.rows[section], lambda row: _moderation_row(section, row)),
+        rx.cond(S.total[section] == 0, rx.text("Nothing here.", color_scheme="gray")),
+        _pager(section),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _message_row(row: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(row["name"], weight="bold"),
+                rx.link(row["email"], href="mailto:" + row["email"].to(str)),
+                rx.text(row["created"], size="1", color_scheme="gray"),
+                rx.spacer(),
+                rx.cond(row["is_read"], rx.badge("read"), rx.badge("unread", color_scheme="blue")),
+                width="100%",
+                align="center",
+            ),
+            rx.text(row["subject"], weight="medium"),
+            rx.text(row["text"], white_space="pre-wrap", size="2"),
+            rx.cond(
+                row["is_read"],
+                rx.button("Mark unread", size="1", variant="soft",
+                          on_click=S.toggle_message_read(row["id"], False)),
+                rx.button("Mark read", size="1", variant="soft",
+                          on_click=S.toggle_message_read(row["id"], True)),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name="admin-messages-row",
+    )
+
+
+def _inbox() -> rx.Component:
+    return rx.vstack(
+        _filter("messages", ["unread", "read", "all"], "Show"),
+        rx.foreach(S.rows["messages"], _message_row),
+        rx.cond(S.total["messages"] == 0, rx.text("No messages.", color_scheme="gray")),
+        _pager("messages"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _table(headers: list[str], rows: rx.Var, cells, row_class: str) -> rx.Component:  # noqa: ANN001
+    return rx.table.root(
+        rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
+        rx.table.body(rx.foreach(rows, lambda row: rx.table.row(*cells(row), class_name=row_class))),
+        width="100%",
+        size="1",
+    )
+
+
+def _subscribers() -> rx.Component:
+    csv_href = auth_url("/api/admin/subscribers.csv") + "?status=" + S.status["subscribers"]
+    return rx.vstack(
+        rx.hstack(
+            _filter("subscribers", ["all", "pending", "active", "unsubscribed"], "Show"),
+            rx.el.a("Download CSV", href=csv_href, download="subscribers.csv", id="subscribers-csv"),
+            spacing="5",
+            align="center",
+        ),
+        _table(
+            ["Email", "Status", "Subscribed", "Confirmed"],
+            S.rows["subscribers"],
+            lambda r: [rx.table.cell(r["email"]), rx.table.cell(r["status"]),
+                       rx.table.cell(r["created"]), rx.table.cell(r["confirmed"])],
+            "admin-subscribers-row",
+        ),
+        _pager("subscribers"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _outbox() -> rx.Component:
+    return rx.vstack(
+        _filter("outbox", ["all", "pending", "sending", "failed", "sent"], "Show"),
+        _table(
+            ["Kind", "Status", "Attempts", "Next attempt", "Last error", ""],
+            S.rows["outbox"],
+            lambda r: [
+                rx.table.cell(r["kind"]), rx.table.cell(r["status"]), rx.table.cell(r["attempts"]),
+                rx.table.cell(r["due"]), rx.table.cell(rx.text(r["error"], size="1")),
+                rx.table.cell(rx.cond(r["retryable"], rx.button(
+                    "Retry now", size="1", variant="soft", on_click=S.submit_outbox_retry(r["id"])))),
+            ],
+            "admin-outbox-row",
+        ),
+        _pager("outbox"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _sync() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            S.sync["configured"],
+            rx.text("WordPress is configured. Last full sync: ", S.sync["last_full_sync"]),
+            rx.callout("WORDPRESS_URL is not set: webhook events are stored but not processed.",
+                       icon="info"),
+        ),
+        rx.text(S.sync["pending"], " waiting · ", S.sync["failed"], " failed", size="2"),
+        rx.button("Sync now", on_click=S.submit_sync_now, disabled=~S.sync["configured"].to(bool),
+                  id="sync-now"),
+        _table(
+            ["#", "Source", "Post", "Action", "Status", "Attempts", "Received", "Processed", "Error"],
+            S.sync_events,
+            lambda e: [rx.table.cell(e["id"]), rx.table.cell(e["source"]), rx.table.cell(e["post"]),
+                       rx.table.cell(e["action"]), rx.table.cell(e["status"]),
+                       rx.table.cell(e["attempts"]), rx.table.cell(e["received"]),
+                       rx.table.cell(e["processed"]), rx.table.cell(rx.text(e["error"], size="1"))],
+            "admin-sync-row",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _activity_chart() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Last 30 days", size="4"),
+            rx.recharts.line_chart(
+                rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+                rx.recharts.x_axis(data_key="day"),
+                rx.recharts.y_axis(allow_decimals=False),
+                rx.recharts.tooltip(),
+                rx.recharts.legend(),
+                rx.recharts.line(data_key="likes", name="Likes", stroke="#e5484d", type_="monotone"),
+                rx.recharts.line(data_key="ratings", name="Ratings", stroke="#ffb224", type_="monotone"),
+                rx.recharts.line(data_key="comments", name="Comments", stroke="#0090ff", type_="monotone"),
+                data=S.activity,
+                width="100%",
+                height=280,
+            ),
+            width="100%",
+        ),
+        width="100%",
+        id="activity-chart",
+    )
+
+
+def _dashboard() -> rx.Component:
+    return rx.vstack(
+        _activity_chart(),
+        rx.tabs.root(
+            rx.tabs.list(
+                rx.tabs.trigger("Comments", value="comments"),
+                rx.tabs.trigger("Guestbook", value="entries"),
+                rx.tabs.trigger(rx.text("Inbox (", S.unread, ")"), value="messages"),
+                rx.tabs.trigger("Subscribers", value="subscribers"),
+                rx.tabs.trigger("Outbox", value="outbox"),
+                rx.tabs.trigger("WordPress", value="sync"),
+            ),
+            rx.tabs.content(_moderation("comments"), value="comments", padding_top="1rem"),
+            rx.tabs.content(_moderation("entries"), value="entries", padding_top="1rem"),
+            rx.tabs.content(_inbox(), value="messages", padding_top="1rem"),
+            rx.tabs.content(_subscribers(), value="subscribers", padding_top="1rem"),
+            rx.tabs.content(_outbox(), value="outbox", padding_top="1rem"),
+            rx.tabs.content(_sync(), value="sync", padding_top="1rem"),
+            default_value="comments",
+            width="100%",
+        ),
+        spacing="5",
+        width="100%",
+        id="admin-dashboard",
+    )
+
+
+def admin_dashboard() -> rx.Component:
+    """Everything under the ``/admin`` heading: the dashboard, a refusal, or a spinner."""
+    return rx.cond(
+        S.allowed,
+        _dashboard(),
+        rx.cond(
+            S.denied != "",
+            rx.callout(S.denied, icon="shield_alert", color_scheme="red", id="admin-denied"),
+            loading(),
+        ),
+    )

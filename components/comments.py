@@ -1,0 +1,159 @@
+"""The comment section island: a post's comments oldest first, paging, the form, edit/delete.
+
+Visitor text is only ever passed to ``rx.text`` (a React text node), never to ``rx.html``,
+so markup in a comment shows literally and cannot run.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from components.forms import action_url, field, form_error, honeypot, submit_button
+from components.layout import loading
+from state.comments import EDIT_FORM_ID, FORM_ID, CommentEditState as E, CommentState as S
+
+
+def _form(post_slug: str | rx.Var[str]) -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading("Leave a comment", size="4", as_="h3"),
+            form_error(S.form_error),
+            field(FORM_ID, "author", "Name", S.field_errors, max_length=80),
+            field(FORM_ID, "content", "Comment", S.field_errors, multiline=True, max_length=5000),
+            rx.el.input(type="hidden", name="post_slug", value=post_slug,
+                        id=f"{FORM_ID}-post_slug"),
+            honeypot(FORM_ID),
+            submit_button("Post comment", S.pending),
+            spacing="3",
+            width="100%",
+        ),
+        id=FORM_ID,
+        on_submit=S.submit_comment,
+        action=action_url("comments.create"),
+        method="post",
+        reset_on_submit=False,
+        no_validate=True,
+        width="100%",
+    )
+
+
+def _edit_form(comment: rx.Var) -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            form_error(E.form_error),
+            field(EDIT_FORM_ID, "content", "Edit your comment", E.field_errors, multiline=True,
+                  max_length=5000, default_value=comment["content"]),
+            rx.hstack(
+                submit_button("Save", E.pending),
+                rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                          on_click=E.toggle_edit(comment["id"])),
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        id=EDIT_FORM_ID,
+        on_submit=E.submit_edit,
+        reset_on_submit=False,
+        no_validate=True,
+        width="100%",
+    )
+
+
+def _owner_actions(comment: rx.Var) -> rx.Component:
+    confirming = E.confirming == comment["id"]
+    return rx.hstack(
+        rx.button("Edit", size="1", variant="soft", class_name="comment-edit",
+                  on_click=E.toggle_edit(comment["id"]),
+                  aria_label="Edit your comment"),
+        rx.button(rx.cond(confirming, "Confirm delete", "Delete"), size="1",
+                  variant=rx.cond(confirming, "solid", "soft"), color_scheme="red",
+                  class_name="comment-delete", disabled=E.pending,
+                  on_click=E.delete_comment(comment["id"]),
+                  aria_label=rx.cond(confirming, "Confirm delete", "Delete your comment")),
+        spacing="2",
+    )
+
+
+def _comment(comment: rx.Var) -> rx.Component:
+    editing = E.editing == comment["id"]
+    return rx.el.article(
+        rx.vstack(
+            rx.hstack(
+                rx.text(comment["author"], weight="bold", class_name="comment-author"),
+                rx.el.time(comment["ago"], date_time=comment["iso"], title=comment["at"],
+                           class_name="comment-time", style={"font_size": "var(--font-size-1)",
+                                                             "color": "var(--gray-11)"}),
+                rx.cond(comment["edited"] != "",
+                        rx.badge(comment["edited"], variant="soft", color_scheme="gray",
+                                 class_name="comment-edited")),
+                spacing="2",
+                align="center",
+            ),
+            rx.cond(
+                editing,
+                _edit_form(comment),
+                rx.text(comment["content"], white_space="pre-wrap", class_name="comment-content"),
+            ),
+            rx.cond(S.own.contains(comment["id"]) & ~editing, _owner_actions(comment)),
+            spacing="2",
+            width="100%",
+        ),
+        id="comment-" + comment["id"].to(str),
+        class_name="comment",
+        style={"padding": "0.75rem 0", "border_bottom": "1px solid var(--gray-a4)",
+               "width": "100%"},
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.cond(
+        S.pages > 1,
+        rx.el.nav(
+            rx.hstack(
+                rx.button("← Previous", variant="soft", size="1", disabled=S.page <= 1,
+                          on_click=S.load_page(S.page - 1), class_name="comments-prev"),
+                rx.text("Page ", S.page, " of ", S.pages, size="2", class_name="comments-page"),
+                rx.button("Next →", variant="soft", size="1", disabled=S.page >= S.pages,
+                          on_click=S.load_page(S.page + 1), class_name="comments-next"),
+                spacing="4",
+                align="center",
+            ),
+            aria_label="Comment pages",
+        ),
+    )
+
+
+def comment_section(post_slug: str | rx.Var[str]) -> rx.Component:
+    """A post's comments and the form to add one; loads itself, so it works on any page."""
+    return rx.el.section(
+        rx.vstack(
+            rx.heading("Comments", size="5", as_="h2", id="comments-heading"),
+            rx.cond(
+                S.loaded,
+                rx.cond(
+                    S.total > 0,
+                    rx.vstack(
+                        rx.text(rx.cond(S.total == 1, "1 comment",
+                                        S.total.to_string() + " comments"),
+                                size="2", color_scheme="gray", class_name="comments-total"),
+                        rx.foreach(S.comments, _comment),
+                        _pager(),
+                        spacing="1",
+                        width="100%",
+                        id="comment-list",
+                    ),
+                    rx.text("No comments yet. Be the first!", id="comments-empty"),
+                ),
+                loading("Loading comments…"),
+            ),
+            _form(post_slug),
+            spacing="4",
+            width="100%",
+        ),
+        id="comments",
+        key=post_slug,
+        aria_labelledby="comments-heading",
+        on_mount=S.load_comments(post_slug),
+        style={"width": "100%"},
+    )

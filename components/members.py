@@ -1,0 +1,33 @@
+"""The ``/members`` index: cards for the posts only members can read."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from components.layout import loading
+from state.members import MembersState as S
+
+
+def _card(post: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.link(rx.heading(post["title"], size="5"), href="/blog/" + post["slug"].to(str)),
+            rx.text(post["author"], " · ", post["published"], size="1", color_scheme="gray"),
+            rx.html(post["excerpt_html"]),
+            spacing="2",
+        ),
+        width="100%",
+        class_name="member-post-card",
+    )
+
+
+def member_posts() -> rx.Component:
+    return rx.cond(
+        S.loaded,
+        rx.cond(
+            S.posts.length() > 0,
+            rx.vstack(rx.foreach(S.posts, _card), width="100%", spacing="4"),
+            rx.text("No members-only posts yet.", id="no-member-posts"),
+        ),
+        loading(),
+    )

@@ -1,0 +1,64 @@
+"""The newsletter island: the sign-up box in every page's footer, and the link pages' outcome."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from components.forms import action_url, field, form_error, honeypot, submit_button
+from state.newsletter import FORM_ID, NewsletterLinkState as L, NewsletterState as S
+
+
+def newsletter_signup() -> rx.Component:
+    """One email field; a confirmation link is mailed (double opt-in)."""
+    return rx.form(
+        rx.vstack(
+            rx.heading("Newsletter", size="3", as_="h2"),
+            rx.text(
+                "New posts by email. Unsubscribe with one click.", size="2", color_scheme="gray"
+            ),
+            form_error(S.form_error),
+            rx.hstack(
+                field(
+                    FORM_ID, "email", "Email", S.field_errors, input_type="email", max_length=254
+                ),
+                rx.box(submit_button("Subscribe", S.pending), padding_top="1.6rem"),
+                align="start",
+                width="100%",
+            ),
+            honeypot(FORM_ID),
+            spacing="2",
+            width="100%",
+            max_width="28rem",
+        ),
+        id=FORM_ID,
+        on_submit=S.submit_subscription,
+        action=action_url("newsletter.subscribe"),
+        method="post",
+        reset_on_submit=False,
+        no_validate=True,
+        aria_label="Newsletter sign-up",
+    )
+
+
+def newsletter_outcome(title: str) -> rx.Component:
+    """What opening a confirm or unsubscribe link led to."""
+    return rx.vstack(
+        rx.heading(title, size="8"),
+        rx.cond(
+            L.loaded,
+            rx.callout(
+                L.outcome,
+                icon=rx.cond(L.succeeded, "circle_check", "triangle_alert"),
+                color_scheme=rx.cond(L.succeeded, "green", "red"),
+                role="status",
+                id="newsletter-outcome",
+            ),
+            rx.hstack(
+                rx.spinner(size="2"),
+                rx.text("Checking your link…", color_scheme="gray"),
+                role="status",
+            ),
+        ),
+        rx.link("Back to the home page", href="/"),
+        spacing="4",
+    )

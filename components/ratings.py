@@ -1,0 +1,96 @@
+"""The star rating island: a radio group of five star buttons inside a plain HTML form.
+
+Without JavaScript each star is a submit button (``name="stars" value="N"``) posting the
+form to the ``ratings.rate`` HTTP action. With JavaScript, clicks are intercepted and run
+the Reflex handler instead; keyboard use follows the ARIA radio group pattern.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.event import key_event
+
+from components.forms import action_url
+from state.ratings import MAX_STARS, RatingState
+
+# Arrow keys, Home and End would otherwise scroll the page as well as move the selection.
+# Only these keys are held back (Tab must still leave the group, Enter/Space still click);
+# this plain listener on the group runs as the key event bubbles up from the star.
+_KEEP_PAGE_STILL = rx.Var(
+    "((e) => { if (['ArrowRight', 'ArrowLeft', 'ArrowUp', 'ArrowDown', 'Home', 'End']"
+    ".includes(e.key)) e.preventDefault(); })"
+)
+
+
+class StarButton(rx.el.Button):
+    """An HTML button that also reports key presses (Reflex's ``button`` element has no
+    ``on_key_down``), so each star knows which star the key was pressed on."""
+
+    on_key_down: rx.EventHandler[key_event]
+
+
+def _star(post_slug: str | rx.Var[str], stars: int, mine: rx.Var[int]) -> rx.Component:
+    """One star: checked when it is the visitor's rating; the roving tab stop when checked
+    (or, with nothing rated yet, the first star)."""
+    checked = mine == stars
+    return StarButton.create(
+        rx.icon(
+            tag="star", fill=rx.cond(mine >= stars, "currentColor", "none"), aria_hidden="true"
+        ),
+        type="submit",
+        name="stars",
+        value=str(stars),
+        role="radio",
+        aria_checked=rx.cond(checked, "true", "false"),
+        aria_label=f"{stars} star" if stars == 1 else f"{stars} stars",
+        tab_index=rx.cond(checked | ((mine == 0) & (stars == 1)), 0, -1),
+        on_click=RatingState.submit_rating(post_slug, stars),
+        on_key_down=RatingState.submit_rating_key(post_slug, stars),
+        class_name="rating-star",
+        data_stars=str(stars),
+        style={
+            "background": "none",
+            "border": "none",
+            "padding": "0.15rem",
+            "cursor": "pointer",
+            "color": "var(--amber-9)",
+            "line_height": "0",
+        },
+    )
+
+
+def star_rating(post_slug: str | rx.Var[str]) -> rx.Component:
+    """Five stars, the average and the count; loads itself, so it works on any page."""
+    mine = RatingState.mine.get(post_slug, 0).to(int)
+    saving = RatingState.saving.get(post_slug, False).to(bool)
+    return rx.el.form(
+        rx.el.input(type="hidden", name="post_slug", value=post_slug),
+        rx.hstack(
+            rx.el.div(
+                *(_star(post_slug, n, mine) for n in range(1, MAX_STARS + 1)),
+                role="radiogroup",
+                aria_label="Rate this post",
+                aria_busy=rx.cond(saving, "true", "false"),
+                class_name="rating-stars",
+                custom_attrs={"onKeyDown": _KEEP_PAGE_STILL},
+                style={"display": "inline-flex", "gap": "0.1rem"},
+            ),
+            rx.text(
+                RatingState.summaries.get(post_slug, ""),
+                as_="span",
+                size="2",
+                color_scheme="gray",
+                class_name="rating-summary",
+                aria_live="polite",
+            ),
+            rx.cond(saving, rx.spinner(size="1", class_name="rating-saving")),
+            align="center",
+            spacing="2",
+        ),
+        method="post",
+        action=action_url("ratings.rate"),
+        on_submit=rx.prevent_default,  # with JavaScript the star's click handler rates instead
+        on_mount=RatingState.load_rating(post_slug),
+        class_name="star-rating",
+        data_slug=post_slug,
+    )

@@ -1,0 +1,589 @@
+"""Copying WordPress into libSQL: webhook events, the worker that drains them, the full sync.
+
+Every change starts as a :class:`~db.models.SyncEvent` row, written before any work is
+done, so a burst of webhooks or a crash loses nothing::
+
+    pending ──claim──▶ processing ──▶ done
+       ▲                   │
+       └── retry (backoff) ┤
+                           └──▶ failed (out of attempts; last_error says why)
+
+An event only *names* a post. The worker fetches the post's current state from the REST
+API and applies that, so a replayed event rewrites nothing and an event that arrives
+after a newer one cannot bring old content back. :func:`apply_post` adds a second guard
+for racing writers (the worker and a full sync): a copy whose ``modified_gmt`` is older
+than the stored one changes nothing. A post WordPress no longer shows publicly (trashed,
+drafted, made private, password-protected, deleted for good) is deleted from libSQL, its
+category and tag links with it.
+
+The full sync pages through ``/wp/v2/posts`` 100 at a time with ``_embed``; each page is
+applied in one transaction together with its checkpoint (``SyncEvent.next_page``), so a
+``kill -9`` and a rerun resume where the last committed page ended. It finishes by
+comparing every published id and ``modified_gmt`` with ours: posts WordPress no longer
+has are removed, and any post a shifted page skipped is fetched by id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from db.cache import LISTS_TAG, post_tag, posts_cache
+from db.config import RateLimit
+from db.engine import session_scope
+from db.models import Author, Post, PostTerm, SyncEvent, SyncEventCreate, Term
+from db.types import utcnow
+from db.wordpress import PER_PAGE, WordPressClient, WordPressPost, iter_pages, transform
+
+log = logging.getLogger("atoll.sync")
+
+SIGNATURE_PREFIX = "sha256="
+ERROR_MAX = 2000
+MAX_BACKOFF = timedelta(hours=1)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+
+
+def webhook_secret() -> str | None:
+    """``WORDPRESS_WEBHOOK_SECRET``: the HMAC key the plugin signs with (no secret, no webhook)."""
+    return os.environ.get("WORDPRESS_WEBHOOK_SECRET") or None
+
+
+def webhook_rate_limit() -> RateLimit | None:
+    """``WORDPRESS_WEBHOOK_RATE_LIMIT`` as ``N/S`` per source IP (default 60/60); ``off`` disables."""
+    raw = os.environ.get("WORDPRESS_WEBHOOK_RATE_LIMIT", "60/60").strip().lower()
+    if raw in ("off", "0", "none", ""):
+        return None
+    try:
+        requests, seconds = raw.split("/", 1)
+        return RateLimit(int(requests), float(seconds))
+    except ValueError:
+        raise ValueError(
+            f"WORDPRESS_WEBHOOK_RATE_LIMIT must look like 60/60 or 'off', not {raw!r}"
+        ) from None
+
+
+def poll_seconds() -> float:
+    """``SYNC_POLL_SECONDS``: how often the worker looks for due events when not woken (5)."""
+    return _env_float("SYNC_POLL_SECONDS", 5.0)
+
+
+def lease_seconds() -> float:
+    """``SYNC_LEASE_SECONDS``: how long a claim lasts before another worker may take over (300)."""
+    return _env_float("SYNC_LEASE_SECONDS", 300.0)
+
+
+def backoff_seconds() -> float:
+    """``SYNC_BACKOFF_SECONDS``: the wait after a first failure; it doubles each time (10)."""
+    return _env_float("SYNC_BACKOFF_SECONDS", 10.0)
+
+
+def max_attempts() -> int:
+    """``SYNC_MAX_ATTEMPTS``: attempts before an event is given up as ``failed`` (8)."""
+    return int(_env_float("SYNC_MAX_ATTEMPTS", 8))
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failure (1 → base, 2 → 2×base …, at most an hour)."""
+    return min(timedelta(seconds=backoff_seconds() * 2 ** max(0, min(attempts - 1, 30))),
+               MAX_BACKOFF)
+
+
+# --------------------------------------------------------------------------- webhook
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Atoll-Signature`` value for ``body``: ``sha256=`` and the hex HMAC-SHA256."""
+    return SIGNATURE_PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """Whether ``header`` is the signature of exactly these bytes (constant-time compare)."""
+    if not header or not header.startswith(SIGNATURE_PREFIX):
+        return False
+    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
+
+
+def record_event(*, session: Session, data: SyncEventCreate, source: str = "webhook") -> SyncEvent:
+    """Store a notification as a pending event; the worker does the rest."""
+    event = SyncEvent(source=source, wp_post_id=data.post_id, post_type=data.post_type,
+                      action=data.action, status="pending")
+    session.add(event)
+    session.flush()
+    return event
+
+
+def enqueue_full_sync(*, session: Session) -> SyncEvent:
+    """Ask the worker for a full sync ("sync now"); an unfinished one is reused, not doubled."""
+    running = session.exec(
+        select(SyncEvent)
+        .where(SyncEvent.source == "full", col(SyncEvent.status).in_(("pending", "processing")))
+        .order_by(col(SyncEvent.id).desc())
+    ).first()
+    if running is not None:
+        return running
+    event = SyncEvent(source="full", action="update", post_type="post", status="pending",
+                      next_page=1)
+    session.add(event)
+    session.flush()
+    return event
+
+
+# --------------------------------------------------------------------------- applying posts
+
+
+@dataclass(frozen=True)
+class Change:
+    """What applying one post did: ``created``, ``updated``, ``unchanged``, ``removed`` or
+    ``absent`` (nothing to remove), and which slugs' pages it affects."""
+
+    outcome: str
+    slugs: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in ("created", "updated", "removed")
+
+
+def invalidate(changes: Iterable[Change]) -> None:
+    """Drop cached pages that show a changed post (its own page and every list)."""
+    slugs = {slug for change in changes if change.changed for slug in change.slugs}
+    if slugs:
+        posts_cache.invalidate(LISTS_TAG, *(post_tag(s) for s in slugs))
+
+
+def apply_post(*, session: Session, item: WordPressPost) -> Change:
+    """Upsert one transformed post by ``wp_id`` with its author and terms, or remove it.
+
+    Runs in the caller's transaction. A copy older than the stored one changes nothing,
+    and an identical one (a replay) leaves every row alone.
+    """
+    incoming = item.post
+    existing = session.exec(select(Post).where(Post.wp_id == incoming.wp_id)).first()
+    if not item.public:
+        return _remove(session, existing)
+    if existing is not None and existing.modified_at > incoming.modified_at:
+        return Change("unchanged")
+    author_id = _upsert_author(session, item.author) if item.author else None
+    term_ids = [_upsert_term(session, term) for term in item.terms]
+    values: dict[str, Any] = {
+        "slug": incoming.slug, "title": incoming.title, "excerpt_html": incoming.excerpt_html,
+        "content_html": incoming.content_html, "featured_image_url": incoming.featured_image_url,
+        "featured_image_alt": incoming.featured_image_alt, "published_at": incoming.published_at,
+        "modified_at": incoming.modified_at, "status": "publish", "author_id": author_id,
+    }
+    if (existing is not None and existing.modified_at == incoming.modified_at
+            and _same(session, existing, values, term_ids)):
+        return Change("unchanged")
+    # `modified_gmt` has one-second resolution: two edits within a second share it, so an
+    # equally old copy that differs is applied (it was fetched after the stored one).
+    values["synced_at"] = utcnow()
+    slugs = {incoming.slug} | _free_slug(session, incoming.slug, incoming.wp_id)
+    if existing is None:
+        row = Post(wp_id=incoming.wp_id, **values)
+        session.add(row)
+        outcome = "created"
+    else:
+        slugs.add(existing.slug)
+        for name, value in values.items():
+            setattr(existing, name, value)
+        row, outcome = existing, "updated"
+    session.flush()
+    assert row.id is not None
+    _set_terms(session, row.id, term_ids)
+    return Change(outcome, tuple(sorted(slugs)))
+
+
+def _same(session: Session, row: Post, values: dict[str, Any], term_ids: list[int]) -> bool:
+    current = set(session.exec(select(PostTerm.term_id).where(PostTerm.post_id == row.id)).all())
+    return current == set(term_ids) and all(getattr(row, k) == v for k, v in values.items())
+
+
+def remove_post(*, session: Session, wp_id: int) -> Change:
+    """Delete the copy of WordPress post ``wp_id`` (its term links go with it)."""
+    return _remove(session, session.exec(select(Post).where(Post.wp_id == wp_id)).first())
+
+
+def _remove(session: Session, existing: Post | None) -> Change:
+    if existing is None:
+        return Change("absent")
+    slug = existing.slug
+    session.delete(existing)
+    session.flush()
+    return Change("removed", (slug,))
+
+
+def _free_slug(session: Session, slug: str, wp_id: int | None) -> set[str]:
+    """Move another row off ``slug`` (WordPress gave it to this post) and re-sync that one.
+
+    WordPress keeps published slugs unique, so a clash means the other post was renamed
+    and its event has not been processed yet; it gets a placeholder slug until it is.
+    """
+    clash = session.exec(
+        select(Post).where(Post.slug == slug, col(Post.wp_id).is_distinct_from(wp_id))
+    ).first()
+    if clash is None:
+        return set()
+    clash.slug = f"{slug[:150]}--moved-{clash.id}"
+    if clash.wp_id is not None:
+        session.add(SyncEvent(source="conflict", wp_post_id=clash.wp_id, action="update"))
+    session.flush()
+    return {slug, clash.slug}
+
+
+def _unique_slug(session: Session, model: type[Author] | type[Term], slug: str, wp_id: int,
+                 own_id: int | None, *where: Any) -> str:
+    taken = session.exec(
+        select(model.id).where(model.slug == slug, col(model.id).is_distinct_from(own_id), *where)
+    ).first()
+    return slug if taken is None else f"{slug[:180]}-{wp_id}"
+
+
+def _upsert_author(session: Session, author: Author) -> int:
+    """The id of our row for this WordPress user; a seeded author with its slug is adopted."""
+    row = session.exec(select(Author).where(Author.wp_id == author.wp_id)).first()
+    if row is None:
+        row = session.exec(
+            select(Author).where(Author.slug == author.slug, col(Author.wp_id).is_(None))
+        ).first()
+    assert author.wp_id is not None
+    slug = _unique_slug(session, Author, author.slug, author.wp_id, row.id if row else None)
+    if row is None:
+        row = Author(wp_id=author.wp_id, slug=slug, name=author.name, avatar_url=author.avatar_url)
+        session.add(row)
+    else:
+        for name, value in (("wp_id", author.wp_id), ("slug", slug), ("name", author.name),
+                            ("avatar_url", author.avatar_url)):
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def _upsert_term(session: Session, term: Term) -> int:
+    """The id of our row for this category or tag, matched by ``(taxonomy, wp_id)``."""
+    row = session.exec(
+        select(Term).where(Term.taxonomy == term.taxonomy, Term.wp_id == term.wp_id)
+    ).first()
+    if row is None:
+        row = session.exec(
+            select(Term).where(Term.taxonomy == term.taxonomy, Term.slug == term.slug,
+                               col(Term.wp_id).is_(None))
+        ).first()
+    assert term.wp_id is not None
+    slug = _unique_slug(session, Term, term.slug, term.wp_id, row.id if row else None,
+                        Term.taxonomy == term.taxonomy)
+    if row is None:
+        row = Term(wp_id=term.wp_id, taxonomy=term.taxonomy, slug=slug, name=term.name)
+        session.add(row)
+    else:
+        for name, value in (("wp_id", term.wp_id), ("slug", slug), ("name", term.name)):
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def _set_terms(session: Session, post_id: int, term_ids: list[int]) -> None:
+    wanted = set(term_ids)
+    current = set(session.exec(select(PostTerm.term_id).where(PostTerm.post_id == post_id)).all())
+    if current - wanted:
+        session.execute(delete(PostTerm).where(
+            col(PostTerm.post_id) == post_id, col(PostTerm.term_id).in_(current - wanted)))
+    for term_id in sorted(wanted - current):
+        session.add(PostTerm(post_id=post_id, term_id=term_id))
+    session.flush()
+
+
+def sync_post(wp_id: int, *, client: WordPressClient) -> Change:
+    """Fetch one post's current state and apply it in one transaction."""
+    data = client.get_post(wp_id)
+    with session_scope(write=True) as session:
+        if data is None:
+            change = remove_post(session=session, wp_id=wp_id)
+        else:
+            change = apply_post(session=session, item=transform(data))
+    invalidate([change])
+    return change
+
+
+# --------------------------------------------------------------------------- worker
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One event handed to one worker; ``attempt`` is its fencing token."""
+
+    id: int
+    source: str
+    wp_post_id: int | None
+    post_type: str
+    action: str
+    attempt: int
+
+
+@dataclass
+class WorkReport:
+    """What one :func:`process_events` call did."""
+
+    done: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.done + self.retrying + self.failed
+
+
+def claim_events(*, session: Session, now: datetime, limit: int = 50) -> list[Claim]:
+    """Take up to ``limit`` due events, oldest first.
+
+    Due means ``pending`` with its retry time reached, or ``processing`` whose lease ran
+    out (its worker died). Run in its own write transaction and commit before working.
+    """
+    session.execute(
+        update(SyncEvent)
+        .where(col(SyncEvent.status) == "processing", col(SyncEvent.next_attempt_at) <= now,
+               col(SyncEvent.attempts) >= max_attempts())
+        .values(status="failed", last_error="The worker stopped while processing, too many times.")
+    )
+    due = (
+        select(SyncEvent.id)
+        .where(col(SyncEvent.status).in_(("pending", "processing")),
+               col(SyncEvent.next_attempt_at) <= now)
+        .order_by(col(SyncEvent.id))
+        .limit(limit)
+    )
+    rows = session.execute(
+        update(SyncEvent)
+        .where(col(SyncEvent.id).in_(due.scalar_subquery()))
+        .values(status="processing", attempts=SyncEvent.attempts + 1,
+                next_attempt_at=now + timedelta(seconds=lease_seconds()))
+        .returning(SyncEvent.id, SyncEvent.source, SyncEvent.wp_post_id, SyncEvent.post_type,
+                   SyncEvent.action, SyncEvent.attempts)
+    ).all()
+    return sorted((Claim(*row) for row in rows), key=lambda c: c.id)
+
+
+def _held(claim: Claim) -> Any:
+    return (col(SyncEvent.id) == claim.id, col(SyncEvent.status) == "processing",
+            col(SyncEvent.attempts) == claim.attempt)
+
+
+def _finish(claims: list[Claim], error: str | None) -> tuple[int, int, int]:
+    """Record the outcome of a group of claims; returns (done, retrying, failed)."""
+    done = retrying = failed = 0
+    now = utcnow()
+    with session_scope(write=True) as session:
+        for claim in claims:
+            if error is None:
+                values: dict[str, Any] = {"status": "done", "processed_at": now, "last_error": None}
+                done += 1
+            elif claim.attempt >= max_attempts():
+                values = {"status": "failed", "last_error": error[:ERROR_MAX], "processed_at": now}
+                failed += 1
+            else:
+                values = {"status": "pending", "last_error": error[:ERROR_MAX],
+                          "next_attempt_at": now + backoff(claim.attempt)}
+                retrying += 1
+            session.execute(update(SyncEvent).where(*_held(claim)).values(**values))
+    return done, retrying, failed
+
+
+def process_events(*, client: WordPressClient | None = None, now: datetime | None = None,
+                   limit: int = 50) -> WorkReport:
+    """Claim due events and apply them; what the lifespan worker calls in a loop.
+
+    Several events for one post are handled by one fetch. A failure (WordPress down, a
+    timeout, the database busy) puts the events back with backoff and the reason in
+    ``last_error``; after ``SYNC_MAX_ATTEMPTS`` they are ``failed``.
+    """
+    report = WorkReport()
+    with session_scope(write=True) as session:
+        claims = claim_events(session=session, now=now or utcnow(), limit=limit)
+    if not claims:
+        return report
+    groups: dict[tuple[str, int | None, str], list[Claim]] = {}
+    for claim in claims:
+        key = ("full", claim.id, "") if claim.source == "full" else (
+            "post", claim.wp_post_id, claim.post_type)
+        groups.setdefault(key, []).append(claim)
+    own = client is None
+    wp = client or WordPressClient()
+    try:
+        for (kind, target, post_type), group in groups.items():
+            error: str | None = None
+            try:
+                if kind == "full":
+                    full_sync(client=wp, run_id=group[0].id)
+                elif post_type == "post" and target is not None:
+                    sync_post(target, client=wp)
+                # other post types are recorded and acknowledged; Atoll shows posts only
+            except Exception as exc:  # noqa: BLE001 — every failure is recorded and retried
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("sync %s %s failed (attempt %d): %s", kind, target,
+                            group[0].attempt, error)
+            done, retrying, failed = _finish(group, error)
+            report.done += done
+            report.retrying += retrying
+            report.failed += failed
+    finally:
+        if own:
+            wp.close()
+    return report
+
+
+# --------------------------------------------------------------------------- full sync
+
+
+@dataclass
+class FullSyncReport:
+    """Counts for one full sync run (``resumed_from`` > 1 when it picked up a checkpoint)."""
+
+    run_id: int
+    resumed_from: int
+    pages: int = 0
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+
+    def count(self, changes: Iterable[Change]) -> None:
+        for change in changes:
+            if change.outcome in ("created", "updated", "unchanged", "removed"):
+                setattr(self, change.outcome, getattr(self, change.outcome) + 1)
+
+
+Progress = Callable[[int, int], None]
+"""Called with (posts done, posts in WordPress) after each committed page."""
+
+
+def _start_run(session: Session, *, restart: bool, run_id: int | None) -> SyncEvent:
+    lease_until = utcnow() + timedelta(seconds=lease_seconds())
+    if run_id is not None:
+        run = session.get(SyncEvent, run_id)
+        if run is None:
+            raise LookupError(f"no sync run {run_id}")
+    else:
+        unfinished = select(SyncEvent).where(
+            SyncEvent.source == "full", col(SyncEvent.status).in_(("pending", "processing", "failed"))
+        )
+        if restart:
+            session.execute(
+                update(SyncEvent)
+                .where(col(SyncEvent.source) == "full",
+                       col(SyncEvent.status).in_(("pending", "processing", "failed")))
+                .values(status="failed", last_error="Superseded by a restarted full sync.")
+            )
+            run = None
+        else:
+            run = session.exec(unfinished.order_by(col(SyncEvent.id).desc())).first()
+        if run is None:
+            run = SyncEvent(source="full", action="update", post_type="post", next_page=1)
+            session.add(run)
+        run.attempts = (run.attempts or 0) + 1
+    run.status = "processing"
+    run.next_page = run.next_page or 1
+    run.next_attempt_at = lease_until
+    session.flush()
+    return run
+
+
+def _checkpoint(session: Session, run_id: int, next_page: int) -> None:
+    session.execute(
+        update(SyncEvent).where(col(SyncEvent.id) == run_id)
+        .values(next_page=next_page, next_attempt_at=utcnow() + timedelta(seconds=lease_seconds()))
+    )
+
+
+def full_sync(*, client: WordPressClient, restart: bool = False, progress: Progress | None = None,
+              run_id: int | None = None) -> FullSyncReport:
+    """Copy every published post, resumably, then remove what WordPress no longer has.
+
+    Without ``run_id`` the latest unfinished run is resumed (``restart`` abandons it and
+    starts from page 1); the worker passes the id of the event it claimed.
+    """
+    started = time.monotonic()
+    with session_scope(write=True) as session:
+        run = _start_run(session, restart=restart, run_id=run_id)
+        assert run.id is not None
+        run_id, first = run.id, run.next_page or 1
+    report = FullSyncReport(run_id=run_id, resumed_from=first)
+    done = (first - 1) * PER_PAGE
+    for number, page in iter_pages(client, first):
+        items = [transform(data) for data in page.items]
+        with session_scope(write=True) as session:
+            changes = [apply_post(session=session, item=item) for item in items]
+            _checkpoint(session, run_id, number + 1)
+        invalidate(changes)
+        report.count(changes)
+        report.pages += 1
+        report.seen += len(items)
+        done = min(done + len(items), page.total) if page.total else done + len(items)
+        if progress is not None:
+            progress(done, page.total)
+    _reconcile(client, run_id, report)
+    with session_scope(write=True) as session:
+        session.execute(
+            update(SyncEvent).where(col(SyncEvent.id) == run_id)
+            .values(status="done", processed_at=utcnow(), last_error=None)
+        )
+    report.seconds = time.monotonic() - started
+    log.info("full sync %d: %d pages, %d created, %d updated, %d unchanged, %d removed in %.1fs",
+             run_id, report.pages, report.created, report.updated, report.unchanged,
+             report.removed, report.seconds)
+    return report
+
+
+def _reconcile(client: WordPressClient, run_id: int, report: FullSyncReport) -> None:
+    """Remove posts WordPress no longer publishes; fetch any the paging missed or has newer.
+
+    Only rows last synced before the id list was read are removed: a post the webhook
+    worker wrote a moment ago may be newer than that list.
+    """
+    listed_at = utcnow()
+    remote = client.published_versions()
+    with session_scope(write=True) as session:
+        local = {
+            wp_id: (modified, synced)
+            for wp_id, modified, synced in session.exec(
+                select(Post.wp_id, Post.modified_at, Post.synced_at).where(col(Post.wp_id).is_not(None))
+            ).all()
+        }
+        gone = [wp_id for wp_id, (_m, synced) in local.items()
+                if wp_id not in remote and (synced is None or synced < listed_at)]
+        removed = [remove_post(session=session, wp_id=wp_id) for wp_id in gone]
+        _checkpoint(session, run_id, report.resumed_from + report.pages)
+    invalidate(removed)
+    report.count(removed)
+    stale = [wp_id for wp_id, modified in remote.items()
+             if wp_id not in local or local[wp_id][0] < modified]
+    for start in range(0, len(stale), PER_PAGE):
+        items = [transform(data) for data in client.get_posts(stale[start:start + PER_PAGE])]
+        with session_scope(write=True) as session:
+            changes = [apply_post(session=session, item=item) for item in items]
+        invalidate(changes)
+        report.count(changes)

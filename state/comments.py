@@ -1,0 +1,209 @@
+"""The comment section's state: one post's comments, the new-comment form, edit and delete.
+
+Anonymous authors' edit tokens live in this browser's localStorage (``tokens``), keyed
+by comment id; that var only ever holds tokens this browser was given, so sending it to
+the browser reveals nothing new. The database keeps just their hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import reflex as rx
+
+from db.comments import TOKEN_EXPIRED, comment_pages, list_comments
+from db.models import CommentPage, CommentPublic
+from db.types import utcnow
+from state import live
+from state.actions import FormMixin, feedback, perform, query
+from state.format import ago, when
+from state.site import SiteState
+
+FORM_ID = "comment-form"
+EDIT_FORM_ID = "comment-edit"
+TOKENS_KEY = "atoll_comment_tokens"
+
+
+def _topic(slug: str) -> str:
+    return f"comments:{slug}"
+
+
+def _view(comment: CommentPublic, now: datetime) -> dict[str, str]:
+    return {
+        "id": str(comment.id),
+        "author": comment.author_name,
+        "content": comment.content,
+        "ago": ago(comment.created_at, now),
+        "at": when(comment.created_at),
+        "iso": comment.created_at.isoformat(),
+        "edited": "edited" if comment.edited else "",
+    }
+
+
+def _parse_tokens(raw: str) -> dict[str, dict[str, str]]:
+    """This browser's ``{comment id: {"token", "expires"}}``; junk in storage reads as none."""
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(k): v for k, v in value.items()
+        if isinstance(v, dict) and all(isinstance(v.get(f), str) for f in ("token", "expires"))
+    }
+
+
+def _live(entry: dict[str, str], now: datetime) -> bool:
+    try:
+        return datetime.fromisoformat(entry["expires"]) > now
+    except (ValueError, TypeError):  # hand-edited storage: treat as expired
+        return False
+
+
+class CommentState(FormMixin, SiteState):
+    """The list of one post's comments and the form to add one."""
+
+    post_slug: str = ""
+    comments: list[dict[str, str]] = []
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    loaded: bool = False
+    tokens: str = rx.LocalStorage("{}", name=TOKENS_KEY, sync=True)
+
+    @rx.var
+    def own(self) -> list[str]:
+        """Ids of comments this browser may still edit (ids only: the tokens stay put)."""
+        now = utcnow()
+        return [k for k, v in _parse_tokens(self.tokens).items() if _live(v, now)]
+
+    @rx.event
+    async def load_comments(self, post_slug: str) -> AsyncIterator[Any]:
+        """Show the post's comments (after a loading state if the post changed); follow it live."""
+        if post_slug != self.post_slug or not self.loaded:
+            self.post_slug, self.page, self.loaded, self.comments = post_slug, 1, False, []
+            yield
+        now = utcnow()
+        self._store_tokens({k: v for k, v in _parse_tokens(self.tokens).items() if _live(v, now)})
+        await self._fetch(self.page)
+        live.subscribe(_topic(post_slug), self._client_token())
+
+    @rx.event
+    async def load_page(self, page: int) -> None:
+        """Move to another page of comments (the pagination controls)."""
+        await self._fetch(int(page))
+
+    async def _fetch(self, page: int | None) -> None:
+        self._show(await query(list_comments, self.post_slug, page=page))
+
+    def _show(self, listing: CommentPage) -> None:
+        now = utcnow()
+        self.page, self.pages, self.total = listing.page, listing.pages, listing.total
+        self.comments = [_view(c, now) for c in listing.items]
+        self.loaded = True
+
+    def _store_tokens(self, tokens: dict[str, dict[str, str]]) -> None:
+        raw = json.dumps(tokens, separators=(",", ":"), sort_keys=True)
+        if raw != self.tokens:
+            self.tokens = raw
+
+    def _token(self, comment_id: str) -> str | None:
+        return _parse_tokens(self.tokens).get(comment_id, {}).get("token")
+
+    def _forget(self, comment_id: str) -> None:
+        tokens = _parse_tokens(self.tokens)
+        tokens.pop(comment_id, None)
+        self._store_tokens(tokens)
+
+    async def _changed(self, page: int | None) -> None:
+        """After a write: show ``page`` here, then refresh every other tab on this post."""
+        await self._fetch(page)
+        slug = self.post_slug
+        live.publish(
+            _topic(slug),
+            CommentState,
+            lambda: query(comment_pages, slug),
+            lambda st, pages: _refresh(st, slug, pages),
+        )
+
+    @rx.event
+    async def submit_comment(self, form_data: dict[str, Any]) -> AsyncIterator[Any]:
+        """Post a comment; it shows at once here (on the last page) and live in other tabs."""
+        self.pending = True
+        yield
+        result = await perform(self, "comments.create", form_data)
+        if result.ok:
+            if result.data["edit_token"]:
+                tokens = _parse_tokens(self.tokens)
+                tokens[str(result.data["comment"]["id"])] = {
+                    "token": result.data["edit_token"],
+                    "expires": result.data["edit_token_expires_at"],
+                }
+                self._store_tokens(tokens)
+            await self._changed(None)
+        yield feedback(result, form_id=FORM_ID, success="Thanks! Your comment is posted.")
+
+
+def _refresh(state: CommentState, slug: str, pages: list[CommentPage]) -> None:
+    """Give a subscribed tab the page it is looking at (the last one if its page is gone)."""
+    if state.post_slug == slug and state.loaded:
+        state._show(pages[min(state.page, len(pages)) - 1])
+
+
+class CommentEditState(FormMixin, SiteState):
+    """The inline edit form and the two-step delete on the visitor's own comments."""
+
+    editing: str = ""
+    confirming: str = ""
+
+    @rx.event
+    def toggle_edit(self, comment_id: str) -> Any:
+        """Open the edit form on a comment (focusing its text), or close it if already open."""
+        self.editing = "" if self.editing == comment_id else comment_id
+        self.confirming, self.field_errors, self.form_error = "", {}, ""
+        return rx.set_focus(f"{EDIT_FORM_ID}-content") if self.editing else None
+
+    @rx.event
+    async def submit_edit(self, form_data: dict[str, Any]) -> AsyncIterator[Any]:
+        """Save the new text with this browser's edit token; other tabs see the change live."""
+        self.pending = True
+        yield
+        comments = await self.get_state(CommentState)
+        comment_id = self.editing
+        result = await perform(self, "comments.update", {
+            "id": comment_id,
+            "content": form_data.get("content", ""),
+            "edit_token": comments._token(comment_id),
+        })
+        if result.ok:
+            self.editing = ""
+            await comments._changed(comments.page)
+        elif result.error is not None and result.error.message == TOKEN_EXPIRED:
+            comments._forget(comment_id)
+            self.editing = ""
+        yield feedback(result, form_id=EDIT_FORM_ID, success="Your comment is updated.")
+
+    @rx.event
+    async def delete_comment(self, comment_id: str) -> AsyncIterator[Any]:
+        """First press asks for confirmation; the second removes the comment everywhere."""
+        if self.confirming != comment_id:
+            self.confirming = comment_id
+            return
+        self.pending = True
+        yield
+        comments = await self.get_state(CommentState)
+        result = await perform(self, "comments.delete", {
+            "id": comment_id, "edit_token": comments._token(comment_id),
+        })
+        self.confirming = ""
+        if result.ok or (result.error is not None and result.error.message == TOKEN_EXPIRED):
+            comments._forget(comment_id)
+        if result.ok:
+            await comments._changed(comments.page)
+            yield rx.toast.success("Your comment is deleted.")
+        elif result.error is not None:
+            yield rx.toast.error(result.error.message)

@@ -1,0 +1,38 @@
+"""``/members``: the members-only posts, or a trip to the sign-in page and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from db.members import list_member_posts
+from state.actions import query
+from state.auth import login_url
+from state.format import when
+from state.site import SiteState
+
+
+class MembersState(SiteState):
+    posts: list[dict[str, str]] = []
+    loaded: bool = False
+
+    @rx.event
+    async def load_members(self) -> Any:
+        """Signed out: redirect to sign in (nothing about the posts is sent). Else list them."""
+        if await self._current_user() is None:
+            self.posts, self.loaded = [], False
+            return rx.redirect(login_url("/members"))
+        posts, _pages = await query(list_member_posts, self._action_context())
+        self.posts = [
+            {
+                "slug": p.slug,
+                "title": p.title,
+                "excerpt_html": p.excerpt_html,
+                "author": p.author_name,
+                "published": when(p.published_at),
+            }
+            for p in posts
+        ]
+        self.loaded = True
+        return None

@@ -1,0 +1,214 @@
+"""Comments in a real browser: post, edit, delete, live in another browser, text never HTML."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlmodel import select
+
+from db.actions import run_action
+from db.engine import session_scope
+from db.models import Comment
+from tests.factories import visitor_ctx
+from tests.server import AppServer
+
+POST = "/blog/hello-atoll"
+ABSOLUTE = re.compile(r"^\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC$")
+
+
+def open_post(page: Page, path: str = POST) -> None:
+    page.goto(path)
+    expect(page.locator("#post-title")).to_be_visible()
+    expect(page.locator("#comments-heading")).to_be_visible()
+    expect(page.locator("#comment-list, #comments-empty")).to_be_visible()
+
+
+def write(page: Page, author: str, content: str) -> None:
+    page.fill("#comment-form-author", author)
+    page.fill("#comment-form-content", content)
+    page.get_by_role("button", name="Post comment").click()
+
+
+def unique(text: str) -> str:
+    return f"{text} {uuid.uuid4().hex[:6]}"
+
+
+def comment(page: Page, content: str):
+    return page.locator("article.comment", has=page.locator(".comment-content", has_text=content))
+
+
+def stored(content: str) -> Comment | None:
+    with session_scope() as session:
+        return session.exec(select(Comment).where(Comment.content == content)).first()
+
+
+def test_bad_input_shows_field_errors_and_focuses_the_first(page: Page, app_db: str):
+    open_post(page)
+    page.fill("#comment-form-author", "Z")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comment-form-author-error")).to_have_text("Name must be at least 2 characters.")
+    expect(page.locator("#comment-form-content-error")).to_have_text("Comment is required.")
+    expect(page.locator("#comment-form-author")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#comment-form-author")).to_be_focused()
+
+
+def test_post_edit_and_delete_your_own_comment(page: Page, app_db: str):
+    open_post(page)
+    text = unique("Posted from Chromium")
+    url_before = page.url
+    write(page, "Browser Author", text)
+    mine = comment(page, text)
+    expect(mine).to_be_visible()  # no reload
+    expect(page.get_by_text("Thanks! Your comment is posted.")).to_be_visible()
+    expect(mine.locator(".comment-author")).to_have_text("Browser Author")
+    expect(mine.locator("time")).to_have_text("just now")
+    expect(mine.locator("time")).to_have_attribute("title", ABSOLUTE)
+    expect(mine.locator(".comment-edited")).to_have_count(0)
+    expect(page.locator("#comment-form-content")).to_have_value("")
+    assert page.url == url_before
+    row = stored(text)
+    assert row is not None and row.edit_token_hash
+
+    # Edit: the inline form opens focused on the old text; Cancel closes it unchanged.
+    mine.get_by_role("button", name="Edit your comment").click()
+    editor = page.locator("#comment-edit-content")
+    expect(editor).to_be_focused()
+    expect(editor).to_have_value(text)
+    page.get_by_role("button", name="Cancel").click()
+    expect(editor).to_have_count(0)
+    mine.get_by_role("button", name="Edit your comment").click()
+    editor.fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#comment-edit-content-error")).to_have_text("Comment is required.")
+    edited = unique("Edited in Chromium")
+    editor.fill(edited)
+    editor.press("Tab")
+    page.keyboard.press("Enter")  # keyboard: Save is the next control
+    changed = comment(page, edited)
+    expect(changed).to_be_visible()
+    expect(changed.locator(".comment-edited")).to_have_text("edited")
+    expect(page.get_by_text("Your comment is updated.")).to_be_visible()
+    assert stored(edited) is not None and stored(edited).updated_at is not None
+
+    # Delete takes a second, confirming press.
+    changed.get_by_role("button", name="Delete your comment").click()
+    confirm = changed.get_by_role("button", name="Confirm delete")
+    expect(confirm).to_be_visible()
+    assert stored(edited).is_removed is False
+    confirm.click()
+    expect(page.get_by_text("Your comment is deleted.")).to_be_visible()
+    expect(comment(page, edited)).to_have_count(0)
+    assert stored(edited).is_removed is True
+
+
+def test_own_comments_survive_a_reload_and_strangers_get_no_edit_button(browser: Browser, app_server: AppServer):
+    author = browser.new_context(base_url=app_server.base_url).new_page()
+    stranger = browser.new_context(base_url=app_server.base_url).new_page()
+    try:
+        open_post(author)
+        text = unique("Mine to edit")
+        write(author, "Owner", text)
+        expect(comment(author, text).get_by_role("button", name="Edit your comment")).to_be_visible()
+        author.reload()
+        open_post(author)
+        expect(comment(author, text).get_by_role("button", name="Edit your comment")).to_be_visible()
+        tokens = author.evaluate("() => localStorage.getItem('atoll_comment_tokens')")
+        assert tokens and "token" in tokens
+        open_post(stranger)
+        expect(comment(stranger, text)).to_be_visible()
+        expect(comment(stranger, text).get_by_role("button")).to_have_count(0)
+        assert stranger.evaluate("() => localStorage.getItem('atoll_comment_tokens')") in (None, "{}")
+    finally:
+        author.context.close()
+        stranger.context.close()
+
+
+def test_a_second_browser_sees_new_edited_and_deleted_comments_live(browser: Browser, app_server: AppServer):
+    writer = browser.new_context(base_url=app_server.base_url).new_page()
+    reader = browser.new_context(base_url=app_server.base_url).new_page()
+    try:
+        open_post(writer, "/blog/why-libsql")
+        open_post(reader, "/blog/why-libsql")
+        total_before = reader.locator(".comments-total").all_inner_texts()
+        text = unique("Hello, other browser")
+        write(writer, "Live Writer", text)
+        expect(comment(reader, text)).to_be_visible()  # no reload
+        expect(reader.locator(".comments-total")).not_to_have_text(total_before[0] if total_before else "x")
+
+        comment(writer, text).get_by_role("button", name="Edit your comment").click()
+        edited = unique("Edited live")
+        writer.fill("#comment-edit-content", edited)
+        writer.get_by_role("button", name="Save").click()
+        expect(comment(reader, edited).locator(".comment-edited")).to_have_text("edited")
+        expect(comment(reader, text)).to_have_count(0)
+
+        mine = comment(writer, edited)
+        mine.get_by_role("button", name="Delete your comment").click()
+        mine.get_by_role("button", name="Confirm delete").click()
+        expect(comment(reader, edited)).to_have_count(0)
+    finally:
+        writer.context.close()
+        reader.context.close()
+
+
+def test_html_in_a_comment_shows_literally_and_never_runs(page: Page, app_db: str):
+    open_post(page)
+    html = f"<b>bold</b><script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> {uuid.uuid4().hex[:6]}"
+    write(page, "Mallory", html)
+    shown = page.locator(".comment-content", has_text=html)
+    expect(shown).to_have_text(html)
+    assert shown.locator("b, script, img").count() == 0
+    page.reload()
+    open_post(page)
+    expect(page.locator(".comment-content", has_text=html)).to_have_text(html)
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+    assert stored(html) is not None
+
+
+def test_the_form_also_posts_as_plain_html(page: Page, app_db: str):
+    """The markup a no-JavaScript browser gets: a real form posting to the action endpoint."""
+    open_post(page)
+    form = page.locator("#comment-form")
+    expect(form).to_have_attribute("action", "/api/actions/comments.create")
+    expect(form).to_have_attribute("method", "post")
+    expect(form.locator("input[type=hidden][name=post_slug]")).to_have_value("hello-atoll")
+    expect(form.locator("input[name=website]")).to_have_value("")
+    text = unique("Plain HTML post")
+    page.fill("#comment-form-author", "No Script")
+    page.fill("#comment-form-content", text)
+    page.evaluate("() => document.getElementById('comment-form').submit()")  # bypasses React's handler
+    expect(page.locator("#outcome")).to_have_text("Saved. Thank you!")
+    row = stored(text)
+    assert row is not None and row.author_name == "No Script" and row.post_slug == "hello-atoll"
+    page.locator("#back").click()
+    expect(page.locator("#post-title")).to_be_visible()
+    assert page.url.endswith(POST)
+
+
+def test_pages_of_twenty_oldest_first(page: Page, app_db: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ATOLL_RATE_LIMIT", "off")  # this process writes the rows directly
+    slug = "islands-of-interactivity"
+    tag = uuid.uuid4().hex[:6]
+    for n in range(25):
+        result = run_action("comments.create", {"post_slug": slug, "author": "Pager",
+                                                "content": f"Paged {tag} {n:02d}"}, visitor_ctx())
+        assert result.ok
+    open_post(page, f"/blog/{slug}")
+    total = page.locator(".comments-total").inner_text()
+    count = int(total.split()[0])
+    assert count >= 25
+    pages = -(-count // 20)
+    expect(page.locator(".comments-page")).to_have_text(f"Page 1 of {pages}")
+    expect(page.locator("article.comment")).to_have_count(20)
+    expect(page.get_by_role("button", name="← Previous")).to_be_disabled()
+    for _ in range(pages - 1):
+        page.get_by_role("button", name="Next →").click()
+    expect(page.locator(".comments-page")).to_have_text(f"Page {pages} of {pages}")
+    expect(page.get_by_role("button", name="Next →")).to_be_disabled()
+    last = page.locator("article.comment .comment-content").all_inner_texts()
+    assert last[-1] == f"Paged {tag} 24"
+    expect(page.locator("article.comment")).to_have_count(count - 20 * (pages - 1))

@@ -1,0 +1,445 @@
+"""Comments on a real libSQL file: rules, duplicates, ownership, soft delete, paging, races."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+
+from db.actions import ActionContext, run_action
+from db.comments import comment_pages, hash_token, list_comments
+from db.engine import session_scope
+from db.models import Comment, User
+from state.format import ago
+from tests.factories import comment_payload, make_post, visitor_ctx
+
+INVALID = "Please correct the highlighted fields."
+NOT_FOUND = {"error": {"code": "NOT_FOUND", "message": "Comment not found.", "fields": {}}}
+NOT_YOURS = {"error": {"code": "FORBIDDEN", "message": "You can only change your own comments.",
+                       "fields": {}}}
+EXPIRED = {"error": {"code": "FORBIDDEN", "message": "This edit link has expired.", "fields": {}}}
+PUBLIC_KEYS = {"id", "post_slug", "author_name", "content", "created_at", "edited"}
+DROP = object()
+"""In a rule's change: leave this key out of the payload altogether."""
+
+
+def rule_payload(action: str, change: dict[str, Any], *, post_slug: str, comment_id: int,
+                 token: str) -> dict[str, Any]:
+    """A valid input for ``action`` (on a real comment) with ``change`` applied."""
+    base: dict[str, Any] = {
+        "comments.create": comment_payload(post_slug=post_slug, content="A brand new comment"),
+        "comments.update": {"id": comment_id, "content": "Edited text", "edit_token": token},
+        "comments.delete": {"id": comment_id, "edit_token": token},
+    }[action]
+    merged = base | change
+    return {k: v for k, v in merged.items() if v is not DROP}
+
+
+# Every field rule of comments.create/update/delete with its exact message. Each change is
+# applied to a payload that would otherwise succeed; the HTTP tests reuse this table.
+COMMENT_RULES: list[tuple[str, dict[str, Any], dict[str, list[str]]]] = [
+    ("comments.create", {"author": "A"}, {"author": ["Name must be at least 2 characters."]}),
+    ("comments.create", {"author": "   "}, {"author": ["Name must be at least 2 characters."]}),
+    ("comments.create", {"author": "x" * 81}, {"author": ["Name must be at most 80 characters."]}),
+    ("comments.create", {"author": DROP}, {"author": ["Name is required."]}),
+    ("comments.create", {"content": ""}, {"content": ["Comment is required."]}),
+    ("comments.create", {"content": " \n "}, {"content": ["Comment is required."]}),
+    ("comments.create", {"content": "x" * 5001}, {"content": ["Comment must be at most 5000 characters."]}),
+    ("comments.create", {"content": DROP}, {"content": ["Comment is required."]}),
+    ("comments.create", {"website": "http://spam.example"}, {"website": ["Leave this field empty."]}),
+    ("comments.create", {"post_slug": ""}, {"post_slug": ["Post is required."]}),
+    ("comments.create", {"post_slug": DROP}, {"post_slug": ["Post is required."]}),
+    ("comments.create", {"post_slug": "x" * 201}, {"post_slug": ["Post must be at most 200 characters."]}),
+    ("comments.create", {"author": "A", "content": "", "website": "x"}, {
+        "author": ["Name must be at least 2 characters."],
+        "content": ["Comment is required."],
+        "website": ["Leave this field empty."],
+    }),
+    ("comments.update", {"content": ""}, {"content": ["Comment is required."]}),
+    ("comments.update", {"content": "   "}, {"content": ["Comment is required."]}),
+    ("comments.update", {"content": "x" * 5001}, {"content": ["Comment must be at most 5000 characters."]}),
+    ("comments.update", {"content": DROP}, {"content": ["Comment is required."]}),
+    ("comments.update", {"id": DROP}, {"id": ["Comment id is required."]}),
+    ("comments.update", {"id": "abc"}, {"id": ["Comment id must be a whole number."]}),
+    ("comments.update", {"id": 1.5}, {"id": ["Comment id must be a whole number."]}),
+    ("comments.update", {"id": 0}, {"id": ["Comment id must be between 1 and 9223372036854775807."]}),
+    ("comments.update", {"id": 2**63}, {"id": ["Comment id must be between 1 and 9223372036854775807."]}),
+    ("comments.update", {"edit_token": "t" * 129}, {"edit_token": ["Edit token must be at most 128 characters."]}),
+    ("comments.update", {"id": "abc", "content": ""}, {
+        "id": ["Comment id must be a whole number."],
+        "content": ["Comment is required."],
+    }),
+    ("comments.delete", {"id": DROP}, {"id": ["Comment id is required."]}),
+    ("comments.delete", {"id": "abc"}, {"id": ["Comment id must be a whole number."]}),
+    ("comments.delete", {"id": -3}, {"id": ["Comment id must be between 1 and 9223372036854775807."]}),
+    ("comments.delete", {"edit_token": "t" * 129}, {"edit_token": ["Edit token must be at most 128 characters."]}),
+]
+
+
+def create(ctx: ActionContext | None = None, **changes: Any):
+    return run_action("comments.create", comment_payload(**changes), ctx or visitor_ctx())
+
+
+def row(comment_id: int) -> Comment:
+    with session_scope() as session:
+        found = session.get(Comment, comment_id)
+        assert found is not None
+        return found
+
+
+def stored(**where: Any) -> int:
+    with session_scope() as session:
+        query = select(func.count()).select_from(Comment)
+        for name, value in where.items():
+            query = query.where(getattr(Comment, name) == value)
+        return session.exec(query).one()
+
+
+def set_columns(comment_id: int, **values: Any) -> None:
+    """Change a row behind the domain's back (simulating time passing or moderation)."""
+    with session_scope(write=True) as session:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
+        for name, value in values.items():
+            setattr(comment, name, value)
+        session.add(comment)
+
+
+def page_of(slug: str = "hello-world", page: int | None = 1):
+    with session_scope() as session:
+        return list_comments(session, slug, page=page)
+
+
+def test_create_stores_the_comment_and_hands_out_a_token_once(database):
+    make_post()
+    ctx = visitor_ctx()
+    result = create(ctx, author="  Ada  ", content=" Nice!\n")
+    assert result.ok
+    data = result.data
+    assert set(data) == {"comment", "edit_token", "edit_token_expires_at"}
+    assert set(data["comment"]) == PUBLIC_KEYS
+    assert data["comment"]["author_name"] == "Ada"
+    assert data["comment"]["content"] == "Nice!"
+    assert data["comment"]["edited"] is False
+    assert data["comment"]["created_at"].endswith("Z")
+    comment = row(data["comment"]["id"])
+    token = data["edit_token"]
+    assert len(token) >= 40
+    assert comment.edit_token_hash == hash_token(token) != token
+    assert comment.visitor_id == ctx.visitor_id
+    assert comment.user_id is None
+    assert comment.edit_token_expires_at - comment.created_at == timedelta(hours=24)
+    assert data["edit_token_expires_at"] == comment.edit_token_expires_at.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize(("action", "change", "fields"), COMMENT_RULES)
+def test_each_rule_has_an_exact_message_and_changes_nothing(database, action, change, fields):
+    make_post()
+    first = create().data
+    cid, token = first["comment"]["id"], first["edit_token"]
+    before = (stored(), row(cid).model_dump())
+    payload = rule_payload(action, change, post_slug="hello-world", comment_id=cid, token=token)
+    result = run_action(action, payload, visitor_ctx())
+    assert result.status == 400
+    assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}}
+    assert (stored(), row(cid).model_dump()) == before
+
+
+def test_the_rule_table_bases_are_valid(database):
+    """Without the one bad change each rule's payload succeeds, so every rule can fail."""
+    make_post()
+    for action in ("comments.update", "comments.delete", "comments.create"):
+        first = create(content=f"base for {action}").data
+        payload = rule_payload(action, {}, post_slug="hello-world",
+                               comment_id=first["comment"]["id"], token=first["edit_token"])
+        assert run_action(action, payload, visitor_ctx()).ok, action
+
+
+def test_missing_everything_lists_every_field(database):
+    assert run_action("comments.create", {}, visitor_ctx()).error.fields == {
+        "post_slug": ["Post is required."],
+        "author": ["Name is required."],
+        "content": ["Comment is required."],
+    }
+    assert run_action("comments.update", {}, visitor_ctx()).error.fields == {
+        "id": ["Comment id is required."],
+        "content": ["Comment is required."],
+    }
+    assert run_action("comments.delete", {}, visitor_ctx()).error.fields == {
+        "id": ["Comment id is required."],
+    }
+
+
+def test_unknown_or_unpublished_post_is_not_found_and_stores_nothing(database):
+    make_post("draft-post", status="draft")
+    for slug in ("no-such-post", "draft-post"):
+        result = create(post_slug=slug)
+        assert result.status == 404
+        assert result.envelope() == {"error": {"code": "NOT_FOUND", "message": "Post not found.",
+                                               "fields": {"post_slug": ["Post not found."]}}}
+    assert stored() == 0
+
+
+def test_html_is_stored_and_returned_verbatim(database):
+    make_post()
+    html = "<b>bold</b><script>window.__pwned=1</script> &amp; <a href='x'>x</a>"
+    result = create(content=html)
+    assert result.data["comment"]["content"] == html
+    assert row(result.data["comment"]["id"]).content == html
+    assert page_of().items[0].content == html
+
+
+def test_the_same_comment_within_a_minute_returns_the_first_one(database):
+    make_post()
+    make_post("other-post")
+    ctx = visitor_ctx()
+    first = create(ctx).data
+    again = create(ctx).data
+    assert again["comment"] == first["comment"]
+    assert again["edit_token"] is None and again["edit_token_expires_at"] is None
+    assert stored() == 1
+    # The first answer's token is still the valid one.
+    assert run_action("comments.update", {"id": first["comment"]["id"], "content": "Still mine",
+                                          "edit_token": first["edit_token"]}, visitor_ctx()).ok
+    # Different text, another post, or another browser: new comments.
+    create(ctx, content="Something else")
+    create(ctx, post_slug="other-post")
+    create(visitor_ctx())
+    assert stored() == 4
+
+
+def test_the_same_comment_after_a_minute_is_a_new_comment(database):
+    make_post()
+    ctx = visitor_ctx()
+    first = create(ctx).data["comment"]
+    set_columns(first["id"], created_at=datetime.now(UTC) - timedelta(seconds=59))
+    assert create(ctx).data["comment"]["id"] == first["id"]
+    set_columns(first["id"], created_at=datetime.now(UTC) - timedelta(seconds=61))
+    second = create(ctx).data
+    assert second["comment"]["id"] != first["id"]
+    assert second["edit_token"]
+    assert stored() == 2
+
+
+def test_a_deleted_comment_does_not_swallow_its_repost(database):
+    make_post()
+    ctx = visitor_ctx()
+    first = create(ctx).data
+    assert run_action("comments.delete", {"id": first["comment"]["id"],
+                                          "edit_token": first["edit_token"]}, ctx).ok
+    again = create(ctx).data
+    assert again["comment"]["id"] != first["comment"]["id"]
+    assert page_of().total == 1
+
+
+def test_concurrent_duplicate_submits_store_one_row_and_one_token(database):
+    make_post()
+    ctx = visitor_ctx()
+    results: list[Any] = []
+    barrier = threading.Barrier(20)
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(create(ctx, content="Double-clicked"))
+
+    threads = [threading.Thread(target=worker) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert all(r.ok for r in results), [r.envelope() for r in results if not r.ok]
+    assert len({r.data["comment"]["id"] for r in results}) == 1
+    assert sum(1 for r in results if r.data["edit_token"]) == 1
+    assert stored(content="Double-clicked") == 1
+
+
+@pytest.mark.parametrize("action", ["comments.update", "comments.delete"])
+def test_not_found_comes_before_forbidden(database, action):
+    make_post()
+    mine = create().data
+    cid, token = mine["comment"]["id"], mine["edit_token"]
+
+    def attempt(comment_id: int, edit_token: str | None):
+        payload = {"id": comment_id, "content": "Hijacked", "edit_token": edit_token}
+        return run_action(action, payload, visitor_ctx()).envelope()
+
+    assert attempt(cid + 1000, "wrong-token") == NOT_FOUND
+    assert attempt(cid + 1000, token) == NOT_FOUND
+    assert attempt(cid, "wrong-token") == NOT_YOURS
+    assert attempt(cid, None) == NOT_YOURS
+    assert attempt(cid, "") == NOT_YOURS
+    set_columns(cid, edit_token_expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert attempt(cid, "wrong-token") == NOT_YOURS  # a stranger is not told about expiry
+    assert attempt(cid, token) == EXPIRED
+    comment = row(cid)
+    assert (comment.content, comment.is_removed, comment.updated_at) == ("Great post!", False, None)
+    set_columns(cid, edit_token_expires_at=datetime.now(UTC) + timedelta(hours=1), is_removed=True)
+    assert attempt(cid, token) == NOT_FOUND  # removed comments are gone for their author too
+
+
+def test_edit_changes_the_text_and_marks_it_edited(database):
+    make_post()
+    mine = create().data
+    cid, token = mine["comment"]["id"], mine["edit_token"]
+    same = run_action("comments.update", {"id": cid, "content": "Great post!", "edit_token": token},
+                      visitor_ctx())
+    assert same.data["edited"] is False and row(cid).updated_at is None
+    result = run_action("comments.update", {"id": cid, "content": " <i>Better</i> ", "edit_token": token},
+                        visitor_ctx())
+    assert result.ok
+    assert set(result.data) == PUBLIC_KEYS
+    assert (result.data["content"], result.data["edited"]) == ("<i>Better</i>", True)
+    assert row(cid).updated_at is not None
+    listed = page_of().items[0]
+    assert (listed.content, listed.edited) == ("<i>Better</i>", True)
+
+
+def test_soft_delete_hides_the_comment_but_keeps_the_row(database):
+    make_post()
+    keep = create(content="Keep me").data
+    gone = create(content="Delete me").data
+    result = run_action("comments.delete", {"id": gone["comment"]["id"], "edit_token": gone["edit_token"]},
+                        visitor_ctx())
+    assert result.envelope() == {"data": {"id": gone["comment"]["id"], "post_slug": "hello-world"}}
+    assert row(gone["comment"]["id"]).is_removed is True
+    assert stored() == 2
+    listing = page_of()
+    assert [c.id for c in listing.items] == [keep["comment"]["id"]]
+    assert listing.total == 1
+    again = run_action("comments.delete", {"id": gone["comment"]["id"], "edit_token": gone["edit_token"]},
+                       visitor_ctx())
+    assert again.envelope() == NOT_FOUND
+
+
+def test_signed_in_authors_own_their_comments_by_user_id(database):
+    make_post()
+    with session_scope(write=True) as session:
+        users = [User(email=f"u{i}@example.com", display_name=f"User {i}", password_hash="x") for i in (1, 2)]
+        session.add_all(users)
+        session.flush()
+        owner_id, other_id = (u.id for u in users)
+    owner = visitor_ctx(user_id=owner_id)
+    created = create(owner).data
+    assert created["edit_token"] is None
+    cid = created["comment"]["id"]
+    assert row(cid).user_id == owner_id and row(cid).edit_token_hash is None
+    # The account, not the browser, is the author: dedupe follows the user id.
+    assert create(visitor_ctx(user_id=owner_id)).data["comment"]["id"] == cid
+    assert create(visitor_ctx(user_id=other_id)).data["comment"]["id"] != cid
+    payload = {"id": cid, "content": "Changed"}
+    assert run_action("comments.update", payload, visitor_ctx(user_id=other_id)).envelope() == NOT_YOURS
+    assert run_action("comments.update", payload | {"edit_token": "guess"}, visitor_ctx()).envelope() == NOT_YOURS
+    assert run_action("comments.update", payload, owner).data["content"] == "Changed"
+    assert run_action("comments.delete", {"id": cid}, visitor_ctx(user_id=owner_id)).ok
+
+
+def test_pages_are_oldest_first_twenty_each_and_hide_moderated(database):
+    make_post()
+    make_post("other-post")
+    ids = [create(content=f"Comment {i:02d}").data["comment"]["id"] for i in range(45)]
+    create(post_slug="other-post")
+    set_columns(ids[3], is_public=False)
+    listing = page_of()
+    assert (listing.page, listing.pages, listing.total) == (1, 3, 44)
+    assert [c.content for c in listing.items][:4] == ["Comment 00", "Comment 01", "Comment 02", "Comment 04"]
+    assert len(listing.items) == 20
+    assert [c.content for c in page_of(page=3).items] == ["Comment 41", "Comment 42", "Comment 43", "Comment 44"]
+    assert page_of(page=99) == page_of(page=3) == page_of(page=None)
+    assert page_of(page=0) == listing
+    with session_scope() as session:
+        assert comment_pages(session, "hello-world") == [page_of(page=n) for n in (1, 2, 3)]
+        assert comment_pages(session, "nothing-here") == [list_comments(session, "nothing-here")]
+    assert page_of("nothing-here").model_dump() == {"items": [], "page": 1, "pages": 1, "total": 0}
+
+
+def test_same_second_comments_keep_insertion_order(database):
+    make_post()
+    ids = [create(content=f"Tie {i}").data["comment"]["id"] for i in range(3)]
+    same = datetime(2026, 1, 1, tzinfo=UTC)
+    for cid in ids:
+        set_columns(cid, created_at=same)
+    assert [c.id for c in page_of().items] == ids
+
+
+def test_list_action_answers_not_found_and_field_errors(database):
+    make_post()
+    create()
+    ok = run_action("comments.list", {"post_slug": "hello-world", "page": "1"}, visitor_ctx())
+    assert ok.data["total"] == 1 and set(ok.data["items"][0]) == PUBLIC_KEYS
+    missing = {"error": {"code": "NOT_FOUND", "message": "Post not found.",
+                         "fields": {"post_slug": ["Post not found."]}}}
+    assert run_action("comments.list", {}, visitor_ctx()).envelope() == missing
+    assert run_action("comments.list", {"post_slug": "nope"}, visitor_ctx()).envelope() == missing
+    for page, message in (("x", "Page must be a whole number."), ("0", "Page must be between 1 and 1000000.")):
+        result = run_action("comments.list", {"post_slug": "hello-world", "page": page}, visitor_ctx())
+        assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID,
+                                               "fields": {"page": [message]}}}
+
+
+def test_twenty_threads_commenting_at_once_leave_exact_rows_and_totals(database):
+    """20 visitors post 5 comments each at once, and resubmit one of them: 100 rows."""
+    make_post()
+    visitors = [visitor_ctx() for _ in range(20)]
+    failures: list[object] = []
+    barrier = threading.Barrier(len(visitors))
+
+    def worker(index: int) -> None:
+        ctx = visitors[index]
+        barrier.wait()
+        for n in range(5):
+            result = create(ctx, author=f"Visitor {index:02d}", content=f"Comment {n} from {index}")
+            if not result.ok:
+                failures.append(result.envelope())
+        duplicate = create(ctx, author=f"Visitor {index:02d}", content=f"Comment 0 from {index}")
+        if not duplicate.ok or duplicate.data["edit_token"] is not None:
+            failures.append(duplicate.envelope())
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(visitors))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert failures == []
+    assert stored() == 100
+    with session_scope() as session:
+        pages = comment_pages(session, "hello-world")
+        by_visitor = session.exec(
+            select(Comment.visitor_id, func.count()).group_by(Comment.visitor_id)
+        ).all()
+    assert dict(by_visitor) == {v.visitor_id: 5 for v in visitors}
+    assert [len(p.items) for p in pages] == [20] * 5
+    assert {p.total for p in pages} == {100}
+    contents = [c.content for p in pages for c in p.items]
+    assert sorted(contents) == sorted(f"Comment {n} from {i}" for i in range(20) for n in range(5))
+    for i in range(20):  # each visitor's own comments stay in the order they were posted
+        mine = [c for c in contents if c.endswith(f"from {i}")]
+        assert mine == [f"Comment {n} from {i}" for n in range(5)]
+
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (NOW + timedelta(seconds=5), "just now"),
+        (NOW, "just now"),
+        (NOW - timedelta(seconds=59), "just now"),
+        (NOW - timedelta(seconds=60), "1 minute ago"),
+        (NOW - timedelta(minutes=3, seconds=30), "3 minutes ago"),
+        (NOW - timedelta(hours=1), "1 hour ago"),
+        (NOW - timedelta(hours=23, minutes=59), "23 hours ago"),
+        (NOW - timedelta(days=1), "1 day ago"),
+        (NOW - timedelta(days=29), "29 days ago"),
+        (NOW - timedelta(days=60), "2 months ago"),
+        (NOW - timedelta(days=365), "1 year ago"),
+        ("2024-05-01T12:00:00Z", "2 years ago"),
+    ],
+)
+def test_relative_times_read_naturally(moment, expected):
+    assert ago(moment, NOW) == expected

@@ -1,0 +1,402 @@
+"""The outbox and its email worker against a real SMTP server on loopback.
+
+Covers the guarantee written in ``db/outbox.py``: enqueue rides the caller's transaction,
+claims are exclusive, outages are retried with backoff, and a worker killed with
+``kill -9`` at any point loses nothing and repeats nothing except (recognisably, same
+Message-ID) a message the server had already accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.workers import outbox_worker
+from db import outbox
+from db.actions import run_action
+from db.engine import session_scope
+from db.mail import OutgoingMail, deliver_due, enqueue_mail
+from db.models import ContactMessage, Outbox
+from db.types import utcnow
+from tests.factories import contact_payload, visitor_ctx
+from tests.server import ROOT
+from tests.smtp import SmtpSink
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
+    """A running SMTP server that this process's mail settings point at."""
+    sink = SmtpSink().start()
+    for name, value in sink.env().items():
+        monkeypatch.setenv(name, value)
+    yield sink
+    sink.stop()
+
+
+def send_contact(n: int = 1) -> list[int]:
+    """Queue ``n`` contact messages through the real action; return their outbox ids."""
+    for i in range(n):
+        assert run_action("contact.send", contact_payload(subject=f"Note {i}"), visitor_ctx()).ok
+    return [row.id for row in rows()]  # type: ignore[misc]
+
+
+def rows() -> list[Outbox]:
+    with session_scope() as session:
+        return list(session.exec(select(Outbox).order_by(Outbox.id)).all())  # type: ignore[arg-type]
+
+
+def statuses() -> Counter[str]:
+    return Counter(row.status for row in rows())
+
+
+def message_ids() -> list[str]:
+    return [row.payload["message_id"] for row in rows()]
+
+
+# --------------------------------------------------------------------------- enqueue and claim
+
+
+def test_enqueue_rolls_back_with_its_cause(database):
+    with pytest.raises(RuntimeError), session_scope(write=True) as session:
+        session.add(ContactMessage(name="Ada", email="ada@example.com", message="Hello there!"))
+        enqueue_mail(
+            session=session, kind="mail.contact", mail=OutgoingMail(to=None, subject="s", text="t")
+        )
+        raise RuntimeError("the action failed after queueing")
+    assert rows() == []
+    with session_scope() as session:
+        assert session.exec(select(ContactMessage)).all() == []
+
+
+def test_every_mail_gets_a_message_id_naming_its_row(database):
+    ids = send_contact(2)
+    first, second = message_ids()
+    assert first.startswith(f"<atoll.outbox.{ids[0]}.") and first.endswith("@localhost>")
+    assert second.startswith(f"<atoll.outbox.{ids[1]}.")
+    assert first != second
+
+
+def test_message_id_domain_follows_site_url(database, monkeypatch):
+    monkeypatch.setenv("SITE_URL", "https://blog.example.org/")
+    send_contact()
+    assert message_ids()[0].endswith("@blog.example.org>")
+
+
+def test_mail_kinds_are_namespaced(database):
+    with pytest.raises(ValueError), session_scope(write=True) as session:
+        enqueue_mail(
+            session=session, kind="contact", mail=OutgoingMail(to=None, subject="s", text="t")
+        )
+
+
+@pytest.mark.parametrize(
+    ("attempts", "seconds"), [(1, 30), (2, 60), (3, 120), (7, 1920), (8, 3600), (50, 3600)]
+)
+def test_backoff_doubles_from_the_base_and_is_capped_at_an_hour(attempts, seconds):
+    assert outbox.backoff(attempts) == timedelta(seconds=seconds)
+
+
+def test_backoff_base_is_configurable(monkeypatch):
+    monkeypatch.setenv("OUTBOX_BACKOFF_SECONDS", "0.5")
+    assert outbox.backoff(3) == timedelta(seconds=2)
+
+
+def test_a_claim_is_exclusive_until_its_lease_runs_out(database, monkeypatch):
+    monkeypatch.setenv("OUTBOX_LEASE_SECONDS", "60")
+    [row_id] = send_contact()
+    now = utcnow()
+    with session_scope(write=True) as session:
+        first = outbox.claim_next(session=session, now=now)
+    with session_scope(write=True) as session:
+        assert outbox.claim_next(session=session, now=now + timedelta(seconds=59)) is None
+    assert first is not None and (first.id, first.attempt) == (row_id, 1)
+    assert rows()[0].status == "sending"
+    # The first holder vanished: after the lease, another worker takes the row over …
+    with session_scope(write=True) as session:
+        second = outbox.claim_next(session=session, now=now + timedelta(seconds=61))
+    assert second is not None and (second.id, second.attempt) == (row_id, 2)
+    # … and the stale holder can no longer record an outcome over the new one.
+    with session_scope(write=True) as session:
+        assert outbox.mark_sent(session=session, claim=first, now=now) is False
+        assert outbox.mark_failed(session=session, claim=first, now=now, error="late") is None
+    assert rows()[0].status == "sending"
+    with session_scope(write=True) as session:
+        assert outbox.mark_sent(session=session, claim=second, now=now) is True
+    assert rows()[0].status == "sent"
+
+
+def test_claims_only_the_requested_kinds(database):
+    with session_scope(write=True) as session:
+        outbox.enqueue(session=session, kind="webhook.ping", payload={})
+    with session_scope(write=True) as session:
+        assert outbox.claim_next(session=session, now=utcnow(), kind_prefix="mail.") is None
+        claim = outbox.claim_next(session=session, now=utcnow(), kind_prefix="webhook.")
+    assert claim is not None and claim.kind == "webhook.ping"
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+def test_without_smtp_mail_is_only_stored(database, monkeypatch):
+    for name in ("SMTP_HOST", "MAIL_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    send_contact()
+    report = deliver_due()
+    assert report.configured is False and report.sent == 0
+    assert [(r.status, r.attempts) for r in rows()] == [("pending", 0)]
+
+
+def test_smtp_host_without_mail_from_is_not_configured(database, smtp, monkeypatch):
+    monkeypatch.delenv("MAIL_FROM")
+    send_contact()
+    assert deliver_due().configured is False
+    assert smtp.received == []
+
+
+def test_delivered_mail_is_marked_sent_and_its_body_dropped(database, smtp):
+    send_contact()
+    assert deliver_due().sent == 1
+    [row] = rows()
+    assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
+    assert row.sent_at is not None
+    assert "text" not in row.payload and row.payload["message_id"] == smtp.received[0].message_id
+    assert deliver_due().sent == 0  # nothing is sent twice
+
+
+def test_server_down_is_retried_with_backoff_and_delivered_exactly_once(database, monkeypatch):
+    sink = SmtpSink()  # not started: connections are refused
+    for name, value in sink.env().items():
+        monkeypatch.setenv(name, value)
+    send_contact()
+    t0 = utcnow()
+    try:
+        report = deliver_due(t0)
+        assert (report.sent, report.retrying) == (0, 1)
+        [row] = rows()
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.next_attempt_at == t0 + timedelta(seconds=30)
+        assert row.last_error and "ConnectionRefusedError" in row.last_error
+
+        assert deliver_due(t0 + timedelta(seconds=29)).retrying == 0  # not due yet
+        assert deliver_due(t0 + timedelta(seconds=30)).retrying == 1
+        assert rows()[0].next_attempt_at == t0 + timedelta(seconds=90)  # waited 60 s this time
+
+        sink.start()  # the server is back
+        assert deliver_due(t0 + timedelta(seconds=89)).sent == 0
+        assert deliver_due(t0 + timedelta(seconds=90)).sent == 1
+        assert deliver_due(t0 + timedelta(hours=2)).sent == 0
+        assert len(sink.received) == 1
+        assert (rows()[0].status, rows()[0].attempts) == ("sent", 3)
+    finally:
+        sink.stop()
+
+
+def test_an_outage_costs_one_attempt_per_batch_not_one_per_message(database, monkeypatch):
+    sink = SmtpSink()
+    for name, value in sink.env().items():
+        monkeypatch.setenv(name, value)
+    send_contact(3)
+    assert deliver_due().retrying == 1
+    assert [r.attempts for r in rows()] == [1, 0, 0]
+
+
+def test_a_refused_recipient_fails_at_once_and_keeps_no_body(database, smtp, monkeypatch):
+    monkeypatch.setenv("CONTACT_TO", "gone@example.com")
+    smtp.recorder.refuse.add("gone@example.com")
+    send_contact()
+    report = deliver_due()
+    assert (report.failed, report.retrying) == (1, 0)
+    [row] = rows()
+    assert row.status == "failed" and "550" in (row.last_error or "")
+    assert "text" not in row.payload
+    assert deliver_due(utcnow() + timedelta(days=1)).failed == 0  # never tried again
+
+
+def test_a_row_out_of_attempts_is_failed(database, monkeypatch):
+    sink = SmtpSink()
+    for name, value in sink.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OUTBOX_MAX_ATTEMPTS", "2")
+    send_contact()
+    t0 = utcnow()
+    assert deliver_due(t0).retrying == 1
+    assert deliver_due(t0 + timedelta(hours=1)).failed == 1
+    assert (rows()[0].status, rows()[0].attempts) == ("failed", 2)
+
+
+def test_a_row_whose_worker_keeps_dying_is_failed_not_retried_forever(database, monkeypatch):
+    monkeypatch.setenv("OUTBOX_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("OUTBOX_LEASE_SECONDS", "10")
+    send_contact()
+    t0 = utcnow()
+    for step in (0, 11):  # claimed twice, and each holder "dies" without an outcome
+        with session_scope(write=True) as session:
+            assert outbox.claim_next(session=session, now=t0 + timedelta(seconds=step))
+    with session_scope(write=True) as session:
+        assert outbox.claim_next(session=session, now=t0 + timedelta(seconds=22)) is None
+    assert rows()[0].status == "failed"
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_uses_user_and_password(database, monkeypatch):
+    sink = SmtpSink(login=("atoll", "s3cret")).start()
+    try:
+        for name, value in sink.env(SMTP_USER="atoll", SMTP_PASSWORD="wrong").items():
+            monkeypatch.setenv(name, value)
+        send_contact()
+        assert deliver_due().retrying == 1  # bad credentials are fixable: retried, not failed
+        assert sink.received == []
+        monkeypatch.setenv("SMTP_PASSWORD", "s3cret")
+        assert deliver_due(utcnow() + timedelta(minutes=1)).sent == 1
+        assert len(sink.received) == 1
+    finally:
+        sink.stop()
+
+
+def test_the_lifespan_worker_polls_and_delivers(database, smtp, monkeypatch):
+    monkeypatch.setenv("OUTBOX_POLL_SECONDS", "0.05")
+
+    async def run() -> None:
+        task = asyncio.create_task(outbox_worker())
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(send_contact)  # queued while the worker is already polling
+        for _ in range(200):
+            if smtp.received:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run())
+    assert len(smtp.received) == 1
+    assert rows()[0].status == "sent"
+
+
+def test_the_worker_survives_a_broken_database(db_url, smtp, monkeypatch, caplog):
+    # No schema at all: every batch fails, the loop logs and keeps polling.
+    monkeypatch.setenv("OUTBOX_POLL_SECONDS", "0.01")
+
+    async def run() -> bool:
+        task = asyncio.create_task(outbox_worker())
+        await asyncio.sleep(0.3)
+        alive = not task.done()
+        task.cancel()
+        return alive
+
+    assert asyncio.run(run()) is True
+    failures = [r for r in caplog.records if r.name == "atoll.workers"]
+    assert len(failures) > 1 and "no such table" in str(failures[0].exc_info[1])
+
+
+def test_once_from_the_command_line(database, smtp):
+    send_contact(2)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.workers", "--once"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "sent 2, retrying 0, failed 0"
+    assert len(smtp.received) == 2
+
+
+# --------------------------------------------------------------------------- crashes
+
+
+def start_worker(**env: str) -> subprocess.Popen[bytes]:
+    """``python -m app.workers`` polling fast, with a short lease, in its own process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.workers"],
+        cwd=ROOT,
+        env=os.environ | {"OUTBOX_POLL_SECONDS": "0.05", "OUTBOX_LEASE_SECONDS": "1.5"} | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_hard(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            kill_hard(process)
+
+
+def wait_until_all_sent(count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if statuses() == Counter({"sent": count}):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not all sent: {statuses()}")
+
+
+def crash_mid_send(smtp: SmtpSink, mode: str) -> list[str]:
+    """Queue 5 mails, kill -9 the worker while the server holds the 3rd, restart it."""
+    send_contact(5)
+    smtp.recorder.hold_on, smtp.recorder.hold_mode = 3, mode  # type: ignore[assignment]
+    worker = start_worker()
+    try:
+        assert smtp.recorder.held.wait(30), "the worker never reached the third message"
+        kill_hard(worker)
+    finally:
+        stop(worker)
+    # Killed mid-conversation: two marked sent, one claimed, two never touched.
+    assert statuses() == Counter({"sent": 2, "sending": 1, "pending": 2})
+    smtp.recorder.release.set()  # the server answers a client that is gone
+    restarted = start_worker()
+    try:
+        wait_until_all_sent(5)
+    finally:
+        stop(restarted)
+    return message_ids()
+
+
+def test_worker_killed_before_the_server_accepted_loses_and_repeats_nothing(database, smtp):
+    ids = crash_mid_send(smtp, "before-accept")
+    assert smtp.message_id_counts() == Counter({mid: 1 for mid in ids})
+    assert [r.attempts for r in rows()] == [1, 1, 2, 1, 1]
+
+
+def test_worker_killed_after_the_server_accepted_repeats_that_one_with_its_message_id(
+    database, smtp
+):
+    ids = crash_mid_send(smtp, "after-accept")
+    # The server had taken the third message when the worker died, so it comes again —
+    # recognisably: same Message-ID, same content. Everything else arrives exactly once.
+    assert smtp.message_id_counts() == Counter({mid: 1 for mid in ids}) + Counter({ids[2]: 1})
+    copies = [r for r in smtp.received if r.message_id == ids[2]]
+    assert copies[0].body == copies[1].body
+    assert copies[0].message["Subject"] == copies[1].message["Subject"]
+
+
+def test_two_workers_racing_send_every_message_once(database, smtp):
+    ids = send_contact(20)
+    workers = [start_worker(OUTBOX_LEASE_SECONDS="60") for _ in range(2)]
+    try:
+        wait_until_all_sent(20)
+    finally:
+        for worker in workers:
+            stop(worker)
+    assert smtp.message_id_counts() == Counter({mid: 1 for mid in message_ids()})
+    assert len(ids) == 20

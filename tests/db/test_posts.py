@@ -1,0 +1,102 @@
+"""Blog reads: lists by category and tag, a post's terms, the sitemap, through the cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from db.cache import posts_cache
+from db.engine import session_scope
+from db.posts import (
+    cached_post,
+    cached_posts,
+    cached_term_posts,
+    list_posts_by_term,
+    post_terms,
+    sitemap_posts,
+    sitemap_terms,
+)
+from db.sync import apply_post
+from db.wordpress import transform
+from tests.factories import make_post, wordpress_post
+
+SLUGS = ("hello-from-wordpress", "tips-and-tricks", "islands-in-wordpress", "hostile-markup")
+
+
+@pytest.fixture
+def blog(database):
+    """The four saved WordPress posts, synced."""
+    posts_cache.clear()
+    with session_scope(write=True) as session:
+        for slug in SLUGS:
+            apply_post(session=session, item=transform(wordpress_post(slug)))
+    yield
+    posts_cache.clear()
+
+
+def slugs(posts) -> list[str]:
+    return [p.slug for p in posts]
+
+
+def test_a_category_lists_its_published_posts_newest_first(blog):
+    with session_scope() as session:
+        term, posts, pages = list_posts_by_term(session, "category", "engineering")
+    assert term is not None and (term.name, pages) == ("Engineering", 1)
+    assert slugs(posts) == ["hostile-markup", "islands-in-wordpress", "tips-and-tricks"]
+    assert all(p.content_html == "" for p in posts)  # lists carry excerpts only
+
+
+def test_a_tag_pages_its_posts(blog):
+    with session_scope() as session:
+        term, first, pages = list_posts_by_term(session, "tag", "libsql", per_page=1)
+        _, second, _ = list_posts_by_term(session, "tag", "libsql", page=2, per_page=1)
+    assert term is not None and term.name == "libSQL" and pages == 2
+    assert slugs(first) + slugs(second) == ["islands-in-wordpress", "hello-from-wordpress"]
+
+
+def test_an_unknown_term_is_none_and_a_category_slug_is_not_a_tag(blog):
+    with session_scope() as session:
+        assert list_posts_by_term(session, "tag", "engineering") == (None, [], 1)
+        assert list_posts_by_term(session, "category", "nope")[0] is None
+
+
+def test_unpublished_posts_are_left_out_of_term_lists(blog):
+    with session_scope(write=True) as session:
+        apply_post(session=session, item=transform(wordpress_post(
+            "tips-and-tricks", status="draft", modified_gmt="2030-01-01T00:00:00")))
+    with session_scope() as session:
+        _, posts, _ = list_posts_by_term(session, "category", "engineering")
+    assert "tips-and-tricks" not in slugs(posts)
+
+
+def test_a_post_s_terms_come_categories_first(blog):
+    with session_scope() as session:
+        terms = post_terms(session, "islands-in-wordpress")
+    assert [(t.taxonomy, t.name) for t in terms] == [
+        ("category", "Engineering"), ("category", "News & Notes"),
+        ("tag", "Reflex & Python"), ("tag", "libSQL")]
+
+
+def test_the_sitemap_lists_published_posts_and_used_terms(blog):
+    make_post("draft-only", status="draft")
+    with session_scope() as session:
+        entries = sitemap_posts(session)
+        terms = sitemap_terms(session)
+    assert [slug for slug, _ in entries] == [
+        "hostile-markup", "islands-in-wordpress", "tips-and-tricks", "hello-from-wordpress"]
+    assert all(modified.tzinfo is not None for _, modified in entries)
+    assert {(t.taxonomy, t.slug) for t in terms} == {
+        ("category", "engineering"), ("category", "news-notes"),
+        ("tag", "libsql"), ("tag", "reflex"), ("tag", "wordpress")}
+
+
+def test_cached_reads_answer_like_the_plain_ones_and_skip_not_found(blog):
+    with session_scope() as session:
+        posts, pages = cached_posts(session)
+        term, tagged, _ = cached_term_posts(session, "tag", "wordpress")
+        assert cached_post(session, "no-such-post") is None
+    assert pages == 1 and len(posts) == 4
+    assert term is not None and slugs(tagged) == ["hostile-markup", "hello-from-wordpress"]
+
+    make_post("no-such-post")  # written behind the cache's back: a miss was not cached
+    with session_scope() as session:
+        assert cached_post(session, "no-such-post") is not None

@@ -1,0 +1,442 @@
+"""The sync on a real libSQL file: upserts, out-of-order copies, removal, the worker, full sync.
+
+WordPress is replaced here by :class:`StoredWordPress`, which answers with REST responses
+saved from the real one; the contract tests in ``tests/wordpress`` run the same code
+against a live WordPress.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, func, select
+
+from db.cache import posts_cache
+from db.engine import session_scope
+from db.models import Author, Post, PostTerm, SyncEvent, SyncEventCreate, Term
+from db.posts import cached_post
+from db.sync import (
+    apply_post,
+    backoff,
+    enqueue_full_sync,
+    full_sync,
+    process_events,
+    record_event,
+    sign,
+    sync_post,
+    verify_signature,
+    webhook_rate_limit,
+)
+from db.config import RateLimit
+from db.types import utcnow
+from db.wordpress import PostsPage, WordPressError, transform
+from tests.factories import make_post, wordpress_fixture, wordpress_post
+
+SLUGS = ("hello-from-wordpress", "tips-and-tricks", "islands-in-wordpress", "hostile-markup")
+
+
+class StoredWordPress:
+    """Answers like :class:`db.wordpress.WordPressClient` from saved REST responses.
+
+    ``posts`` maps id → item (any status); only published ones are listed. ``fail_on_page``
+    makes that page raise, as a WordPress going down mid-sync would.
+    """
+
+    def __init__(self, items: list[dict[str, Any]], *, per_page: int = 2) -> None:
+        self.posts = {item["id"]: item for item in items}
+        self.per_page = per_page
+        self.fail_on_page: int | None = None
+        self.fail_get: Exception | None = None
+        self.pages_read: list[int] = []
+
+    def _published(self) -> list[dict[str, Any]]:
+        return [p for _id, p in sorted(self.posts.items()) if p["status"] == "publish"]
+
+    def list_page(self, page: int, *, per_page: int = 100) -> PostsPage:
+        if page == self.fail_on_page:
+            raise WordPressError("GET /posts failed after 5 attempts: ConnectError")
+        self.pages_read.append(page)
+        published = self._published()
+        pages = max(1, -(-len(published) // self.per_page))
+        chunk = published[(page - 1) * self.per_page: page * self.per_page]
+        return PostsPage(copy.deepcopy(chunk), len(published), pages if chunk else 0)
+
+    def published_versions(self) -> dict[int, datetime]:
+        return {p["id"]: transform(p).post.modified_at for p in self._published()}
+
+    def get_posts(self, ids: list[int]) -> list[dict[str, Any]]:
+        return [copy.deepcopy(p) for p in self._published() if p["id"] in ids]
+
+    def get_post(self, wp_id: int) -> dict[str, Any] | None:
+        if self.fail_get is not None:
+            raise self.fail_get
+        item = self.posts.get(wp_id)
+        return copy.deepcopy(item) if item and item["status"] == "publish" else None
+
+
+def edited(saved: str, minutes: int, /, **changes: Any) -> dict[str, Any]:
+    """The saved post ``saved`` as if edited ``minutes`` after it was saved."""
+    original = wordpress_post(saved)
+    modified = datetime.fromisoformat(original["modified_gmt"]) + timedelta(minutes=minutes)
+    return wordpress_post(saved, modified_gmt=modified.strftime("%Y-%m-%dT%H:%M:%S"), **changes)
+
+
+def apply(item: dict[str, Any]) -> str:
+    with session_scope(write=True) as session:
+        return apply_post(session=session, item=transform(item)).outcome
+
+
+def snapshot() -> list[tuple[Any, ...]]:
+    """Every synced row's values, to prove that something changed nothing."""
+    with session_scope() as session:
+        posts = session.exec(select(Post).order_by(col(Post.id))).all()
+        return (
+            [tuple(p.model_dump().values()) for p in posts]
+            + [tuple(a.model_dump().values()) for a in session.exec(select(Author)).all()]
+            + [tuple(t.model_dump().values()) for t in session.exec(select(Term)).all()]
+            + [tuple(x.model_dump().values()) for x in session.exec(select(PostTerm)).all()]
+        )
+
+
+def stored(slug: str) -> Post | None:
+    with session_scope() as session:
+        return session.exec(select(Post).where(Post.slug == slug)).first()
+
+
+def term_slugs(slug: str) -> list[str]:
+    with session_scope() as session:
+        return sorted(session.exec(
+            select(Term.slug).join(PostTerm, col(PostTerm.term_id) == Term.id)
+            .join(Post, col(Post.id) == PostTerm.post_id).where(Post.slug == slug)
+        ).all())
+
+
+def events() -> list[SyncEvent]:
+    with session_scope() as session:
+        return list(session.exec(select(SyncEvent).order_by(col(SyncEvent.id))).all())
+
+
+def count(model: Any) -> int:
+    with session_scope() as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    posts_cache.clear()
+    yield
+    posts_cache.clear()
+
+
+# --------------------------------------------------------------------------- apply_post
+
+
+def test_a_new_post_is_stored_with_its_author_terms_and_image(database):
+    assert apply(wordpress_post("hello-from-wordpress")) == "created"
+
+    post = stored("hello-from-wordpress")
+    assert post is not None
+    assert (post.wp_id, post.title, post.status) == (5, "Hello from WordPress", "publish")
+    assert post.featured_image_url and post.featured_image_url.endswith("atoll-lagoon.png")
+    assert post.published_at == datetime(2025, 4, 1, 8, tzinfo=UTC)
+    assert post.synced_at is not None
+    with session_scope() as session:
+        author = session.get(Author, post.author_id)
+    assert author is not None and (author.wp_id, author.name) == (2, "Lena Varga")
+    assert term_slugs("hello-from-wordpress") == ["libsql", "news-notes", "wordpress"]
+
+
+def test_a_replayed_copy_changes_nothing(database):
+    apply(wordpress_post("islands-in-wordpress"))
+    before = snapshot()
+
+    assert apply(wordpress_post("islands-in-wordpress")) == "unchanged"
+    assert snapshot() == before
+
+
+def test_a_newer_copy_updates_the_post_and_replaces_its_terms(database):
+    apply(wordpress_post("islands-in-wordpress"))
+    newer = edited("islands-in-wordpress", 5, title="Islands &#038; reefs")
+    newer["_embedded"]["wp:term"][1] = [t for t in newer["_embedded"]["wp:term"][1]
+                                        if t["slug"] == "libsql"]
+
+    assert apply(newer) == "updated"
+
+    assert stored("islands-in-wordpress").title == "Islands & reefs"
+    assert term_slugs("islands-in-wordpress") == ["engineering", "libsql", "news-notes"]
+    assert count(Post) == 1
+
+
+def test_a_second_edit_within_the_same_second_is_still_applied(database):
+    # modified_gmt has one-second resolution; the later fetch differs, so it wins.
+    apply(wordpress_post("tips-and-tricks"))
+
+    assert apply(wordpress_post("tips-and-tricks", title="Same second, new title")) == "updated"
+
+    assert stored("tips-and-tricks").title == "Same second, new title"
+
+
+def test_an_older_copy_arriving_late_changes_nothing(database):
+    apply(edited("tips-and-tricks", 10, title="The newest title"))
+    before = snapshot()
+
+    assert apply(wordpress_post("tips-and-tricks")) == "unchanged"  # older modified_gmt
+
+    assert snapshot() == before
+    assert stored("tips-and-tricks").title == "The newest title"
+
+
+@pytest.mark.parametrize("status", ["trash", "draft", "private", "pending", "future"])
+def test_a_post_that_stops_being_public_is_removed_with_its_term_links(database, status):
+    apply(wordpress_post("hello-from-wordpress"))
+    assert count(PostTerm) == 3
+
+    assert apply(edited("hello-from-wordpress", 1, status=status)) == "removed"
+
+    assert stored("hello-from-wordpress") is None
+    assert count(PostTerm) == 0
+    assert count(Term) == 3 and count(Author) == 1  # shared rows stay for other posts
+
+
+def test_removing_a_post_that_is_not_stored_is_a_no_op(database):
+    assert apply(wordpress_fixture("post-trashed")) == "absent"
+    assert count(Post) == 0
+
+
+def test_a_renamed_slug_taken_over_by_another_post_moves_the_old_row_aside(database):
+    apply(wordpress_post("tips-and-tricks"))  # wp 6 holds "tips-and-tricks"
+    takeover = edited("islands-in-wordpress", 1, slug="tips-and-tricks")
+
+    assert apply(takeover) == "created"
+
+    assert stored("tips-and-tricks").wp_id == 7
+    with session_scope() as session:
+        moved = session.exec(select(Post).where(Post.wp_id == 6)).one()
+    assert moved.slug.startswith("tips-and-tricks--moved-")
+    assert [(e.source, e.wp_post_id, e.status) for e in events()] == [("conflict", 6, "pending")]
+
+
+def test_a_seeded_author_with_the_same_slug_is_adopted(database):
+    with session_scope(write=True) as session:
+        session.add(Author(slug="lena", name="Lena (seed)"))
+    apply(wordpress_post("hello-from-wordpress"))
+
+    with session_scope() as session:
+        authors = session.exec(select(Author)).all()
+    assert [(a.wp_id, a.slug, a.name) for a in authors] == [(2, "lena", "Lena Varga")]
+
+
+def test_a_sync_invalidates_the_cached_page_of_the_post(database):
+    client = StoredWordPress([wordpress_post("hostile-markup")])
+    sync_post(8, client=client)  # type: ignore[arg-type]
+    with session_scope() as session:
+        assert cached_post(session, "hostile-markup").title == "Hostile markup is neutralised"
+
+    client.posts[8] = edited("hostile-markup", 3, title="Defanged")
+    assert sync_post(8, client=client).outcome == "updated"  # type: ignore[arg-type]
+
+    with session_scope() as session:
+        assert cached_post(session, "hostile-markup").title == "Defanged"
+
+
+# --------------------------------------------------------------------------- webhook & worker
+
+
+@pytest.mark.parametrize(
+    ("header", "ok"),
+    [
+        (None, False),
+        ("", False),
+        ("sha256=", False),
+        ("sha1=" + "0" * 40, False),
+        ("sha256=" + "0" * 64, False),
+        ("SIGN", True),
+        ("SIGN ", True),
+    ],
+)
+def test_signature_verification(header, ok):
+    body = b'{"post_id": 5, "post_type": "post", "action": "update"}'
+    if header and header.startswith("SIGN"):
+        header = sign("s3cret", body) + header[4:]
+    assert verify_signature("s3cret", body, header) is ok
+    assert verify_signature("other", body, sign("s3cret", body)) is False
+    assert verify_signature("s3cret", body + b" ", sign("s3cret", body)) is False
+
+
+def test_the_webhook_rate_limit_defaults_to_60_a_minute(monkeypatch):
+    monkeypatch.delenv("WORDPRESS_WEBHOOK_RATE_LIMIT", raising=False)
+    assert webhook_rate_limit() == RateLimit(60, 60.0)
+    monkeypatch.setenv("WORDPRESS_WEBHOOK_RATE_LIMIT", "off")
+    assert webhook_rate_limit() is None
+    monkeypatch.setenv("WORDPRESS_WEBHOOK_RATE_LIMIT", "lots")
+    with pytest.raises(ValueError, match="60/60"):
+        webhook_rate_limit()
+
+
+def record(wp_id: int, action: str = "update", post_type: str = "post") -> int:
+    with session_scope(write=True) as session:
+        event = record_event(session=session, data=SyncEventCreate(
+            post_id=wp_id, post_type=post_type, action=action))  # type: ignore[arg-type]
+        assert event.id is not None
+        return event.id
+
+
+def test_the_worker_applies_pending_events_once_per_post(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    record(5)
+    record(5)  # a burst for one post is one fetch
+    record(8, "delete")  # the post is still published in WordPress: it stays
+    record(99, post_type="page")  # acknowledged, not applied
+
+    report = process_events(client=client)  # type: ignore[arg-type]
+
+    assert (report.done, report.retrying, report.failed) == (4, 0, 0)
+    assert stored("hello-from-wordpress") is not None and stored("hostile-markup") is not None
+    assert count(Post) == 2
+    assert [(e.status, e.attempts, e.last_error) for e in events()] == [("done", 1, None)] * 4
+    assert process_events(client=client).claimed == 0  # type: ignore[arg-type]
+
+
+def test_a_delete_event_removes_the_post_when_wordpress_no_longer_shows_it(database):
+    client = StoredWordPress([wordpress_post("tips-and-tricks")])
+    sync_post(6, client=client)  # type: ignore[arg-type]
+    client.posts[6] = edited("tips-and-tricks", 2, status="trash",
+                             slug="tips-and-tricks__trashed")
+    record(6, "delete")
+
+    process_events(client=client)  # type: ignore[arg-type]
+
+    assert stored("tips-and-tricks") is None
+    record(6, "delete")  # a replay finds nothing to do
+    assert process_events(client=client).done == 1  # type: ignore[arg-type]
+    assert count(Post) == 0
+
+
+def test_a_failing_fetch_is_retried_with_backoff_then_failed(database, monkeypatch):
+    monkeypatch.setenv("SYNC_MAX_ATTEMPTS", "2")
+    client = StoredWordPress([wordpress_post("tips-and-tricks")])
+    client.fail_get = WordPressError("GET /posts/6 failed after 5 attempts: ConnectError")
+    record(6)
+
+    first = utcnow()
+    assert process_events(client=client, now=first).retrying == 1  # type: ignore[arg-type]
+    [event] = events()
+    assert (event.status, event.attempts) == ("pending", 1)
+    assert event.last_error == "WordPressError: GET /posts/6 failed after 5 attempts: ConnectError"
+    assert event.next_attempt_at > first + backoff(1) - timedelta(seconds=5)
+    assert process_events(client=client, now=first).claimed == 0  # type: ignore[arg-type]
+
+    later = event.next_attempt_at + timedelta(seconds=1)
+    assert process_events(client=client, now=later).failed == 1  # type: ignore[arg-type]
+    [event] = events()
+    assert (event.status, event.attempts) == ("failed", 2)
+    assert stored("tips-and-tricks") is None
+
+
+def test_an_event_whose_worker_died_is_claimed_again_after_its_lease(database):
+    client = StoredWordPress([wordpress_post("tips-and-tricks")])
+    event_id = record(6)
+    with session_scope(write=True) as session:
+        event = session.get(SyncEvent, event_id)
+        assert event is not None
+        event.status, event.attempts = "processing", 1
+        event.next_attempt_at = utcnow() + timedelta(minutes=5)
+
+    assert process_events(client=client).claimed == 0  # type: ignore[arg-type]
+    report = process_events(client=client, now=utcnow() + timedelta(minutes=6))  # type: ignore[arg-type]
+
+    assert report.done == 1
+    assert [(e.status, e.attempts) for e in events()] == [("done", 2)]
+    assert stored("tips-and-tricks") is not None
+
+
+# --------------------------------------------------------------------------- full sync
+
+
+def test_full_sync_copies_every_published_post_and_removes_the_rest(database):
+    make_post("local-only")  # not from WordPress: never removed by a sync
+    items = [wordpress_post(s) for s in SLUGS] + [wordpress_fixture("post-draft")]
+    client = StoredWordPress(items)
+    progress: list[tuple[int, int]] = []
+
+    report = full_sync(client=client, progress=lambda d, t: progress.append((d, t)))  # type: ignore[arg-type]
+
+    assert (report.created, report.removed, report.pages) == (4, 0, 2)
+    assert progress == [(2, 4), (4, 4)]
+    assert count(Post) == 5
+    assert [(e.source, e.status, e.next_page) for e in events()] == [("full", "done", 3)]
+
+    client.posts[6]["status"] = "trash"
+    del client.posts[7]  # deleted for good
+    again = full_sync(client=client)  # type: ignore[arg-type]
+
+    assert (again.created, again.updated, again.unchanged, again.removed) == (0, 0, 2, 2)
+    with session_scope() as session:
+        assert sorted(session.exec(select(Post.slug)).all()) == [
+            "hello-from-wordpress", "hostile-markup", "local-only"]
+
+
+def test_an_interrupted_full_sync_resumes_at_its_checkpoint(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS], per_page=1)
+    client.fail_on_page = 3
+
+    with pytest.raises(WordPressError):
+        full_sync(client=client)  # type: ignore[arg-type]
+    assert count(Post) == 2
+    [run] = events()
+    assert (run.status, run.next_page) == ("processing", 3)
+
+    client.fail_on_page = None
+    client.pages_read.clear()
+    report = full_sync(client=client)  # type: ignore[arg-type]
+
+    assert report.resumed_from == 3 and client.pages_read == [3, 4]
+    assert count(Post) == 4
+    with session_scope() as session:
+        assert session.exec(select(func.count(col(Post.wp_id).distinct()))).one() == 4
+    assert [(e.status, e.attempts) for e in events()] == [("done", 2)]
+
+
+def test_full_sync_fetches_posts_a_shifted_page_skipped(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS], per_page=2)
+    client.fail_on_page = 2
+    with pytest.raises(WordPressError):
+        full_sync(client=client)  # type: ignore[arg-type]
+    # While it was down, a post on page 1 was deleted: page 2 now starts one post later.
+    del client.posts[5]
+    client.fail_on_page = None
+
+    full_sync(client=client)  # type: ignore[arg-type]
+
+    with session_scope() as session:
+        assert sorted(session.exec(select(Post.wp_id)).all()) == [6, 7, 8]
+
+
+def test_restart_abandons_the_checkpoint(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS], per_page=1)
+    client.fail_on_page = 2
+    with pytest.raises(WordPressError):
+        full_sync(client=client)  # type: ignore[arg-type]
+    client.fail_on_page = None
+
+    report = full_sync(client=client, restart=True)  # type: ignore[arg-type]
+
+    assert report.resumed_from == 1
+    assert [(e.status, e.last_error) for e in events()] == [
+        ("failed", "Superseded by a restarted full sync."), ("done", None)]
+
+
+def test_sync_now_is_queued_once_and_run_by_the_worker(database):
+    with session_scope(write=True) as session:
+        first = enqueue_full_sync(session=session)
+        second = enqueue_full_sync(session=session)
+    assert first.id == second.id
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+
+    assert process_events(client=client).done == 1  # type: ignore[arg-type]
+
+    assert count(Post) == 4
+    assert [(e.source, e.status) for e in events()] == [("full", "done")]

@@ -1,0 +1,237 @@
+"""Transform and sanitize on real REST responses saved from the dev WordPress, and the client."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from db.wordpress import (
+    WordPressClient,
+    WordPressError,
+    WordPressSettings,
+    parse_gmt,
+    plain_text,
+    sanitize_html,
+    transform,
+)
+from tests.factories import wordpress_fixture, wordpress_post
+
+# An active element, an event handler, a style attribute or a javascript: URL in an attribute.
+ACTIVE = re.compile(r"<\s*(script|iframe|style|svg|object|embed)\b|\s(on\w+|style)\s*="
+                    r"|=\s*[\"']?\s*javascript:", re.IGNORECASE)
+
+
+def test_a_published_post_becomes_a_post_its_author_and_its_terms():
+    item = transform(wordpress_post("hello-from-wordpress"))
+
+    assert item.public is True
+    post = item.post
+    assert (post.wp_id, post.slug, post.title, post.status) == (
+        5, "hello-from-wordpress", "Hello from WordPress", "publish")
+    # `date` is Berlin time (10:00); the stored instant comes from `date_gmt`.
+    assert post.published_at == datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
+    assert post.modified_at == datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
+    assert post.featured_image_url is not None
+    assert post.featured_image_url.endswith("/atoll-lagoon.png")
+    assert post.featured_image_alt == "A turquoise lagoon inside a ring of coral"
+    assert post.excerpt_html == "<p>Atoll now reads its posts from a headless WordPress.</p>"
+    assert item.author is not None
+    assert (item.author.wp_id, item.author.slug, item.author.name) == (2, "lena", "Lena Varga")
+    assert item.author.avatar_url and "s=96" in item.author.avatar_url
+    assert [(t.taxonomy, t.slug, t.name) for t in item.terms] == [
+        ("category", "news-notes", "News & Notes"),
+        ("tag", "libsql", "libSQL"),
+        ("tag", "wordpress", "WordPress"),
+    ]
+
+
+def test_titles_and_term_names_are_unescaped_plain_text():
+    item = transform(wordpress_post("tips-and-tricks"))
+
+    assert item.post.title == "Tips & Tricks: “quotes”, apostrophes and emphasis"
+    assert item.author is not None and item.author.name == "Tomás Rivera"
+    assert [t.name for t in item.terms] == ["Engineering", "Reflex & Python"]
+    assert item.post.featured_image_url is None and item.post.featured_image_alt == ""
+
+
+def test_the_hostile_post_is_stored_without_anything_active():
+    raw = wordpress_post("hostile-markup")
+    assert "<script>" in raw["content"]["rendered"]  # WordPress itself passes it through
+    assert "onerror" in raw["content"]["rendered"] and "<iframe" in raw["content"]["rendered"]
+
+    item = transform(raw)
+
+    for html in (item.post.content_html, item.post.excerpt_html):
+        assert not ACTIVE.search(html), html
+        assert "__atollXss" not in html
+    assert '<img src="/does-not-exist.png" alt="broken on purpose">' in item.post.content_html
+    assert '<a rel="noopener">a javascript: link</a>' in item.post.content_html
+    assert "<p>Before the payloads.</p>" in item.post.content_html
+    assert "<p>After the payloads.</p>" in item.post.content_html
+    assert item.post.excerpt_html == '<p>An excerpt with <img src="x"> in it.</p>'
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("<p>Hi <script>alert(1)</script>there</p>", "<p>Hi there</p>"),
+        ('<img src="a.png" alt="A" onerror="alert(1)">', '<img src="a.png" alt="A">'),
+        ('<img src="javascript:alert(1)" alt="x">', '<img alt="x">'),
+        ('<img src="data:image/png;base64,AAAA" alt="x">', '<img alt="x">'),
+        ('<iframe src="https://evil.example"></iframe><p>ok</p>', "<p>ok</p>"),
+        ('<a href="https://example.org/x">x</a>', '<a href="https://example.org/x" rel="noopener">x</a>'),
+        ('<a href="/blog/y" target="_blank" rel="opener">y</a>', '<a href="/blog/y" rel="noopener">y</a>'),
+        ('<a href="JaVaScRiPt:alert(1)">z</a>', '<a rel="noopener">z</a>'),
+        ('<a href="mailto:ada@example.org">mail</a>', '<a href="mailto:ada@example.org" rel="noopener">mail</a>'),
+        ('<p style="color:red" class="has-red" id="x" onclick="f()">p</p>', '<p class="has-red">p</p>'),
+        ("<style>p{}</style><p>s</p>", "<p>s</p>"),
+        ('<svg onload="alert(1)"><circle r="1"></circle></svg><p>v</p>', "<p>v</p>"),
+        ('<form action="/x"><input name="q"><button>go</button></form>', "go"),
+        ("<!-- wp:paragraph --><p>b</p><!-- /wp:paragraph -->", "<p>b</p>"),
+        ('<blockquote cite="javascript:x"><p>q</p></blockquote>', "<blockquote><p>q</p></blockquote>"),
+        ("<table><tr><td colspan=\"2\">c</td></tr></table>",
+         '<table><tbody><tr><td colspan="2">c</td></tr></tbody></table>'),
+        ("", ""),
+    ],
+    ids=["script", "onerror", "js-src", "data-src", "iframe", "link", "relative-link-rel",
+         "js-href-mixed-case", "mailto", "style-id-onclick", "style-tag", "svg", "form",
+         "block-comments", "blockquote-cite", "table", "empty"],
+)
+def test_sanitize_allow_list(raw: str, clean: str):
+    assert sanitize_html(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("rendered", "text"),
+    [
+        ("Tips &#038; Tricks", "Tips & Tricks"),
+        ("&#8220;Quoted&#8221; &amp; <em>emphasised</em>", "“Quoted” & emphasised"),
+        ("A <script>bad()</script>title", "A title"),
+        ("&lt;not a tag&gt;", "<not a tag>"),
+        ("  spaced\n out  ", "spaced out"),
+    ],
+)
+def test_plain_text(rendered: str, text: str):
+    assert plain_text(rendered) == text
+
+
+def test_gmt_fields_are_read_as_utc():
+    assert parse_gmt("2025-04-01T08:00:00") == datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
+    assert parse_gmt("2025-04-01T08:00:00Z") == datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        parse_gmt(None)
+
+
+@pytest.mark.parametrize("name", ["post-draft", "post-private", "post-trashed", "post-protected"])
+def test_posts_visitors_may_not_see_are_not_public(name: str):
+    item = transform(wordpress_fixture(name))
+    assert item.public is False
+
+
+def test_a_draft_has_no_slug_and_its_author_still_comes_through():
+    raw = wordpress_fixture("post-draft")
+    assert raw["slug"] == "" and raw["status"] == "draft"
+    item = transform(raw)
+    assert item.post.slug == "" and item.post.status == "draft"
+    assert item.author is not None and item.author.name == "Lena Varga"
+
+
+def test_a_trashed_post_keeps_wordpress_s_suffixed_slug_but_is_not_public():
+    item = transform(wordpress_fixture("post-trashed"))
+    assert item.post.status == "trash"
+    assert item.post.slug.endswith("__trashed")
+
+
+def test_a_password_protected_post_has_no_content_and_a_decoded_title():
+    item = transform(wordpress_fixture("post-protected"))
+    assert item.post.content_html == "" and item.post.excerpt_html == ""
+    assert item.post.title == "Members & friends"
+
+
+# --------------------------------------------------------------------------- client
+
+
+SETTINGS = WordPressSettings(url="http://wordpress.test", user="admin", app_password="abcd efgh")
+
+
+def _client(handler, **kwargs) -> WordPressClient:
+    return WordPressClient(SETTINGS, transport=httpx.MockTransport(handler), backoff=0.001, **kwargs)
+
+
+def test_retryable_failures_are_retried_with_backoff_then_succeed():
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if len(calls) == 1:
+            raise httpx.ConnectError("refused", request=request)
+        if len(calls) == 2:
+            return httpx.Response(503, json={"code": "busy"})
+        return httpx.Response(200, json=wordpress_post())
+
+    with _client(handler) as client:
+        post = client.get_post(5)
+
+    assert post is not None and post["id"] == 5
+    assert calls == ["/wp-json/wp/v2/posts/5"] * 3
+
+
+def test_a_client_gives_up_after_its_retries():
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(502)
+
+    with _client(handler, retries=2) as client, pytest.raises(WordPressError, match="3 attempts"):
+        client.get_post(5)
+    assert calls == 3
+
+
+@pytest.mark.parametrize("name", ["error-deleted", "error-draft-anonymous"])
+def test_an_unreadable_post_is_none_not_an_error(name: str):
+    saved = wordpress_fixture(name)
+    status = saved.pop("status")
+
+    with _client(lambda r: httpx.Response(status, json=saved)) as client:
+        assert client.get_post(99) is None
+
+
+def test_a_page_past_the_end_is_an_empty_page():
+    body = wordpress_fixture("error-page-past-end")
+
+    with _client(lambda r: httpx.Response(400, json=body)) as client:
+        page = client.list_page(7)
+
+    assert page.items == [] and page.total_pages == 0
+
+
+def test_list_page_asks_for_published_posts_by_id_with_embeds_and_reads_the_totals():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=wordpress_fixture("posts"),
+                              headers={"X-WP-Total": "204", "X-WP-TotalPages": "3"})
+
+    with _client(handler) as client:
+        page = client.list_page(2)
+
+    assert (page.total, page.total_pages, len(page.items)) == (204, 3, 4)
+    params = seen[0].url.params
+    assert dict(params) == {"per_page": "100", "page": "2", "orderby": "id", "order": "asc",
+                            "status": "publish", "_embed": "author,wp:featuredmedia,wp:term"}
+    assert seen[0].headers["authorization"].startswith("Basic ")
+
+
+def test_credentials_are_checked_against_users_me():
+    # A wrong application password is not refused: WordPress answers as a visitor, and
+    # only /users/me says 401.
+    with _client(lambda r: httpx.Response(401, json={"code": "rest_not_logged_in"})) as client:
+        assert client.check_credentials() is False
+    with _client(lambda r: httpx.Response(200, json={"id": 1})) as client:
+        assert client.check_credentials() is True

@@ -1,0 +1,146 @@
+<?php
+/**
+ * Plugin Name:       Atoll Webhook
+ * Description:       Tells an Atoll site when a post changes: a signed POST to its /api/sync on save, status change, trash, restore and delete. Configure ATOLL_WEBHOOK_URL and ATOLL_WEBHOOK_SECRET in wp-config.php.
+ * Version:           1.0.0
+ * Requires at least: 6.0
+ * Requires PHP:      7.4
+ * License:           MIT
+ *
+ * The notification only names the post ({"post_id", "post_type", "action"}); Atoll fetches
+ * the post itself from the REST API, so a late, repeated or reordered notification can
+ * never write stale content. The body is signed with HMAC-SHA256 and the hex digest sent
+ * as `X-Atoll-Signature: sha256=<hex>`.
+ *
+ * Notifications are collected while the request runs and sent once per post at shutdown,
+ * after WordPress has stored the terms, meta and featured image that the REST API saves
+ * after `save_post`. Under PHP-FPM the response is handed to the editor first
+ * (fastcgi_finish_request); elsewhere the request waits at most ATOLL_WEBHOOK_TIMEOUT
+ * seconds (default 3). Failed deliveries are retried through WP-Cron with backoff.
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+final class Atoll_Webhook {
+
+	const RETRY_HOOK   = 'atoll_webhook_retry';
+	const MAX_ATTEMPTS = 5;
+
+	/** @var array<int, array{post_type: string, action: string}> Pending notifications by post id. */
+	private static $queue = array();
+
+	public static function init() {
+		add_action( 'save_post', array( __CLASS__, 'on_save' ), 99, 2 );
+		add_action( 'transition_post_status', array( __CLASS__, 'on_transition' ), 99, 3 );
+		add_action( 'trashed_post', array( __CLASS__, 'on_trashed' ), 99 );
+		add_action( 'untrashed_post', array( __CLASS__, 'on_untrashed' ), 99 );
+		add_action( 'before_delete_post', array( __CLASS__, 'on_delete' ), 99 );
+		add_action( 'shutdown', array( __CLASS__, 'flush' ), 20 );
+		add_action( self::RETRY_HOOK, array( __CLASS__, 'retry' ), 10, 4 );
+	}
+
+	/** Configured, and not inside an import (a full sync picks imported posts up). */
+	public static function enabled() {
+		return defined( 'ATOLL_WEBHOOK_URL' ) && ATOLL_WEBHOOK_URL
+			&& defined( 'ATOLL_WEBHOOK_SECRET' ) && ATOLL_WEBHOOK_SECRET
+			&& ! ( defined( 'WP_IMPORTING' ) && WP_IMPORTING );
+	}
+
+	public static function on_save( $post_id, $post ) {
+		if ( defined( 'DOING_AUTOSAVE' ) && DOING_AUTOSAVE ) {
+			return;
+		}
+		self::queue( $post, 'update' );
+	}
+
+	public static function on_transition( $new_status, $old_status, $post ) {
+		if ( $new_status !== $old_status ) {
+			self::queue( $post, 'trash' === $new_status ? 'delete' : 'update' );
+		}
+	}
+
+	public static function on_trashed( $post_id ) {
+		self::queue( get_post( $post_id ), 'delete' );
+	}
+
+	public static function on_untrashed( $post_id ) {
+		self::queue( get_post( $post_id ), 'update' );
+	}
+
+	public static function on_delete( $post_id ) {
+		self::queue( get_post( $post_id ), 'delete' );
+	}
+
+	/** Remember the latest action per post; revisions, autosaves and other types are skipped. */
+	private static function queue( $post, $action ) {
+		if ( ! $post instanceof WP_Post || ! self::enabled() ) {
+			return;
+		}
+		if ( wp_is_post_revision( $post ) || wp_is_post_autosave( $post ) || 'auto-draft' === $post->post_status ) {
+			return;
+		}
+		$types = (array) apply_filters( 'atoll_webhook_post_types', array( 'post' ) );
+		if ( ! in_array( $post->post_type, $types, true ) ) {
+			return;
+		}
+		self::$queue[ (int) $post->ID ] = array(
+			'post_type' => $post->post_type,
+			'action'    => $action,
+		);
+	}
+
+	/** Send everything this request queued, once per post, after the editor has its answer. */
+	public static function flush() {
+		if ( ! self::$queue || ! self::enabled() ) {
+			return;
+		}
+		$queue       = self::$queue;
+		self::$queue = array();
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			fastcgi_finish_request();
+		}
+		foreach ( $queue as $post_id => $item ) {
+			self::send( $post_id, $item['post_type'], $item['action'], 1 );
+		}
+	}
+
+	public static function retry( $post_id, $post_type, $action, $attempt ) {
+		self::send( (int) $post_id, (string) $post_type, (string) $action, (int) $attempt );
+	}
+
+	/** One signed POST; a transport error or a 5xx/429 is retried later through WP-Cron. */
+	private static function send( $post_id, $post_type, $action, $attempt ) {
+		$body     = wp_json_encode(
+			array(
+				'post_id'   => $post_id,
+				'post_type' => $post_type,
+				'action'    => $action,
+			)
+		);
+		$response = wp_remote_post(
+			ATOLL_WEBHOOK_URL,
+			array(
+				'body'        => $body,
+				'headers'     => array(
+					'Content-Type'      => 'application/json',
+					'X-Atoll-Signature' => 'sha256=' . hash_hmac( 'sha256', $body, ATOLL_WEBHOOK_SECRET ),
+				),
+				'timeout'     => defined( 'ATOLL_WEBHOOK_TIMEOUT' ) ? (float) ATOLL_WEBHOOK_TIMEOUT : 3.0,
+				'redirection' => 0,
+				'user-agent'  => 'AtollWebhook/1.0; ' . home_url( '/' ),
+			)
+		);
+		$status = is_wp_error( $response ) ? 0 : (int) wp_remote_retrieve_response_code( $response );
+		if ( $status >= 200 && $status < 300 ) {
+			return;
+		}
+		$reason = is_wp_error( $response ) ? $response->get_error_message() : "HTTP $status";
+		$again  = ( 0 === $status || 429 === $status || $status >= 500 ) && $attempt < self::MAX_ATTEMPTS;
+		error_log( sprintf( 'atoll-webhook: post %d %s failed (attempt %d): %s%s', $post_id, $action, $attempt, $reason, $again ? '; will retry' : '' ) );
+		if ( $again ) {
+			wp_schedule_single_event( time() + 30 * ( 2 ** ( $attempt - 1 ) ), self::RETRY_HOOK, array( $post_id, $post_type, $action, $attempt + 1 ) );
+		}
+	}
+}
+
+Atoll_Webhook::init();
