@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, literal
 from sqlalchemy.dialects.sqlite import insert
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from db.actions import ActionContext, action
 from db.errors import ActionError, ErrorCode
@@ -31,6 +31,7 @@ from db.models import (
     CommentRemoved,
     CommentUpdate,
 )
+from db.pagination import paginate
 from db.posts import require_published
 from db.types import utcnow
 
@@ -214,13 +215,10 @@ def list_comments(
     Pages past the end are clamped to the last one, like every other list in Atoll, and
     ``None`` asks for the page a new comment lands on.
     """
-    total = session.exec(select(func.count()).select_from(_visible(post_slug).subquery())).one()
-    pages = max(1, math.ceil(total / per_page))
-    page = pages if page is None else min(max(1, page), pages)
-    rows = session.exec(
-        _oldest_first(_visible(post_slug)).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return CommentPage(items=[_public(r) for r in rows], page=page, pages=pages, total=total)
+    result = paginate(session, _oldest_first(_visible(post_slug)), page=page, per_page=per_page)
+    return CommentPage(
+        items=[_public(r) for r in result.items], page=result.page, pages=result.pages, total=result.total
+    )
 
 
 def comment_pages(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
+from dataclasses import replace
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from db.actions import ActionContext, action
 from db.models import GuestbookEntry, GuestbookEntryCreate, GuestbookEntryPublic
+from db.pagination import Page, paginate
 
 PER_PAGE = 10
 
@@ -34,15 +35,12 @@ def _visible():
 
 def list_entries(
     session: Session, *, page: int = 1, per_page: int = PER_PAGE
-) -> tuple[list[GuestbookEntryPublic], int, int]:
-    """One page of visible entries newest first, the page count and the total."""
-    total = session.exec(select(func.count()).select_from(_visible().subquery())).one()
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    rows = session.exec(
-        _visible()
-        .order_by(col(GuestbookEntry.created_at).desc(), col(GuestbookEntry.id).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return [GuestbookEntryPublic.model_validate(r) for r in rows], pages, total
+) -> Page[GuestbookEntryPublic]:
+    """One page of visible entries, newest first."""
+    result = paginate(
+        session,
+        _visible().order_by(col(GuestbookEntry.created_at).desc(), col(GuestbookEntry.id).desc()),
+        page=page,
+        per_page=per_page,
+    )
+    return replace(result, items=[GuestbookEntryPublic.model_validate(r) for r in result.items])

@@ -7,6 +7,8 @@ from typing import Any
 import reflex as rx
 
 from db.guestbook import list_entries
+from db.models import GuestbookEntryPublic
+from db.pagination import Page
 from state import live
 from state.actions import FormMixin, feedback, perform, query
 from state.format import when
@@ -43,9 +45,9 @@ class GuestbookState(FormMixin, SiteState):
         live.subscribe(TOPIC, self._client_token())
 
     async def _fetch(self, page: int) -> None:
-        entries, self.pages, self.total = await query(list_entries, page=page)
-        self.page = min(max(1, page), self.pages)
-        self.entries = [_view(e.model_dump(mode="json")) for e in entries]
+        listing = await query(list_entries, page=page)
+        self.page, self.pages, self.total = listing.page, listing.pages, listing.total
+        self.entries = [_view(e.model_dump(mode="json")) for e in listing.items]
         self.loaded = True
 
     @rx.event
@@ -60,8 +62,7 @@ class GuestbookState(FormMixin, SiteState):
         yield feedback(result, form_id=FORM_ID, success="Thanks for signing the guestbook!")
 
 
-def _refresh_first_page(state: GuestbookState, listing: tuple[list[Any], int, int]) -> None:
-    entries, pages, total = listing
-    state.pages, state.total = pages, total
+def _refresh_first_page(state: GuestbookState, listing: Page[GuestbookEntryPublic]) -> None:
+    state.pages, state.total = listing.pages, listing.total
     if state.page == 1:
-        state.entries = [_view(e.model_dump(mode="json")) for e in entries]
+        state.entries = [_view(e.model_dump(mode="json")) for e in listing.items]

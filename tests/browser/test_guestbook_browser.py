@@ -65,9 +65,9 @@ def test_without_javascript_the_form_still_posts(browser: Browser, app_server: A
     page = context.new_page()
     try:
         page.goto("/guestbook")
-        page.fill("input[name=author]", "No JS Visitor")
-        page.fill("textarea[name=content]", "Posted as a plain HTML form")
-        page.locator("button[type=submit]").click()
+        page.fill("#guestbook input[name=author]", "No JS Visitor")
+        page.fill("#guestbook textarea[name=content]", "Posted as a plain HTML form")
+        page.locator("#guestbook button[type=submit]").click()
         expect(page.locator("#outcome")).to_have_text("Saved. Thank you!")
         assert stored("No JS Visitor") == 1
         page.locator("#back").click()

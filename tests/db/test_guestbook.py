@@ -9,6 +9,7 @@ from db.actions import run_action
 from db.engine import session_scope
 from db.guestbook import list_entries
 from db.models import GuestbookEntry
+from db.pagination import Page
 from tests.factories import guestbook_payload, visitor_ctx
 
 INVALID = "Please correct the highlighted fields."
@@ -67,15 +68,15 @@ def test_list_is_newest_first_paginated_and_hides_moderated(database):
         removed = session.exec(select(GuestbookEntry).where(GuestbookEntry.author == "Visitor 23")).one()
         removed.is_removed = True
     with session_scope() as session:
-        first, pages, total = list_entries(session, page=1)
-        third, _, _ = list_entries(session, page=3)
-        clamped, _, _ = list_entries(session, page=99)
-    assert (pages, total) == (3, 23)
-    assert [e.author for e in first][:2] == ["Visitor 22", "Visitor 21"]
-    assert [e.author for e in third] == ["Visitor 02", "Visitor 01", "Visitor 00"]
+        first = list_entries(session, page=1)
+        third = list_entries(session, page=3)
+        clamped = list_entries(session, page=99)
+    assert (first.pages, first.total) == (3, 23)
+    assert [e.author for e in first.items][:2] == ["Visitor 22", "Visitor 21"]
+    assert [e.author for e in third.items] == ["Visitor 02", "Visitor 01", "Visitor 00"]
     assert clamped == third
 
 
 def test_empty_guestbook_has_one_page(database):
     with session_scope() as session:
-        assert list_entries(session) == ([], 1, 0)
+        assert list_entries(session) == Page(items=[], page=1, pages=1, total=0)
