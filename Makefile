@@ -7,6 +7,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ENV    ?= dev
 PORT   ?= 3000
+# Several backend workers (ENV=prod) must share visitors' state through Redis: WORKERS=N
+# becomes granian's worker count and REDIS_URL Reflex's state store (see app/runtime.py).
+WORKERS   ?=
+REDIS_URL ?=
+RUN_ENV   := $(if $(WORKERS),GRANIAN_WORKERS=$(WORKERS)) $(if $(REDIS_URL),REFLEX_REDIS_URL=$(REDIS_URL))
 
 # Reflex must use the bun we install from the npm registry (its own download can't work
 # offline), must not phone home, and must not restart when the database file changes.
@@ -16,7 +21,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_HOT_RELOAD_EXCLUDE_PATHS := $(CURDIR)/data:$(CURDIR)/tests:$(CURDIR)/bench
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install bun chromium db run test clean
+.PHONY: help install bun chromium db run run-check test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,12 +46,18 @@ db: install ## Create or update the local database schema and seed it
 	$(BIN)/python -m db push
 	$(BIN)/python -m db seed
 
-run: db ## Serve the site on PORT (default 3000); ENV=prod for the production build
+run: run-check db ## Serve the site on PORT (default 3000); ENV=prod for the production build; WORKERS=N REDIS_URL=redis://… for N workers
 ifeq ($(ENV),prod)
-	$(BIN)/reflex run --env prod --frontend-port $(PORT)
+	$(RUN_ENV) $(BIN)/reflex run --env prod --frontend-port $(PORT)
 else
-	$(BIN)/reflex run --env dev --frontend-port $(PORT)
+	$(RUN_ENV) $(BIN)/reflex run --env dev --frontend-port $(PORT)
 endif
+
+run-check:
+	@if [ -n "$(WORKERS)" ] && [ "$(WORKERS)" != 1 ] && [ -z "$(REDIS_URL)" ]; then \
+	  echo "make run: WORKERS=$(WORKERS) needs REDIS_URL=redis://host:port; without Redis every worker keeps its own copy of each visitor's state and they silently diverge." >&2; \
+	  exit 2; \
+	fi
 
 test: install chromium ## Run the whole suite, browser tests included
 	$(BIN)/pytest

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
+from app import runtime
 from app.api import build_api
 from app.pages import not_found
 from app.routes import ROUTES
 from app.tasks import LIFESPAN_TASKS
 from state.site import SiteState
 
+runtime.require_shared_state()  # before anything starts: several workers need Redis
+
 app = rx.App(
     api_transformer=build_api(),
+    backend_exception_handler=runtime.backend_exception_handler,
 )
 
 for route in ROUTES:

@@ -10,5 +10,6 @@ from collections.abc import Awaitable, Callable
 
 from app.api.sync import sync_worker
 from app.workers import outbox_worker
+from state.live import keep_shared
 
-LIFESPAN_TASKS: list[Callable[[], Awaitable[None]]] = [outbox_worker, sync_worker]
+LIFESPAN_TASKS: list[Callable[[], Awaitable[None]]] = [outbox_worker, sync_worker, keep_shared]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from components.account import auth_url
@@ -139,7 +141,9 @@ def _inbox() -> rx.Component:
     )
 
 
-def _table(headers: list[str], rows: rx.Var, cells, row_class: str) -> rx.Component:  # noqa: ANN001
+def _table(
+    headers: list[str], rows: rx.Var, cells: Callable[[rx.Var], list[rx.Component]], row_class: str
+) -> rx.Component:
     return rx.table.root(
         rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
         rx.table.body(rx.foreach(rows, lambda row: rx.table.row(*cells(row), class_name=row_class))),
@@ -153,7 +157,9 @@ def _subscribers() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             _filter("subscribers", ["all", "pending", "active", "unsubscribed"], "Show"),
-            rx.el.a("Download CSV", href=csv_href, download="subscribers.csv", id="subscribers-csv"),
+            # A document request, not a client-side route: the endpoint answers with the file.
+            rx.el.a("Download CSV", href=csv_href, download="subscribers.csv", id="subscribers-csv",
+                    custom_attrs={"reloadDocument": True}),
             spacing="5",
             align="center",
         ),

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-import math
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, func, update
+from sqlalchemy import func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from db import sync, wordpress
@@ -35,6 +35,7 @@ from db.models import (
     SyncEvent,
     User,
 )
+from db.pagination import Page, paginate
 from db.types import utcnow
 from db.users import require_user
 from db.validation import INPUT_CONFIG
@@ -85,15 +86,6 @@ def _row(session: Session, ctx: ActionContext, model: type[T], row_id: int, miss
 
 
 # --------------------------------------------------------------------------- views
-
-
-class Listing(BaseModel, Generic[T]):
-    """One page of a dashboard list."""
-
-    items: list[T]
-    page: int
-    pages: int
-    total: int
 
 
 class CommentAdmin(SQLModel):
@@ -215,15 +207,10 @@ class OutboxRetry(SQLModel):
 # --------------------------------------------------------------------------- helpers
 
 
-def _page(session: Session, query: Select[Any], order: Any, page: int, view: type[T]) -> Listing[T]:
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()  # type: ignore[call-overload]
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(1, page), pages)
-    rows = session.exec(query.order_by(*order).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()  # type: ignore[call-overload]
-    return Listing[view](  # type: ignore[valid-type]
-        items=[view.model_validate(r) for r in rows],  # type: ignore[attr-defined]
-        page=page, pages=pages, total=total,
-    )
+def _page(session: Session, query: Any, page: int, view: type[T]) -> Page[T]:
+    """One page (``PER_PAGE`` rows) of an ordered query, as ``view`` models."""
+    result = paginate(session, query, page=page, per_page=PER_PAGE)
+    return replace(result, items=[view.model_validate(r) for r in result.items])  # type: ignore[attr-defined]
 
 
 def _moderation_filter(query: Any, model: Any, status: str) -> Any:
@@ -246,11 +233,12 @@ def _moderate(row: Any, data: ModerationUpdate) -> None:
 
 def list_comments(
     session: Session, ctx: ActionContext, *, status: ModerationStatus = "all", page: int = 1
-) -> Listing[CommentAdmin]:
+) -> Page[CommentAdmin]:
     """Every comment (moderated ones too), newest first, filtered by moderation state."""
     require_admin(session, ctx)
     query = _moderation_filter(select(Comment), Comment, status)
-    return _page(session, query, (col(Comment.created_at).desc(), col(Comment.id).desc()), page, CommentAdmin)
+    query = query.order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
+    return _page(session, query, page, CommentAdmin)
 
 
 @action(
@@ -272,12 +260,12 @@ def moderate_comment(*, session: Session, data: ModerationUpdate, ctx: ActionCon
 
 def list_entries(
     session: Session, ctx: ActionContext, *, status: ModerationStatus = "all", page: int = 1
-) -> Listing[GuestbookEntryAdmin]:
+) -> Page[GuestbookEntryAdmin]:
     """Every guestbook entry, newest first, filtered by moderation state."""
     require_admin(session, ctx)
     query = _moderation_filter(select(GuestbookEntry), GuestbookEntry, status)
-    order = (col(GuestbookEntry.created_at).desc(), col(GuestbookEntry.id).desc())
-    return _page(session, query, order, page, GuestbookEntryAdmin)
+    query = query.order_by(col(GuestbookEntry.created_at).desc(), col(GuestbookEntry.id).desc())
+    return _page(session, query, page, GuestbookEntryAdmin)
 
 
 @action(
@@ -299,14 +287,14 @@ def moderate_entry(*, session: Session, data: ModerationUpdate, ctx: ActionConte
 
 def list_messages(
     session: Session, ctx: ActionContext, *, status: MessageStatus = "all", page: int = 1
-) -> Listing[ContactMessageAdmin]:
+) -> Page[ContactMessageAdmin]:
     """Contact messages newest first, optionally only unread or read ones."""
     require_admin(session, ctx)
     query = select(ContactMessage)
     if status != "all":
         query = query.where(col(ContactMessage.is_read).is_(status == "read"))
-    order = (col(ContactMessage.created_at).desc(), col(ContactMessage.id).desc())
-    return _page(session, query, order, page, ContactMessageAdmin)
+    query = query.order_by(col(ContactMessage.created_at).desc(), col(ContactMessage.id).desc())
+    return _page(session, query, page, ContactMessageAdmin)
 
 
 def unread_messages(session: Session, ctx: ActionContext) -> int:
@@ -340,10 +328,10 @@ def _subscribers(status: str) -> Any:
 
 def list_subscribers(
     session: Session, ctx: ActionContext, *, status: SubscriberStatus = "all", page: int = 1
-) -> Listing[SubscriberAdmin]:
+) -> Page[SubscriberAdmin]:
     require_admin(session, ctx)
-    order = (col(Subscriber.created_at).desc(), col(Subscriber.id).desc())
-    return _page(session, _subscribers(status), order, page, SubscriberAdmin)
+    query = _subscribers(status).order_by(col(Subscriber.created_at).desc(), col(Subscriber.id).desc())
+    return _page(session, query, page, SubscriberAdmin)
 
 
 CSV_COLUMNS = ("email", "status", "created_at", "confirmed_at", "unsubscribed_at")
@@ -374,12 +362,13 @@ def subscribers_csv(session: Session, ctx: ActionContext, *, status: SubscriberS
 
 def list_outbox(
     session: Session, ctx: ActionContext, *, status: OutboxStatus = "all", page: int = 1
-) -> Listing[OutboxAdmin]:
+) -> Page[OutboxAdmin]:
     require_admin(session, ctx)
     query = select(Outbox)
     if status != "all":
         query = query.where(Outbox.status == status)
-    return _page(session, query, (col(Outbox.created_at).desc(), col(Outbox.id).desc()), page, OutboxAdmin)
+    query = query.order_by(col(Outbox.created_at).desc(), col(Outbox.id).desc())
+    return _page(session, query, page, OutboxAdmin)
 
 
 @action(

@@ -30,6 +30,7 @@ from db.models import (
     CommentPublic,
     CommentRemoved,
     CommentUpdate,
+    User,
 )
 from db.pagination import paginate
 from db.posts import require_published
@@ -80,12 +81,15 @@ def create_comment(*, session: Session, data: CommentCreate, ctx: ActionContext)
     submit that stored the row gets the edit token; a duplicate gets the comment alone.
     """
     require_published(session, data.post_slug)
+    author = data.author
+    if ctx.user_id is not None:  # an account's comments carry its display name
+        author = session.exec(select(User.display_name).where(User.id == ctx.user_id)).first() or author
     now = utcnow()
     token = None if ctx.user_id is not None else secrets.token_urlsafe(32)
     expires = now + EDIT_TOKEN_TTL if token else None
     values: dict[str, Any] = {
         "post_slug": data.post_slug,
-        "author_name": data.author,
+        "author_name": author,
         "content": data.content,
         "created_at": now,
         "user_id": ctx.user_id,
@@ -95,7 +99,7 @@ def create_comment(*, session: Session, data: CommentCreate, ctx: ActionContext)
     }
     duplicate = select(Comment.id).where(
         Comment.post_slug == data.post_slug,
-        Comment.author_name == data.author,
+        Comment.author_name == author,
         Comment.content == data.content,
         col(Comment.created_at) > now - DUPLICATE_WINDOW,
         col(Comment.is_removed).is_(False),
@@ -116,6 +120,17 @@ def create_comment(*, session: Session, data: CommentCreate, ctx: ActionContext)
         return CommentCreated(comment=_public(_get(session, existing_id)))
     return CommentCreated(
         comment=_public(_get(session, row[0])), edit_token=token, edit_token_expires_at=expires
+    )
+
+
+def owned_by_user(session: Session, comment_ids: list[int], user_id: int | None) -> set[int]:
+    """Which of ``comment_ids`` the signed-in ``user_id`` wrote (they may edit them anywhere)."""
+    if user_id is None or not comment_ids:
+        return set()
+    return set(
+        session.exec(
+            select(Comment.id).where(col(Comment.id).in_(comment_ids), Comment.user_id == user_id)
+        ).all()
     )
 
 

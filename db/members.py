@@ -6,12 +6,13 @@ this module answers ``/members``, the index of what signing up unlocks.
 
 from __future__ import annotations
 
-import math
+from dataclasses import replace
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from db.actions import ActionContext
 from db.models import Author, Post, PostPublic
+from db.pagination import Page, paginate
 from db.users import require_user
 
 PER_PAGE = 10
@@ -27,24 +28,17 @@ def _members_only():
 
 def list_member_posts(
     session: Session, ctx: ActionContext, *, page: int = 1, per_page: int = PER_PAGE
-) -> tuple[list[PostPublic], int]:
-    """Published members-only posts newest first (cards: no content), and the page count.
+) -> Page[PostPublic]:
+    """Published members-only posts newest first, as cards (no content).
 
     Raises:
         ActionError: UNAUTHORIZED when ``ctx`` is not signed in.
     """
     require_user(session, ctx)
-    total = session.exec(select(func.count()).select_from(_members_only().subquery())).one()
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    rows = session.exec(
-        _members_only()
-        .order_by(col(Post.published_at).desc(), col(Post.id).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
+    query = _members_only().order_by(col(Post.published_at).desc(), col(Post.id).desc())
+    result = paginate(session, query, page=page, per_page=per_page)
     cards = [
         PostPublic.model_validate(p, update={"author_name": a.name if a else "", "content_html": ""})
-        for p, a in rows
+        for p, a in result.items
     ]
-    return cards, pages
+    return replace(result, items=cards)

@@ -250,7 +250,7 @@ def _free_slug(session: Session, slug: str, wp_id: int | None) -> set[str]:
     return {slug, clash.slug}
 
 
-def _unique_slug(session: Session, model: type[Author] | type[Term], slug: str, wp_id: int,
+def _unique_slug(session: Session, model: type[Author | Term], slug: str, wp_id: int,
                  own_id: int | None, *where: Any) -> str:
     taken = session.exec(
         select(model.id).where(model.slug == slug, col(model.id).is_distinct_from(own_id), *where)
@@ -258,8 +258,23 @@ def _unique_slug(session: Session, model: type[Author] | type[Term], slug: str, 
     return slug if taken is None else f"{slug[:180]}-{wp_id}"
 
 
+def _memo(session: Session, kind: str) -> dict[tuple[Any, ...], int]:
+    """Rows already upserted in this transaction: a page of 100 posts shares a few authors."""
+    memo: dict[str, dict[tuple[Any, ...], int]] = session.info.setdefault("atoll_sync_memo", {})
+    return memo.setdefault(kind, {})
+
+
 def _upsert_author(session: Session, author: Author) -> int:
     """The id of our row for this WordPress user; a seeded author with its slug is adopted."""
+    key = (author.wp_id, author.slug, author.name, author.avatar_url)
+    known = _memo(session, "author").get(key)
+    if known is not None:
+        return known
+    _memo(session, "author")[key] = row_id = _write_author(session, author)
+    return row_id
+
+
+def _write_author(session: Session, author: Author) -> int:
     row = session.exec(select(Author).where(Author.wp_id == author.wp_id)).first()
     if row is None:
         row = session.exec(
@@ -282,6 +297,15 @@ def _upsert_author(session: Session, author: Author) -> int:
 
 def _upsert_term(session: Session, term: Term) -> int:
     """The id of our row for this category or tag, matched by ``(taxonomy, wp_id)``."""
+    key = (term.taxonomy, term.wp_id, term.slug, term.name)
+    known = _memo(session, "term").get(key)
+    if known is not None:
+        return known
+    _memo(session, "term")[key] = row_id = _write_term(session, term)
+    return row_id
+
+
+def _write_term(session: Session, term: Term) -> int:
     row = session.exec(
         select(Term).where(Term.taxonomy == term.taxonomy, Term.wp_id == term.wp_id)
     ).first()
@@ -444,6 +468,8 @@ def process_events(*, client: WordPressClient | None = None, now: datetime | Non
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("sync %s %s failed (attempt %d): %s", kind, target,
                             group[0].attempt, error)
+            if error is None:
+                log.info("sync %s %s done (events %s)", kind, target, [c.id for c in group])
             done, retrying, failed = _finish(group, error)
             report.done += done
             report.retrying += retrying

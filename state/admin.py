@@ -14,6 +14,7 @@ import reflex as rx
 
 from db import admin
 from db.errors import ActionError, ErrorCode
+from db.pagination import Page
 from state.actions import perform, query
 from state.auth import login_url
 from state.format import when
@@ -53,7 +54,7 @@ def _outbox(row: admin.OutboxAdmin) -> dict[str, Any]:
 
 
 # section → (domain read, row view, default filter)
-SECTIONS: dict[str, tuple[Callable[..., admin.Listing[Any]], Callable[[Any], dict[str, Any]], str]] = {
+SECTIONS: dict[str, tuple[Callable[..., Page[Any]], Callable[[Any], dict[str, Any]], str]] = {
     "comments": (admin.list_comments, _comment, "all"),
     "entries": (admin.list_entries, _entry, "all"),
     "messages": (admin.list_messages, _message, "unread"),
@@ -140,8 +141,9 @@ class AdminState(SiteState):
 
     @rx.event
     async def load_page(self, name: str, page: int) -> Any:
-        if name in SECTIONS:
-            return await self._reload(name, self.status.get(name, "all"), int(page))
+        """Move a list to another page (clamped to the pages there are)."""
+        if name in SECTIONS and isinstance(page, int):
+            return await self._reload(name, self.status.get(name, "all"), page)
         return None
 
     async def _act(self, name: str, payload: dict[str, Any], section: str | None, success: str) -> Any:

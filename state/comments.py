@@ -14,7 +14,7 @@ from typing import Any
 
 import reflex as rx
 
-from db.comments import TOKEN_EXPIRED, comment_pages, list_comments
+from db.comments import TOKEN_EXPIRED, comment_pages, list_comments, owned_by_user
 from db.models import CommentPage, CommentPublic
 from db.types import utcnow
 from state import live
@@ -74,12 +74,14 @@ class CommentState(FormMixin, SiteState):
     total: int = 0
     loaded: bool = False
     tokens: str = rx.LocalStorage("{}", name=TOKENS_KEY, sync=True)
+    account_owned: list[str] = []  # ids on this page the signed-in user wrote
 
     @rx.var
     def own(self) -> list[str]:
-        """Ids of comments this browser may still edit (ids only: the tokens stay put)."""
+        """Ids of comments this browser may edit: by a live edit token or by the account."""
         now = utcnow()
-        return [k for k, v in _parse_tokens(self.tokens).items() if _live(v, now)]
+        by_token = [k for k, v in _parse_tokens(self.tokens).items() if _live(v, now)]
+        return sorted(set(by_token) | set(self.account_owned))
 
     @rx.event
     async def load_comments(self, post_slug: str) -> AsyncIterator[Any]:
@@ -98,7 +100,12 @@ class CommentState(FormMixin, SiteState):
         await self._fetch(int(page))
 
     async def _fetch(self, page: int | None) -> None:
-        self._show(await query(list_comments, self.post_slug, page=page))
+        listing = await query(list_comments, self.post_slug, page=page)
+        self._show(listing)
+        user = await self._current_user()
+        ids = [c.id for c in listing.items]
+        owned = await query(owned_by_user, ids, user.id) if user else set()
+        self.account_owned = [str(i) for i in sorted(owned)]
 
     def _show(self, listing: CommentPage) -> None:
         now = utcnow()

@@ -23,7 +23,7 @@ class MembersState(SiteState):
         if await self._current_user() is None:
             self.posts, self.loaded = [], False
             return rx.redirect(login_url("/members"))
-        posts, _pages = await query(list_member_posts, self._action_context())
+        listing = await query(list_member_posts, self._action_context())
         self.posts = [
             {
                 "slug": p.slug,
@@ -32,7 +32,7 @@ class MembersState(SiteState):
                 "author": p.author_name,
                 "published": when(p.published_at),
             }
-            for p in posts
+            for p in listing.items
         ]
         self.loaded = True
         return None

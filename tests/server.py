@@ -45,9 +45,10 @@ class AppServer:
     @classmethod
     def start(
         cls, database_url: str, log_path: Path, *, backend_only: bool = False,
-        env: dict[str, str] | None = None, timeout: float = 420,
+        env: dict[str, str] | None = None, timeout: float = 420, healthy: bool = True,
+        port: int | None = None,
     ) -> AppServer:
-        port = free_port()
+        port = port or free_port()
         args = [REFLEX, "run", "--env", "prod"]
         args += ["--backend-only", "--backend-port", str(port)] if backend_only else ["--frontend-port", str(port)]
         full_env = os.environ | {
@@ -63,16 +64,19 @@ class AppServer:
             args, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         server = cls(f"http://127.0.0.1:{port}", database_url, process, log_path)
-        server._wait_ready(timeout, frontend=not backend_only)
+        server._wait_ready(timeout, frontend=not backend_only, healthy=healthy)
         return server
 
-    def _wait_ready(self, timeout: float, *, frontend: bool) -> None:
+    def _wait_ready(self, timeout: float, *, frontend: bool, healthy: bool = True) -> None:
+        """Until the app answers; ``healthy=False`` accepts a 503 from ``/health`` (database down)."""
         deadline = time.monotonic() + timeout
         probe = "/" if frontend else "/health"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app exited early:\n{self.log_path.read_text()[-4000:]}")
             try:
+                if not healthy and httpx.get(self.base_url + "/ping", timeout=2).status_code == 200:
+                    return
                 if httpx.get(self.base_url + probe, timeout=2, follow_redirects=True).status_code == 200:
                     if httpx.get(self.base_url + "/health", timeout=2).status_code == 200:
                         return

@@ -105,7 +105,7 @@ async def _sign_in(request: Request, name: str) -> Response:
         if result.ok:
             try:
                 token = await asyncio.to_thread(_open_session, result.data["id"], request)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - logged by _failure, shown generically
                 raise _failure(exc, "starting a session") from None
     except ActionError as exc:
         result = ActionResult(error=exc)
@@ -139,7 +139,7 @@ async def logout(request: Request) -> Response:
         if token:
             try:
                 await asyncio.to_thread(_end, token)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - logged by _failure, shown generically
                 raise _failure(exc, "ending a session") from None
         result = ActionResult(data={"signed_out": True})
     except ActionError as exc:

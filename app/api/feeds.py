@@ -12,9 +12,9 @@ from email.utils import format_datetime
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
-from sqlmodel import Session
 
 from db import config, posts
 from db.cache import LISTS_TAG, posts_cache

@@ -26,7 +26,13 @@ async def request_user_id(request: Request) -> int | None:
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Under https, including behind a TLS-terminating proxy that says so.
+
+    Trusting ``X-Forwarded-Proto`` here is safe: it can only add ``Secure``, which makes the
+    cookie stricter (a client that fakes it merely stops sending its own cookie over http).
+    """
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
 
 
 def set_session_cookie(response: Response, request: Request, token: str) -> None:

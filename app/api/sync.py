@@ -82,6 +82,8 @@ async def receive_webhook(request: Request) -> JSONResponse:
     except Exception:
         log.exception("recording a sync event failed")
         return _error(ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
+    log.info("sync event %d recorded: %s %s %d", event_id, data.action, data.post_type,
+             data.post_id)
     _wake.set()
     return JSONResponse({"data": {"id": event_id, "status": "pending"}}, status_code=202)
 

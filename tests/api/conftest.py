@@ -11,7 +11,7 @@ from db.engine import dispose_engines
 from tests.server import AppServer, prepare_database
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     root = tmp_path_factory.mktemp("api")
     server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log", backend_only=True)
@@ -19,7 +19,7 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The same app with ATOLL_RATE_LIMIT=3/60, for the 429 path."""
     root = tmp_path_factory.mktemp("limited")

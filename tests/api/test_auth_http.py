@@ -260,3 +260,11 @@ def test_no_response_carries_a_hash_a_token_or_another_users_email(api_server, s
     for text in seen:
         for secret in secrets:
             assert secret not in text
+
+
+def test_the_cookie_is_secure_behind_an_https_proxy(fresh, server_db):
+    """A TLS-terminating proxy on this host says so with X-Forwarded-Proto; then Secure is set."""
+    response = fresh.post("/api/auth/signup", json=signup_payload(email=email()),
+                          headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 200
+    assert "secure" in response.headers["set-cookie"].lower()

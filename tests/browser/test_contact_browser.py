@@ -1,64 +1,25 @@
 """Contact form and newsletter in Chromium, with the app sending mail to a real SMTP server.
 
-These tests run their own app (``mail_app``): the shared one has no SMTP configured. The
-SMTP server starts first so the app's outbox worker (``OUTBOX_POLL_SECONDS=0.2``) can
-deliver at once, and ``SITE_URL`` is the app's own address so links in emails open it.
+The shared app (``app_server``) sends mail to ``mail_sink``, a real SMTP server on
+loopback, with ``OUTBOX_POLL_SECONDS=0.2`` so the outbox worker delivers at once, and
+``SITE_URL`` is the app's own address so links in emails open it.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
-from unittest import mock
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
-from db.engine import dispose_engines, session_scope
+from db.engine import session_scope
 from db.models import ContactMessage, Subscriber
-from tests.server import AppServer, free_port, prepare_database
+from tests.server import AppServer
 from tests.smtp import Received, SmtpSink
 
 RECEIVED = "Thanks! Your message has been received."
 CHECK_INBOX = "Thanks! Check your inbox for a link to confirm your subscription."
-
-
-@pytest.fixture(scope="session")
-def mail_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture(scope="session")
-def mail_app(tmp_path_factory: pytest.TempPathFactory, mail_sink: SmtpSink) -> Iterator[AppServer]:
-    root = tmp_path_factory.mktemp("mail-browser")
-    port = free_port()
-    env = mail_sink.env(SITE_URL=f"http://127.0.0.1:{port}", OUTBOX_POLL_SECONDS="0.2")
-    # AppServer picks its port itself; fix it in advance so SITE_URL can name it.
-    with mock.patch("tests.server.free_port", return_value=port):
-        server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log", env=env)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mail_db(mail_app: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """This process's engine pointed at ``mail_app``'s database file."""
-    monkeypatch.setenv("DATABASE_URL", mail_app.database_url)
-    dispose_engines()
-    yield mail_app.database_url
-    dispose_engines()
-
-
-@pytest.fixture
-def page(browser: Browser, mail_app: AppServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=mail_app.base_url)
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
 
 
 def unique(prefix: str) -> str:
@@ -94,7 +55,7 @@ def link(mail: Received, kind: str) -> str:
 
 
 def test_contact_message_is_stored_and_mailed_to_the_owner(
-    page: Page, mail_db: str, mail_sink: SmtpSink
+    page: Page, app_db: str, mail_sink: SmtpSink
 ):
     name, subject = unique("Ada"), unique("Engines")
     page.goto("/contact")
@@ -113,7 +74,7 @@ def test_contact_message_is_stored_and_mailed_to_the_owner(
     assert "Could the engine compose music?" in mail.body
 
 
-def test_contact_errors_appear_next_to_their_fields(page: Page, mail_db: str):
+def test_contact_errors_appear_next_to_their_fields(page: Page, app_db: str):
     name = "Z"
     page.goto("/contact")
     expect(page.get_by_role("heading", name="Contact")).to_be_visible()
@@ -133,7 +94,7 @@ def test_contact_errors_appear_next_to_their_fields(page: Page, mail_db: str):
     assert contact_messages(name) == []
 
 
-def test_the_button_is_disabled_while_the_action_runs(page: Page, mail_db: str):
+def test_the_button_is_disabled_while_the_action_runs(page: Page, app_db: str):
     name = unique("Patient")
     page.goto("/contact")
     expect(page.get_by_role("heading", name="Contact")).to_be_visible()
@@ -151,9 +112,9 @@ def test_the_button_is_disabled_while_the_action_runs(page: Page, mail_db: str):
 
 
 def test_contact_works_without_javascript(
-    browser: Browser, mail_app: AppServer, mail_db: str, mail_sink: SmtpSink
+    browser: Browser, app_server: AppServer, app_db: str, mail_sink: SmtpSink
 ):
-    context = browser.new_context(base_url=mail_app.base_url, java_script_enabled=False)
+    context = browser.new_context(base_url=app_server.base_url, java_script_enabled=False)
     page = context.new_page()
     name, subject = unique("NoScript"), unique("Plain form")
     try:
@@ -174,7 +135,7 @@ def test_contact_works_without_javascript(
 
 
 def test_subscribe_confirm_and_unsubscribe_from_the_emails(
-    page: Page, mail_app: AppServer, mail_db: str, mail_sink: SmtpSink
+    page: Page, app_server: AppServer, app_db: str, mail_sink: SmtpSink
 ):
     email = f"{unique('reader')}@example.com"
     page.goto("/guestbook")  # the sign-up box is in the footer of every page
@@ -187,7 +148,7 @@ def test_subscribe_confirm_and_unsubscribe_from_the_emails(
 
     mail = mail_to(mail_sink, email)
     confirm, unsubscribe = link(mail, "confirm"), link(mail, "unsubscribe")
-    assert confirm.startswith(mail_app.base_url + "/newsletter/confirm/")
+    assert confirm.startswith(app_server.base_url + "/newsletter/confirm/")
     page.goto(confirm)
     expect(page.locator("#newsletter-outcome")).to_have_text("You're subscribed.")
     row = subscriber(email)
@@ -204,7 +165,7 @@ def test_subscribe_confirm_and_unsubscribe_from_the_emails(
     )
 
 
-def test_broken_links_say_so(page: Page, mail_db: str):
+def test_broken_links_say_so(page: Page, app_db: str):
     page.goto("/newsletter/confirm/not-a-real-token")
     expect(page.locator("#newsletter-outcome")).to_have_text(
         "This confirmation link is invalid or has expired."
@@ -213,7 +174,7 @@ def test_broken_links_say_so(page: Page, mail_db: str):
     expect(page.locator("#newsletter-outcome")).to_have_text("This unsubscribe link is invalid.")
 
 
-def test_newsletter_error_appears_next_to_the_field(page: Page, mail_db: str):
+def test_newsletter_error_appears_next_to_the_field(page: Page, app_db: str):
     page.goto("/contact")
     page.fill("#newsletter-email", "nope")
     page.get_by_role("button", name="Subscribe").click()
@@ -223,9 +184,9 @@ def test_newsletter_error_appears_next_to_the_field(page: Page, mail_db: str):
 
 
 def test_newsletter_works_without_javascript(
-    browser: Browser, mail_app: AppServer, mail_db: str, mail_sink: SmtpSink
+    browser: Browser, app_server: AppServer, app_db: str, mail_sink: SmtpSink
 ):
-    context = browser.new_context(base_url=mail_app.base_url, java_script_enabled=False)
+    context = browser.new_context(base_url=app_server.base_url, java_script_enabled=False)
     page = context.new_page()
     email = f"{unique('plain')}@example.com"
     try:

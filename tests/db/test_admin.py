@@ -254,7 +254,7 @@ def test_outbox_retry_makes_failed_and_waiting_rows_due_and_refuses_sent_ones(pe
     for row_id in (failed, waiting):
         result = run_action("admin.retry_outbox", {"id": row_id}, ctx)
         assert result.ok and result.data["status"] == "pending"
-        assert datetime.fromisoformat(result.data["next_attempt_at"].replace("Z", "+00:00")) <= utcnow()
+        assert datetime.fromisoformat(result.data["next_attempt_at"]) <= utcnow()
         assert "payload" not in result.data
     assert run_action("admin.retry_outbox", {"id": sent}, ctx).envelope() == {"error": {
         "code": "CONFLICT", "message": "This message was already sent.", "fields": {}}}

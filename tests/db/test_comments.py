@@ -443,3 +443,25 @@ NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 )
 def test_relative_times_read_naturally(moment, expected):
     assert ago(moment, NOW) == expected
+
+
+def test_a_signed_in_authors_comment_carries_the_account_name_and_is_theirs_anywhere(database):
+    from db.comments import owned_by_user
+    from tests.factories import make_user, user_ctx
+
+    make_post()
+    author = make_user("writer@example.com", display_name="Account Name")
+    stranger = make_user("other@example.com")
+    created = run_action("comments.create", comment_payload(author="Typed Name"), user_ctx(author))
+    assert created.data["comment"]["author_name"] == "Account Name"
+    assert created.data["edit_token"] is None
+    comment_id = created.data["comment"]["id"]
+    with session_scope() as session:
+        assert owned_by_user(session, [comment_id], author) == {comment_id}
+        assert owned_by_user(session, [comment_id], stranger) == set()
+        assert owned_by_user(session, [comment_id], None) == set()
+    # another browser of the same account (another visitor id) may edit it; a stranger may not
+    edited = run_action("comments.update", {"id": comment_id, "content": "Changed"}, user_ctx(author))
+    assert edited.data["content"] == "Changed"
+    refused = run_action("comments.update", {"id": comment_id, "content": "Nope"}, user_ctx(stranger))
+    assert refused.error.code == "FORBIDDEN"

@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from db.cache import posts_cache
+from db.config import RateLimit
 from db.engine import session_scope
 from db.models import Author, Post, PostTerm, SyncEvent, SyncEventCreate, Term
 from db.posts import cached_post
@@ -30,7 +31,6 @@ from db.sync import (
     verify_signature,
     webhook_rate_limit,
 )
-from db.config import RateLimit
 from db.types import utcnow
 from db.wordpress import PostsPage, WordPressError, transform
 from tests.factories import make_post, wordpress_fixture, wordpress_post

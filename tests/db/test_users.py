@@ -22,7 +22,6 @@ from db.users import (
     pwd_context,
     safe_return_path,
     session_token,
-    start_session,
     token_hash,
 )
 from tests.factories import PASSWORD, make_user, sign_in, signup_payload, user_ctx, visitor_ctx
@@ -68,6 +67,22 @@ def test_signup_stores_a_normalised_email_and_an_argon2_hash_never_the_password(
     assert PASSWORD not in user.password_hash
     assert pwd_context.verify(PASSWORD, user.password_hash)
     assert sessions() == []  # the action creates no session; the HTTP endpoint does
+
+
+def test_the_password_appears_nowhere_in_the_database_file(database):
+    from db.engine import get_engine, local_path
+
+    assert run_action("auth.signup", signup_payload(), visitor_ctx()).ok
+    assert login().ok
+    token = sign_in(users()[0].id)  # type: ignore[arg-type]
+    with get_engine().begin() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    path = local_path(database)
+    assert path is not None
+    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    assert b"ada@example.com" in raw  # the scan sees stored text
+    assert PASSWORD.encode() not in raw
+    assert token.encode() not in raw
 
 
 def test_email_is_unique_whatever_its_case(database):

@@ -69,7 +69,7 @@ def _installable() -> str | None:
 
 
 def _script(*args: str, timeout: float = 1800) -> str:
-    result = subprocess.run([str(SCRIPT), *args], cwd=ROOT, capture_output=True, text=True,
+    result = subprocess.run([str(SCRIPT), *args], check=False, cwd=ROOT, capture_output=True, text=True,
                             timeout=timeout)
     if result.returncode != 0:
         pytest.fail(f"scripts/wordpress-dev {' '.join(args)} failed ({result.returncode}):\n"
@@ -132,7 +132,7 @@ class _database:
         os.environ["DATABASE_URL"] = self.url
         dispose_engines()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.before is None:
             os.environ.pop("DATABASE_URL", None)
         else:

@@ -1,0 +1,82 @@
+"""Several workers sharing one Redis: two single-worker backends behind a switching proxy,
+plus one real multi-worker process, all on the same database and Redis."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlmodel import func, select
+
+from db.engine import dispose_engines, session_scope
+from db.models import Like, LikeCount
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.cluster import Cluster
+from tests.factories import make_post
+from tests.server import AppServer
+
+POST = "/blog/hello-atoll"
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    started = Cluster.start(tmp_path_factory.mktemp("cluster"))
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def cluster_db(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """This process's engine pointed at the database every backend of the cluster shares."""
+    monkeypatch.setenv("DATABASE_URL", cluster.database_url)
+    dispose_engines()
+    yield cluster.database_url
+    dispose_engines()
+
+
+def open_post(page: Page, path: str = POST) -> None:
+    """Load a post and wait until its islands have loaded their data over the websocket."""
+    page.goto(path)
+    expect(page.locator("#post-title")).to_be_visible()
+    expect(page.locator(".like-button")).to_be_visible()
+    expect(page.locator("#comment-list, #comments-empty")).to_be_visible()
+
+
+@contextmanager
+def tab_on(browser: Browser, cluster: Cluster, server: AppServer, path: str = POST) -> Iterator[Page]:
+    """A fresh browser (own cookies, own Reflex token) whose websocket lands on ``server``."""
+    cluster.route_events_to(server)
+    context = browser.new_context(base_url=cluster.base_url)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        open_post(page, path)
+        yield page
+    finally:
+        context.close()
+
+
+def new_post(prefix: str = "scale") -> str:
+    """A published post of its own, so a test's like counts start at zero."""
+    slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    make_post(slug)
+    return slug
+
+
+def likes_in_db(slug: str) -> tuple[int, int]:
+    """(the stored total, the number of Like rows) for one post."""
+    with session_scope() as session:
+        total = session.exec(select(LikeCount.likes).where(LikeCount.post_slug == slug)).first() or 0
+        rows = session.exec(select(func.count()).select_from(Like).where(Like.post_slug == slug)).one()
+    return total, rows
