@@ -62,5 +62,17 @@ run-check:
 test: install chromium ## Run the whole suite, browser tests included
 	$(BIN)/pytest
 
+wordpress: ## Start the dev WordPress on 127.0.0.1:8081 (installs Debian packages when missing)
+	scripts/wordpress-dev start
+
+wordpress-stop: ## Stop the dev WordPress
+	scripts/wordpress-dev stop
+
+sync-wordpress: db ## Copy every published WordPress post into the local database
+	set -a; . .run/wordpress.env; set +a; $(BIN)/python -m db sync-wordpress
+
+bench-wordpress: install ## Full-sync throughput and webhook latency against the dev WordPress
+	$(BIN)/python bench/wordpress_sync.py
+
 clean: ## Remove build output (keeps .venv and the database)
 	rm -rf .web .states

@@ -12,8 +12,13 @@ when it reconnects — after a deploy, a network blip, or its worker dying. Subs
 are then also kept in Redis, one set per topic, and the publishing worker fans out to
 every subscriber: ``app.modify_state`` takes the tab's state from Redis and Reflex relays
 the delta to whichever worker holds the socket. Nothing is tied to the worker a tab first
-subscribed on, so a tab that reconnects elsewhere keeps receiving updates. Without Redis
-none of this runs: subscriptions are process-local dictionaries, as they always were.
+subscribed on, so a tab that reconnects elsewhere keeps receiving updates; if Redis
+restarts empty, :func:`keep_shared` writes back what it lost. Without Redis none of this
+runs: subscriptions are process-local dictionaries, as they always were.
+
+A tab found without a socket is kept for :data:`DISCONNECT_GRACE_SECONDS` before it is
+forgotten, because it is usually reconnecting (possibly to another worker) and its
+islands do not subscribe again on reconnect — they only load when they mount.
 """
 
 from __future__ import annotations
@@ -196,7 +201,7 @@ async def _fan_out(topic: str) -> None:
             value = await job.load()
             tokens = list(await _all_subscribers(topic))
             results = await asyncio.gather(
-                *(_deliver(t, job.cls, lambda st: job.apply(st, value)) for t in tokens),
+                *(_deliver(t, job.cls, lambda st, v=value: job.apply(st, v)) for t in tokens),
                 return_exceptions=True,
             )
             absent: list[str] = []

@@ -30,7 +30,7 @@ def run_backend(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProc
              if k not in ("REFLEX_REDIS_URL", "GRANIAN_WORKERS", "WORKERS")}
     return subprocess.run(
         [REFLEX, "run", "--env", "prod", "--backend-only", "--backend-port", str(free_port())],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=120,
         env=clean | {"DATABASE_URL": f"sqlite+libsql:///{tmp_path / 'atoll.db'}"} | env,
     )
 
@@ -51,18 +51,18 @@ def test_a_worker_count_that_is_not_a_number_is_refused(tmp_path: Path):
 
 
 def test_make_run_refuses_several_workers_without_redis():
-    result = subprocess.run(["make", "-s", "run-check", "WORKERS=4"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(["make", "-s", "run-check", "WORKERS=4"], check=False, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert "WORKERS=4 needs REDIS_URL=redis://host:port" in result.stderr
     allowed = subprocess.run(["make", "-s", "run-check", "WORKERS=4", "REDIS_URL=redis://127.0.0.1:6379"],
-                             cwd=ROOT, capture_output=True, text=True)
+                             check=False, cwd=ROOT, capture_output=True, text=True)
     assert allowed.returncode == 0, allowed.stderr
 
 
 def test_make_run_hands_workers_and_redis_to_reflex():
     result = subprocess.run(
         ["make", "-n", "run", "ENV=prod", "WORKERS=4", "REDIS_URL=redis://10.0.0.5:6379/1", "PORT=8080"],
-        cwd=ROOT, capture_output=True, text=True,
+        check=False, cwd=ROOT, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr
     command = next(line for line in result.stdout.splitlines() if "reflex run" in line)
