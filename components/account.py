@@ -38,12 +38,15 @@ def _fetch_script(form_id: str) -> str:
   const form = document.getElementById("{form_id}");
   const button = form.querySelector("button[type=submit]");
   if (button) button.disabled = true;
+  const data = new FormData(form);
+  // The hidden field is filled once the page's state loads; a fast submit reads the URL.
+  if (!data.get("next")) data.set("next", new URLSearchParams(window.location.search).get("next") || "");
   try {{
     const response = await fetch(form.action, {{
       method: "POST",
       credentials: "include",
       headers: {{"Accept": "application/json"}},
-      body: new URLSearchParams(new FormData(form)),
+      body: new URLSearchParams(data),
     }});
     const body = await response.json();
     if (response.ok && body.data) {{
