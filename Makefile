@@ -21,10 +21,10 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_HOT_RELOAD_EXCLUDE_PATHS := $(CURDIR)/data:$(CURDIR)/tests:$(CURDIR)/bench
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install bun chromium db run run-check test clean
+.PHONY: help install bun chromium redis db run run-check test clean wordpress wordpress-stop sync-wordpress bench-wordpress
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ install: $(VENV)/.installed bun ## Create .venv and install the project, dev too
 
 chromium: ## Install Debian's Chromium for the browser tests when it is missing
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+redis: ## Install Debian's redis-server for the multi-worker tests when it is missing
+	@command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
 db: install ## Create or update the local database schema and seed it
 	$(BIN)/python -m db push
@@ -59,7 +62,7 @@ run-check:
 	  exit 2; \
 	fi
 
-test: install chromium ## Run the whole suite, browser tests included
+test: install chromium redis ## Run the whole suite: browser, Redis multi-worker and WordPress contract tests included
 	$(BIN)/pytest
 
 wordpress: ## Start the dev WordPress on 127.0.0.1:8081 (installs Debian packages when missing)
