@@ -16,23 +16,20 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from app.api.guard import allowed_origin, read_limited_body
+from app.api.guard import allowed_origin, client_key, is_https, read_limited_body
 from app.api.session import request_user_id
 from db import errors
 from db.actions import ActionContext, ActionResult, load_actions, run_action
 from db.errors import ActionError, ErrorCode
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
-
-def _wants_html(request: Request) -> bool:
+def wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return "text/html" in accept and "application/json" not in accept
 
 
-def _parse(body: bytes, content_type: str) -> Any:
+def parse_body(body: bytes, content_type: str) -> Any:
     if content_type.startswith("application/json") or (not content_type and body[:1] in (b"{", b"[")):
         try:
             return json.loads(body or b"{}")
@@ -46,7 +43,7 @@ def _parse(body: bytes, content_type: str) -> Any:
     )
 
 
-def _back_link(request: Request, payload: Any) -> str:
+def back_link(request: Request) -> str:
     """Where the confirmation page links back to: the page the form was on, if ours."""
     referer = request.headers.get("referer", "")
     if referer and allowed_origin(request, referer):
@@ -54,11 +51,13 @@ def _back_link(request: Request, payload: Any) -> str:
     return "/"
 
 
-def _html_page(result: ActionResult, back: str) -> str:
+def outcome_page(result: ActionResult, back: str) -> str:
     if result.error is None:
-        title, body = "Thank you", "<p id='outcome'>Saved. Thank you!</p>"
+        data = result.data if isinstance(result.data, dict) else {}
+        message = data.get("message") if isinstance(data.get("message"), str) else "Saved. Thank you!"
+        title, body = "Thank you", f"<p id='outcome'>{html.escape(message)}</p>"
     else:
-        title = "Please check your input"
+        title = "Please check your input" if result.error.fields else "That didn't work"
         items = "".join(
             f"<li><strong>{html.escape(name)}</strong>: {html.escape(msg)}</li>"
             for name, msgs in result.error.fields.items()
@@ -75,26 +74,21 @@ def _html_page(result: ActionResult, back: str) -> str:
     )
 
 
-def _respond(request: Request, result: ActionResult, payload: Any, visitor: str | None) -> Response:
+def respond(request: Request, result: ActionResult) -> Response:
+    """The outcome as JSON, or as a small page for a plain form; ``Retry-After`` when limited."""
     response: Response
-    if _wants_html(request):
-        response = HTMLResponse(_html_page(result, _back_link(request, payload)), status_code=result.status)
+    if wants_html(request):
+        response = HTMLResponse(outcome_page(result, back_link(request)), status_code=result.status)
     else:
         response = JSONResponse(result.envelope(), status_code=result.status)
     if result.error is not None and result.error.retry_after is not None:
         response.headers["Retry-After"] = str(result.error.retry_after)
-    if visitor is not None:
-        response.set_cookie(
-            COOKIE_NAME, visitor, max_age=COOKIE_MAX_AGE, path="/", samesite="lax",
-            secure=request.url.scheme == "https",
-        )
     return response
 
 
 async def run_http_action(request: Request) -> Response:
     """Guard, parse and run one action; answer JSON or, for plain forms, HTML."""
     name = request.path_params["name"]
-    payload: Any = None
     minted: str | None = None
     try:
         if not allowed_origin(request):
@@ -102,14 +96,21 @@ async def run_http_action(request: Request) -> Response:
         if name not in load_actions():
             raise ActionError(ErrorCode.NOT_FOUND, errors.UNKNOWN_ACTION)
         body = await read_limited_body(request)
-        payload = _parse(body, request.headers.get("content-type", "").lower())
+        payload = parse_body(body, request.headers.get("content-type", "").lower())
         visitor = request.cookies.get(COOKIE_NAME)
         if not is_valid(visitor):
             visitor = minted = new_visitor_id()
-        client = f"ip:{_client_ip(request)}"
-        ctx = ActionContext(visitor_id=visitor, client=client, user_id=await request_user_id(request))
+        ctx = ActionContext(
+            visitor_id=visitor, client=client_key(request), user_id=await request_user_id(request)
+        )
         result = await asyncio.to_thread(run_action, name, payload, ctx)
     except ActionError as exc:
         result = ActionResult(error=exc)
-    return _respond(request, result, payload, minted)
+    response = respond(request, result)
+    if minted is not None:
+        response.set_cookie(
+            COOKIE_NAME, minted, max_age=COOKIE_MAX_AGE, path="/", samesite="lax",
+            secure=is_https(request),
+        )
+    return response
 

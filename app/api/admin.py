@@ -12,6 +12,7 @@ from typing import get_args
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.api.guard import client_key
 from app.api.session import request_user_id
 from db import admin
 from db.actions import ActionContext
@@ -33,8 +34,7 @@ def _csv(ctx: ActionContext, status: str) -> str:
 async def subscribers_csv(request: Request) -> Response:
     """The CSV (``?status=`` filters), or 401/403 in the usual error shape."""
     status = request.query_params.get("status", "all")
-    client = f"ip:{request.client.host if request.client else 'unknown'}"
-    ctx = ActionContext(user_id=await request_user_id(request), client=client)
+    ctx = ActionContext(user_id=await request_user_id(request), client=client_key(request))
     try:
         text = await asyncio.to_thread(_csv, ctx, status)
     except ActionError as exc:

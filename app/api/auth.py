@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from app.api.actions import _back_link, _client_ip, _html_page, _parse, _wants_html
-from app.api.guard import allowed_origin, read_limited_body
+from app.api.actions import parse_body, respond, wants_html
+from app.api.guard import allowed_origin, client_ip, client_key, read_limited_body
 from app.api.session import clear_session_cookie, request_user_id, set_session_cookie
 from db import errors
 from db.actions import ActionContext, ActionResult, run_action
@@ -37,7 +37,7 @@ def _context(request: Request, user_id: int | None = None) -> ActionContext:
     return ActionContext(
         visitor_id=visitor if is_valid(visitor) else None,
         user_id=user_id,
-        client=f"ip:{_client_ip(request)}",
+        client=client_key(request),
     )
 
 
@@ -45,7 +45,7 @@ async def _read(request: Request) -> Any:
     if not allowed_origin(request):
         raise ActionError(ErrorCode.FORBIDDEN, errors.CROSS_ORIGIN)
     body = await read_limited_body(request)
-    return _parse(body, request.headers.get("content-type", "").lower())
+    return parse_body(body, request.headers.get("content-type", "").lower())
 
 
 def _next(payload: Any, request: Request) -> str:
@@ -64,16 +64,9 @@ def _redirect_target(request: Request, path: str) -> str:
 
 def _respond(request: Request, result: ActionResult, payload: Any, data: dict[str, Any]) -> Response:
     """303 to the return path (plain form) or ``{"data": …}`` (fetch); errors as everywhere."""
-    response: Response
     if result.error is not None:
-        if _wants_html(request):
-            response = HTMLResponse(_html_page(result, _back_link(request, payload)), status_code=result.status)
-        else:
-            response = JSONResponse(result.envelope(), status_code=result.status)
-        if result.error.retry_after is not None:
-            response.headers["Retry-After"] = str(result.error.retry_after)
-        return response
-    if _wants_html(request):
+        return respond(request, result)
+    if wants_html(request):
         return RedirectResponse(_redirect_target(request, data["next"]), status_code=303)
     return JSONResponse({"data": data})
 
@@ -82,7 +75,7 @@ def _open_session(user_id: int, request: Request) -> str:
     with session_scope(write=True) as session:
         return start_session(
             session, user_id=user_id, user_agent=request.headers.get("user-agent", ""),
-            ip=_client_ip(request),
+            ip=client_ip(request),
         )
 
 

@@ -15,6 +15,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.api.guard import client_key
 from db.actions import ActionContext, run_action
 
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
@@ -34,8 +35,7 @@ async def list_comments_http(request: Request) -> Response:
     """Answer one page of comments, a 304 for an unchanged page, or the standard error shape."""
     params = request.query_params
     payload = {"post_slug": params.get("post", ""), "page": params.get("page", "1")}
-    client = f"ip:{request.client.host if request.client else 'unknown'}"
-    ctx = ActionContext(client=client)
+    ctx = ActionContext(client=client_key(request))
     result = await asyncio.to_thread(run_action, "comments.list", payload, ctx)
     if result.error is not None:
         response = JSONResponse(result.envelope(), status_code=result.status)

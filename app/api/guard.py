@@ -14,6 +14,33 @@ from db.errors import ActionError, ErrorCode
 MAX_BODY_BYTES = 64 * 1024
 
 
+def client_ip(request: Request) -> str:
+    """The caller's address; behind ``trusted_proxy_hops`` reverse proxies (Reflex's own
+    setting, the same one the websocket path honours), the one they forwarded."""
+    ip = request.client.host if request.client else "unknown"
+    hops = rx.config.get_config().trusted_proxy_hops
+    if hops:
+        forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            ip = forwarded[-hops]
+    return ip
+
+
+def client_key(request: Request) -> str:
+    """What rate limits count per client on the HTTP path."""
+    return f"ip:{client_ip(request)}"
+
+
+def is_https(request: Request) -> bool:
+    """Under https, including behind a TLS-terminating proxy that says so.
+
+    Trusting ``X-Forwarded-Proto`` for cookies is safe: it can only add ``Secure``, which
+    makes a cookie stricter (a client that fakes it merely stops sending it over http).
+    """
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
+
+
 def _origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""

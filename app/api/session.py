@@ -11,6 +11,7 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.api.guard import is_https
 from db.users import COOKIE_MAX_AGE, SESSION_COOKIE, UserPublic, current_user, session_token
 
 
@@ -25,25 +26,15 @@ async def request_user_id(request: Request) -> int | None:
     return user.id if user else None
 
 
-def _secure(request: Request) -> bool:
-    """Under https, including behind a TLS-terminating proxy that says so.
-
-    Trusting ``X-Forwarded-Proto`` here is safe: it can only add ``Secure``, which makes the
-    cookie stricter (a client that fakes it merely stops sending its own cookie over http).
-    """
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return request.url.scheme == "https" or forwarded == "https"
-
-
 def set_session_cookie(response: Response, request: Request, token: str) -> None:
     """HttpOnly (no script can read it), SameSite=Lax (no cross-site POST carries it)."""
     response.set_cookie(
         SESSION_COOKIE, token, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
-        samesite="lax", secure=_secure(request),
+        samesite="lax", secure=is_https(request),
     )
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request)
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=is_https(request)
     )

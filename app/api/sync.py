@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from app.api.guard import read_limited_body
+from app.api.guard import client_key, read_limited_body
 from db import errors, sync, wordpress
 from db.engine import is_busy, session_scope
 from db.errors import ActionError, ErrorCode
@@ -56,8 +56,7 @@ async def receive_webhook(request: Request) -> JSONResponse:
     try:
         limit = sync.webhook_rate_limit()
         if limit is not None:
-            ip = request.client.host if request.client else "unknown"
-            wait = limiter.hit(f"ip:{ip}|sync.webhook", limit)
+            wait = limiter.hit(f"{client_key(request)}|sync.webhook", limit)
             if wait is not None:
                 raise ActionError(ErrorCode.TOO_MANY_REQUESTS, errors.RATE_LIMITED, retry_after=wait)
         secret = sync.webhook_secret()

@@ -68,7 +68,7 @@ def test_plain_html_form_posts_without_javascript(client, api_server, server_db)
         headers={"Accept": "text/html", "Referer": api_server.base_url + "/contact"},
     )
     assert response.status_code == 200
-    assert "Saved. Thank you!" in response.text
+    assert "Thanks! Your message has been received." in response.text
     assert f"href='{api_server.base_url}/contact'" in response.text
     assert counts() == (before[0] + 1, before[1] + 1)
 

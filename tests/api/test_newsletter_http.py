@@ -112,7 +112,7 @@ def test_plain_html_form_subscribes_without_javascript(client, api_server, serve
         headers={"Accept": "text/html", "Referer": api_server.base_url + "/"},
     )
     assert response.status_code == 200
-    assert "Saved. Thank you!" in response.text
+    assert "Thanks! Check your inbox for a link to confirm your subscription." in response.text
     assert [r.status for r in rows(email)] == ["pending"]
 
 
