@@ -8,10 +8,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
+
+from db.engine import dispose_engines
 
 ROOT = Path(__file__).resolve().parents[1]
 REFLEX = str(Path(sys.executable).with_name("reflex"))
@@ -31,6 +36,23 @@ def prepare_database(path: Path, *, seed: bool = True) -> str:
     if seed:
         subprocess.run([sys.executable, "-m", "db", "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
     return url
+
+
+@contextmanager
+def use_database(url: str) -> Iterator[str]:
+    """Point this process's engine at ``url`` (usually a running server's file) for a block.
+
+    Tests arrange rows in, or check what a server stored in, the very file it serves. The
+    engines are disposed on the way in and out, so no connection outlives the block, and
+    ``DATABASE_URL`` is restored afterwards: usable from fixtures of any scope.
+    """
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DATABASE_URL", url)
+        dispose_engines()
+        try:
+            yield url
+        finally:
+            dispose_engines()
 
 
 @dataclass
