@@ -15,6 +15,7 @@ runtime.require_shared_state()  # before anything starts: several workers need R
 
 app = rx.App(
     api_transformer=build_api(),
+    stylesheets=["/styles.css"],
     backend_exception_handler=runtime.backend_exception_handler,
 )
 

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from db.engine import dispose_engines
-from tests.server import AppServer, prepare_database
+from tests.server import AppServer, prepare_database, use_database
 
 
 @pytest.fixture(scope="package")
@@ -38,9 +37,7 @@ def client(api_server: AppServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def server_db(api_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def server_db(api_server: AppServer) -> Iterator[str]:
     """Point this process's engine at the server's database file, to check what it stored."""
-    monkeypatch.setenv("DATABASE_URL", api_server.database_url)
-    dispose_engines()
-    yield api_server.database_url
-    dispose_engines()
+    with use_database(api_server.database_url) as url:
+        yield url

@@ -5,17 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from db.engine import dispose_engines
-from tests.server import AppServer, free_port, prepare_database
+from tests.chromium import browser_context, launch_chromium
+from tests.server import AppServer, free_port, prepare_database, use_database
 from tests.smtp import SmtpSink
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]
 
 
 @pytest.fixture(scope="package")
@@ -41,24 +35,18 @@ def app_server(tmp_path_factory: pytest.TempPathFactory, mail_sink: SmtpSink) ->
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page(browser: Browser, app_server: AppServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=app_server.base_url)
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+    with browser_context(browser, app_server.base_url) as context:
+        yield context.new_page()
 
 
 @pytest.fixture
-def app_db(app_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def app_db(app_server: AppServer) -> Iterator[str]:
     """This process's engine pointed at the app's database file."""
-    monkeypatch.setenv("DATABASE_URL", app_server.database_url)
-    dispose_engines()
-    yield app_server.database_url
-    dispose_engines()
+    with use_database(app_server.database_url) as url:
+        yield url

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.models import Comment, ContactMessage, User
+from tests.chromium import browser_context
 from tests.factories import PASSWORD, make_post, make_user, sign_in
 from tests.server import AppServer
 
@@ -41,10 +42,8 @@ class Frames:
 
 @pytest.fixture
 def context(browser: Browser, app_server: AppServer) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(base_url=app_server.base_url)
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    ctx.close()
+    with browser_context(browser, app_server.base_url) as ctx:
+        yield ctx
 
 
 @pytest.fixture

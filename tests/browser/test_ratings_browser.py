@@ -11,6 +11,7 @@ from sqlmodel import func, select, update
 from db.engine import session_scope
 from db.models import Post, Rating
 from db.ratings import average
+from tests.chromium import browser_context
 from tests.server import AppServer
 
 
@@ -57,10 +58,8 @@ def expect_checked(page: Page, stars: int | None) -> None:
 @pytest.fixture
 def context(browser: Browser, app_server: AppServer) -> Iterator[BrowserContext]:
     """A fresh browser profile: a new visitor with no ratings."""
-    ctx = browser.new_context(base_url=app_server.base_url)
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    ctx.close()
+    with browser_context(browser, app_server.base_url) as ctx:
+        yield ctx
 
 
 def test_clicking_a_star_changes_the_average_and_count(context: BrowserContext, app_db: str):

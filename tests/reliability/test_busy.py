@@ -20,11 +20,12 @@ from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
 from db import errors
-from db.engine import dispose_engines, session_scope
+from db.engine import session_scope
 from db.models import Comment, GuestbookEntry, Like
 from db.visitors import COOKIE_NAME, new_visitor_id
+from tests.chromium import browser_context
 from tests.factories import comment_payload, guestbook_payload, rating_payload
-from tests.server import AppServer, prepare_database
+from tests.server import AppServer, prepare_database, use_database
 
 BUSY_TIMEOUT_MS = 300
 SLUG = "hello-atoll"
@@ -49,11 +50,9 @@ def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]
 
 
 @pytest.fixture
-def busy_db(busy_server: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", busy_server.database_url)
-    dispose_engines()
-    yield busy_server.database_url
-    dispose_engines()
+def busy_db(busy_server: AppServer) -> Iterator[str]:
+    with use_database(busy_server.database_url) as url:
+        yield url
 
 
 @contextmanager
@@ -114,10 +113,8 @@ def test_a_plain_form_post_gets_the_busy_message_as_a_page(busy_server: AppServe
 def test_a_click_while_the_lock_is_held_shows_the_busy_message_then_works(
     browser: Browser, busy_server: AppServer, busy_db: str
 ):
-    context = browser.new_context(base_url=busy_server.base_url)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    try:
+    with browser_context(browser, busy_server.base_url) as context:
+        page = context.new_page()
         page.goto(f"/blog/{SLUG}")
         expect(page.locator(".like-button")).to_be_visible()
         page.wait_for_timeout(300)
@@ -130,5 +127,3 @@ def test_a_click_while_the_lock_is_held_shows_the_busy_message_then_works(
         page.locator(".like-button").click()
         expect(page.locator(".like-button")).to_have_attribute("aria-pressed", "true")
         expect(page.locator(".like-count")).to_have_text(str(int(before) + 1))
-    finally:
-        context.close()

@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,7 +24,7 @@ from db.engine import dispose_engines, get_engine, session_scope
 from db.models import Comment, Like, LikeCount
 from db.visitors import COOKIE_NAME, new_visitor_id
 from tests.factories import comment_payload
-from tests.server import AppServer, prepare_database
+from tests.server import AppServer, prepare_database, use_database
 
 SLUG = "hello-atoll"
 WRITERS = 4
@@ -80,12 +81,9 @@ class Burst:
 
 
 @pytest.fixture
-def crash_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    url = prepare_database(tmp_path / "atoll.db")
-    monkeypatch.setenv("DATABASE_URL", url)
-    dispose_engines()
-    yield url
-    dispose_engines()
+def crash_db(tmp_path: Path) -> Iterator[str]:
+    with use_database(prepare_database(tmp_path / "atoll.db")) as url:
+        yield url
 
 
 def test_kill_9_during_a_burst_keeps_every_acknowledged_write(crash_db: str, tmp_path: Path):

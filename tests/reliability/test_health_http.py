@@ -15,10 +15,10 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from db.engine import dispose_engines, session_scope
+from db.engine import session_scope
 from db.models import Outbox, SyncEvent
 from db.types import utcnow
-from tests.server import AppServer, free_port, prepare_database
+from tests.server import AppServer, free_port, prepare_database, use_database
 
 
 @pytest.fixture
@@ -30,18 +30,14 @@ def started(tmp_path: Path) -> Iterator[list[AppServer]]:
         server.stop()
 
 
-def test_a_healthy_backend_reports_every_field(tmp_path: Path, started: list[AppServer],
-                                               monkeypatch: pytest.MonkeyPatch):
+def test_a_healthy_backend_reports_every_field(tmp_path: Path, started: list[AppServer]):
     url = prepare_database(tmp_path / "atoll.db")
-    monkeypatch.setenv("DATABASE_URL", url)
-    dispose_engines()
-    with session_scope(write=True) as session:
+    with use_database(url), session_scope(write=True) as session:
         session.add(Outbox(kind="mail.test", payload={}, status="pending", created_at=utcnow() - timedelta(minutes=10)))
         session.add(Outbox(kind="mail.test", payload={}, status="failed"))
         session.add(SyncEvent(wp_post_id=7, status="pending"))
         session.add(SyncEvent(wp_post_id=8, status="failed"))
         session.add(SyncEvent(wp_post_id=9, status="failed"))
-    dispose_engines()
     # No SMTP and no WordPress configured: the workers leave these rows where they are.
     started.append(server := AppServer.start(url, tmp_path / "server.log", backend_only=True))
 

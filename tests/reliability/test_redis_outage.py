@@ -16,10 +16,10 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from app.runtime import SESSION_STORE_DOWN
-from db.engine import dispose_engines
 from db.visitors import COOKIE_NAME, new_visitor_id
 from tests.cluster import Cluster
 from tests.scale.conftest import likes_in_db, new_post, tab_on
+from tests.server import use_database
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +31,9 @@ def outage_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster
 
 
 @pytest.fixture
-def outage_db(outage_cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", outage_cluster.database_url)
-    dispose_engines()
-    yield outage_cluster.database_url
-    dispose_engines()
+def outage_db(outage_cluster: Cluster) -> Iterator[str]:
+    with use_database(outage_cluster.database_url) as url:
+        yield url
 
 
 def health(cluster: Cluster) -> list[httpx.Response]:

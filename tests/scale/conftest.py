@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlmodel import func, select
 
-from db.engine import dispose_engines, session_scope
+from db.engine import session_scope
 from db.models import Like, LikeCount
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.chromium import browser_context, launch_chromium
 from tests.cluster import Cluster
 from tests.factories import make_post
-from tests.server import AppServer
+from tests.server import AppServer, use_database
 
 POST = "/blog/hello-atoll"
 
@@ -31,19 +31,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """Package-scoped: one Playwright per process at a time, and other packages start their own."""
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
-def cluster_db(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def cluster_db(cluster: Cluster) -> Iterator[str]:
     """This process's engine pointed at the database every backend of the cluster shares."""
-    monkeypatch.setenv("DATABASE_URL", cluster.database_url)
-    dispose_engines()
-    yield cluster.database_url
-    dispose_engines()
+    with use_database(cluster.database_url) as url:
+        yield url
 
 
 def open_post(page: Page, path: str = POST) -> None:
@@ -58,14 +54,10 @@ def open_post(page: Page, path: str = POST) -> None:
 def tab_on(browser: Browser, cluster: Cluster, server: AppServer, path: str = POST) -> Iterator[Page]:
     """A fresh browser (own cookies, own Reflex token) whose websocket lands on ``server``."""
     cluster.route_events_to(server)
-    context = browser.new_context(base_url=cluster.base_url)
-    context.set_default_timeout(15_000)
-    try:
+    with browser_context(browser, cluster.base_url) as context:
         page = context.new_page()
         open_post(page, path)
         yield page
-    finally:
-        context.close()
 
 
 def new_post(prefix: str = "scale") -> str:

@@ -6,16 +6,15 @@ import os
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from db.visitors import COOKIE_NAME, new_visitor_id
-from tests.cluster import Cluster, port_of, shared_env
-from tests.scale.conftest import likes_in_db, new_post, open_post
+from tests.cluster import Cluster, shared_env
+from tests.scale.conftest import likes_in_db, new_post, tab_on
 from tests.server import REFLEX, ROOT, AppServer, free_port
 
 REFUSAL = (
@@ -96,18 +95,6 @@ def worker_processes(server: AppServer) -> int:
     return children
 
 
-@contextmanager
-def tab(browser: Browser, cluster: Cluster, path: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=cluster.base_url)
-    context.set_default_timeout(15_000)
-    try:
-        page = context.new_page()
-        open_post(page, path)
-        yield page
-    finally:
-        context.close()
-
-
 def test_two_workers_share_state_and_live_updates(browser: Browser, cluster: Cluster, two_workers: AppServer,
                                                   cluster_db: str):
     assert worker_processes(two_workers) == 2
@@ -116,12 +103,12 @@ def test_two_workers_share_state_and_live_updates(browser: Browser, cluster: Clu
     assert health["redis"]["reachable"] is True
 
     slug = new_post("workers")
-    cluster.proxy.route_events_to(port_of(two_workers))
-    with tab(browser, cluster, f"/blog/{slug}") as first:
+    # Both tabs' websockets go to the two-worker process; which worker takes each is its choice.
+    with tab_on(browser, cluster, two_workers, f"/blog/{slug}") as first:
         owner = cluster.worker_of(first)
         # The kernel picks the worker for each connection: open tabs until one lands elsewhere.
         for _ in range(12):
-            with tab(browser, cluster, f"/blog/{slug}") as second:
+            with tab_on(browser, cluster, two_workers, f"/blog/{slug}") as second:
                 if cluster.worker_of(second) == owner:
                     continue
                 first.locator(".like-button").click()

@@ -20,14 +20,13 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from db.cache import posts_cache
-from db.engine import dispose_engines
 from db.sync import full_sync
 from db.wordpress import WordPressClient, WordPressSettings
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.server import AppServer, prepare_database
+from tests.chromium import browser_context, launch_chromium
+from tests.server import AppServer, prepare_database, use_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "wordpress-dev"
@@ -112,7 +111,7 @@ def synced_app(wordpress: WordPress, tmp_path_factory: pytest.TempPathFactory) -
         "SYNC_POLL_SECONDS": "1", "SYNC_BACKOFF_SECONDS": "1"})
     try:
         _script("webhook", f"{server.base_url}/api/sync")
-        with _database(url), WordPressClient(wordpress.settings) as client:
+        with use_database(url), WordPressClient(wordpress.settings) as client:
             full_sync(client=client)
         yield server
     finally:
@@ -120,34 +119,12 @@ def synced_app(wordpress: WordPress, tmp_path_factory: pytest.TempPathFactory) -
         server.stop()
 
 
-class _database:
-    """Point this process's engine (and cache) at ``url`` for a block."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.before: str | None = None
-
-    def __enter__(self) -> None:
-        self.before = os.environ.get("DATABASE_URL")
-        os.environ["DATABASE_URL"] = self.url
-        dispose_engines()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.before is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = self.before
-        dispose_engines()
-
-
 @pytest.fixture
-def app_db(synced_app: AppServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """This process's engine pointed at the app's database file."""
-    monkeypatch.setenv("DATABASE_URL", synced_app.database_url)
-    dispose_engines()
-    posts_cache.clear()
-    yield synced_app.database_url
-    dispose_engines()
+def app_db(synced_app: AppServer) -> Iterator[str]:
+    """This process's engine (and an empty posts cache) on the app's database file."""
+    with use_database(synced_app.database_url) as url:
+        posts_cache.clear()
+        yield url
 
 
 @pytest.fixture
@@ -186,15 +163,11 @@ def eventually(check: Callable[[], Any], *, timeout: float = 20.0, every: float 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page(browser: Browser, synced_app: AppServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=synced_app.base_url)
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+    with browser_context(browser, synced_app.base_url) as context:
+        yield context.new_page()
