@@ -10,22 +10,13 @@ the new cookie; sign-out buttons submit natively (nothing can go wrong worth sho
 from __future__ import annotations
 
 import reflex as rx
-from reflex_base.constants import Env
-from reflex_base.environment import environment
 
-from components.forms import field, form_error, honeypot, submit_button
+from components.forms import action_form, backend_url, field, form_error, honeypot, submit_button
 from state.auth import AuthFormState, AuthState
 
 LOGIN_FORM = "login"
 SIGNUP_FORM = "signup"
 UNREACHABLE = "The server could not be reached. Check your connection and try again."
-
-
-def auth_url(path: str) -> str:
-    """Where an auth form posts: same origin in prod, the backend in dev."""
-    if environment.REFLEX_ENV_MODE.get() == Env.PROD:
-        return path
-    return rx.config.get_config().api_url.rstrip("/") + path
 
 
 def _fetch_script(form_id: str) -> str:
@@ -64,7 +55,10 @@ def _fetch_script(form_id: str) -> str:
 
 def _auth_form(form_id: str, endpoint: str, label: str, *fields: rx.Component) -> rx.Component:
     S = AuthFormState
-    return rx.form(
+    return action_form(
+        form_id,
+        backend_url(endpoint),
+        rx.call_script(_fetch_script(form_id), callback=S.receive_result),
         rx.vstack(
             form_error(S.form_error),
             *fields,
@@ -73,12 +67,6 @@ def _auth_form(form_id: str, endpoint: str, label: str, *fields: rx.Component) -
             spacing="3",
             width="100%",
         ),
-        id=form_id,
-        action=auth_url(endpoint),
-        method="post",
-        on_submit=rx.call_script(_fetch_script(form_id), callback=S.receive_result),
-        reset_on_submit=False,
-        no_validate=True,
         width="100%",
     )
 
@@ -110,7 +98,7 @@ def sign_out_button(form_id: str, label: str, endpoint: str = "/api/auth/logout"
     return rx.form(
         rx.button(label, type="submit", **button_props),
         id=form_id,
-        action=auth_url(endpoint),
+        action=backend_url(endpoint),
         method="post",
         on_submit=rx.call_script(f"document.getElementById('{form_id}').submit()"),
     )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from components.account import auth_url
+from components.forms import backend_url
 from components.layout import loading
 from state.admin import AdminState as S
 
@@ -40,6 +40,11 @@ def _pager(section: str) -> rx.Component:
         align="center",
         aria_label=f"{section} pages",
     )
+
+
+def _listing(section: str, controls: rx.Component, *rows: rx.Component) -> rx.Component:
+    """A tab that lists one section's rows: its controls (the filter) above, the pager below."""
+    return rx.vstack(controls, *rows, _pager(section), spacing="3", width="100%")
 
 
 def _status_badge(row: rx.Var) -> rx.Component:
@@ -91,13 +96,11 @@ def _moderation_row(section: str, row: rx.Var) -> rx.Component:
 
 
 def _moderation(section: str) -> rx.Component:
-    return rx.vstack(
+    return _listing(
+        section,
         _filter(section, MODERATION_FILTERS, "Show"),
         rx.foreach(S.rows[section], lambda row: _moderation_row(section, row)),
         rx.cond(S.total[section] == 0, rx.text("Nothing here.", color_scheme="gray")),
-        _pager(section),
-        spacing="3",
-        width="100%",
     )
 
 
@@ -131,13 +134,11 @@ def _message_row(row: rx.Var) -> rx.Component:
 
 
 def _inbox() -> rx.Component:
-    return rx.vstack(
+    return _listing(
+        "messages",
         _filter("messages", ["unread", "read", "all"], "Show"),
         rx.foreach(S.rows["messages"], _message_row),
         rx.cond(S.total["messages"] == 0, rx.text("No messages.", color_scheme="gray")),
-        _pager("messages"),
-        spacing="3",
-        width="100%",
     )
 
 
@@ -153,8 +154,9 @@ def _table(
 
 
 def _subscribers() -> rx.Component:
-    csv_href = auth_url("/api/admin/subscribers.csv") + "?status=" + S.status["subscribers"]
-    return rx.vstack(
+    csv_href = backend_url("/api/admin/subscribers.csv") + "?status=" + S.status["subscribers"]
+    return _listing(
+        "subscribers",
         rx.hstack(
             _filter("subscribers", ["all", "pending", "active", "unsubscribed"], "Show"),
             # A document request, not a client-side route: the endpoint answers with the file.
@@ -170,14 +172,12 @@ def _subscribers() -> rx.Component:
                        rx.table.cell(r["created"]), rx.table.cell(r["confirmed"])],
             "admin-subscribers-row",
         ),
-        _pager("subscribers"),
-        spacing="3",
-        width="100%",
     )
 
 
 def _outbox() -> rx.Component:
-    return rx.vstack(
+    return _listing(
+        "outbox",
         _filter("outbox", ["all", "pending", "sending", "failed", "sent"], "Show"),
         _table(
             ["Kind", "Status", "Attempts", "Next attempt", "Last error", ""],
@@ -190,9 +190,6 @@ def _outbox() -> rx.Component:
             ],
             "admin-outbox-row",
         ),
-        _pager("outbox"),
-        spacing="3",
-        width="100%",
     )
 
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.forms import action_url, field, form_error, honeypot, submit_button
+from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
 from components.layout import loading
 from state.comments import EDIT_FORM_ID, FORM_ID, CommentEditState as E, CommentState as S
 
 
 def _form(post_slug: str | rx.Var[str]) -> rx.Component:
-    return rx.form(
+    return action_form(
+        FORM_ID,
+        action_url("comments.create"),
+        S.submit_comment,
         rx.vstack(
             rx.heading("Leave a comment", size="4", as_="h3"),
             form_error(S.form_error),
@@ -27,12 +30,6 @@ def _form(post_slug: str | rx.Var[str]) -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        id=FORM_ID,
-        on_submit=S.submit_comment,
-        action=action_url("comments.create"),
-        method="post",
-        reset_on_submit=False,
-        no_validate=True,
         width="100%",
     )
 

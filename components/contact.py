@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.forms import action_url, field, form_error, honeypot, submit_button
+from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
 from state.contact import FORM_ID, ContactState as S
 
 
 def contact_form() -> rx.Component:
     """Name, email, optional subject and message; posts to ``contact.send`` without JavaScript."""
-    return rx.form(
+    return action_form(
+        FORM_ID,
+        action_url("contact.send"),
+        S.submit_message,
         rx.vstack(
             form_error(S.form_error),
             field(FORM_ID, "name", "Name", S.field_errors, max_length=80),
@@ -29,11 +32,5 @@ def contact_form() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        id=FORM_ID,
-        on_submit=S.submit_message,
-        action=action_url("contact.send"),
-        method="post",
-        reset_on_submit=False,
-        no_validate=True,
         width="100%",
     )

@@ -7,17 +7,45 @@ Both paths return the same field errors, shown under the field that caused them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 from reflex_base.environment import environment
 from reflex_base.constants import Env
 
 
-def action_url(name: str) -> str:
-    """Where a form posts without JavaScript: same origin in prod, the backend in dev."""
-    path = f"/api/actions/{name}"
+def backend_url(path: str) -> str:
+    """Where a plain form post or link reaches the backend: same origin in prod (one port
+    serves both), the backend's own address in dev (the frontend dev server has no API)."""
     if environment.REFLEX_ENV_MODE.get() == Env.PROD:
         return path
     return rx.config.get_config().api_url.rstrip("/") + path
+
+
+def action_url(name: str) -> str:
+    """Where a form posts without JavaScript: the HTTP endpoint of action ``name``."""
+    return backend_url(f"/api/actions/{name}")
+
+
+def action_form(
+    form_id: str, url: str | rx.Var[str], on_submit: Any, *children: rx.Component, **props: Any
+) -> rx.Component:
+    """A form that works both ways: without JavaScript the browser posts it to ``url``; with it,
+    Reflex intercepts the submit and runs ``on_submit``.
+
+    The browser's own validation is off so every field error comes from the action (the
+    same messages as over HTTP), and the fields keep their text until the handler resets them.
+    """
+    return rx.form(
+        *children,
+        id=form_id,
+        on_submit=on_submit,
+        action=url,
+        method="post",
+        reset_on_submit=False,
+        no_validate=True,
+        **props,
+    )
 
 
 def field(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.forms import action_url, field, form_error, honeypot, submit_button
+from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
 from components.layout import loading
 from state.guestbook import FORM_ID, GuestbookState as S
 
 
 def _form() -> rx.Component:
-    return rx.form(
+    return action_form(
+        FORM_ID,
+        action_url("guestbook.add"),
+        S.submit_entry,
         rx.vstack(
             form_error(S.form_error),
             field(FORM_ID, "author", "Name", S.field_errors, max_length=80),
@@ -20,12 +23,6 @@ def _form() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        id=FORM_ID,
-        on_submit=S.submit_entry,
-        action=action_url("guestbook.add"),
-        method="post",
-        reset_on_submit=False,
-        no_validate=True,
         width="100%",
     )
 

@@ -5,20 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from components.layout import loading
+from components.posts import post_card
 from state.members import MembersState as S
 
 
 def _card(post: rx.Var) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.link(rx.heading(post["title"], size="5"), href="/blog/" + post["slug"].to(str)),
-            rx.text(post["author"], " · ", post["published"], size="1", color_scheme="gray"),
-            rx.html(post["excerpt_html"]),
-            spacing="2",
-        ),
-        width="100%",
-        class_name="member-post-card",
-    )
+    return post_card(post, image=False, class_name="member-post-card")
 
 
 def member_posts() -> rx.Component:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.forms import action_url, field, form_error, honeypot, submit_button
+from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
 from state.newsletter import FORM_ID, NewsletterLinkState as L, NewsletterState as S
 
 
 def newsletter_signup() -> rx.Component:
     """One email field; a confirmation link is mailed (double opt-in)."""
-    return rx.form(
+    return action_form(
+        FORM_ID,
+        action_url("newsletter.subscribe"),
+        S.submit_subscription,
         rx.vstack(
             rx.heading("Newsletter", size="3", as_="h2"),
             rx.text(
@@ -30,12 +33,6 @@ def newsletter_signup() -> rx.Component:
             width="100%",
             max_width="28rem",
         ),
-        id=FORM_ID,
-        on_submit=S.submit_subscription,
-        action=action_url("newsletter.subscribe"),
-        method="post",
-        reset_on_submit=False,
-        no_validate=True,
         aria_label="Newsletter sign-up",
     )
 

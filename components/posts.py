@@ -17,11 +17,18 @@ def post_image(url: rx.Var, alt: rx.Var, class_name: str) -> rx.Component:
     )
 
 
-def post_card(post: rx.Var) -> rx.Component:
-    """One post in a list: image, linked title, author and date, excerpt."""
+def post_card(post: rx.Var, *, image: bool = True, class_name: str = "post-card") -> rx.Component:
+    """One post in a list: image, linked title, author and date, excerpt.
+
+    Args:
+        post: a card dict (``slug``, ``title``, ``author``, ``published``, ``excerpt_html``,
+            and ``image``/``image_alt`` when ``image`` is set).
+        image: show the featured image; lists whose cards carry no image fields pass False.
+        class_name: the card's class, which names the list it stands in for styles and tests.
+    """
     return rx.card(
         rx.vstack(
-            post_image(post["image"], post["image_alt"], "post-card-image"),
+            *([post_image(post["image"], post["image_alt"], "post-card-image")] if image else []),
             rx.link(rx.heading(post["title"], size="5"), href="/blog/" + post["slug"].to(str),
                     class_name="post-card-link"),
             rx.text(post["author"], " · ", post["published"], size="1", color_scheme="gray",
@@ -30,7 +37,7 @@ def post_card(post: rx.Var) -> rx.Component:
             spacing="2",
         ),
         width="100%",
-        class_name="post-card",
+        class_name=class_name,
     )
 
 
@@ -69,7 +76,7 @@ def post_list() -> rx.Component:
     return rx.cond(
         BlogState.posts.length() > 0,
         rx.vstack(
-            rx.vstack(rx.foreach(BlogState.posts, post_card), width="100%", spacing="4",
+            rx.vstack(rx.foreach(BlogState.posts, lambda post: post_card(post)), width="100%", spacing="4",
                       id="post-list"),
             _pager(),
             width="100%",

@@ -60,6 +60,9 @@ OutboxStatus = Literal["all", "pending", "sending", "failed", "sent"]
 
 T = TypeVar("T")
 
+# What an action on one row can answer: bad input, signed out, no such row, not an admin.
+_ROW_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)
+
 
 # --------------------------------------------------------------------------- guards
 
@@ -207,8 +210,12 @@ class OutboxRetry(SQLModel):
 # --------------------------------------------------------------------------- helpers
 
 
-def _page(session: Session, query: Any, page: int, view: type[T]) -> Page[T]:
-    """One page (``PER_PAGE`` rows) of an ordered query, as ``view`` models."""
+def _page(session: Session, model: Any, query: Any, page: int, view: type[T]) -> Page[T]:
+    """One page (``PER_PAGE`` rows) of ``query`` over ``model``, as ``view`` models.
+
+    Every admin list is newest first; the id breaks ties between rows of the same instant.
+    """
+    query = query.order_by(col(model.created_at).desc(), col(model.id).desc())
     result = paginate(session, query, page=page, per_page=PER_PAGE)
     return replace(result, items=[view.model_validate(r) for r in result.items])  # type: ignore[attr-defined]
 
@@ -223,9 +230,16 @@ def _moderation_filter(query: Any, model: Any, status: str) -> Any:
     return query
 
 
-def _moderate(row: Any, data: ModerationUpdate) -> None:
+def _moderate(
+    session: Session, ctx: ActionContext, model: Any, data: ModerationUpdate, missing: str, view: type[T]
+) -> T:
+    """Set the flags ``data`` names on one row of ``model`` (NOT_FOUND with ``missing``)."""
+    row = _row(session, ctx, model, data.id, missing)
     for name, value in data.model_dump(exclude={"id"}, exclude_none=True).items():
         setattr(row, name, value)
+    session.add(row)
+    session.flush()
+    return view.model_validate(row)  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- comments
@@ -237,22 +251,17 @@ def list_comments(
     """Every comment (moderated ones too), newest first, filtered by moderation state."""
     require_admin(session, ctx)
     query = _moderation_filter(select(Comment), Comment, status)
-    query = query.order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
-    return _page(session, query, page, CommentAdmin)
+    return _page(session, Comment, query, page, CommentAdmin)
 
 
 @action(
     "admin.moderate_comment",
     input=ModerationUpdate,
     summary="Admins: hide or show a comment (is_public) and remove or restore it (is_removed).",
-    errors=(ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN),
+    errors=_ROW_ERRORS,
 )
 def moderate_comment(*, session: Session, data: ModerationUpdate, ctx: ActionContext) -> CommentAdmin:
-    comment = _row(session, ctx, Comment, data.id, COMMENT_NOT_FOUND)
-    _moderate(comment, data)
-    session.add(comment)
-    session.flush()
-    return CommentAdmin.model_validate(comment)
+    return _moderate(session, ctx, Comment, data, COMMENT_NOT_FOUND, CommentAdmin)
 
 
 # --------------------------------------------------------------------------- guestbook
@@ -264,22 +273,17 @@ def list_entries(
     """Every guestbook entry, newest first, filtered by moderation state."""
     require_admin(session, ctx)
     query = _moderation_filter(select(GuestbookEntry), GuestbookEntry, status)
-    query = query.order_by(col(GuestbookEntry.created_at).desc(), col(GuestbookEntry.id).desc())
-    return _page(session, query, page, GuestbookEntryAdmin)
+    return _page(session, GuestbookEntry, query, page, GuestbookEntryAdmin)
 
 
 @action(
     "admin.moderate_entry",
     input=ModerationUpdate,
     summary="Admins: hide or show a guestbook entry (is_public) and remove or restore it (is_removed).",
-    errors=(ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN),
+    errors=_ROW_ERRORS,
 )
 def moderate_entry(*, session: Session, data: ModerationUpdate, ctx: ActionContext) -> GuestbookEntryAdmin:
-    entry = _row(session, ctx, GuestbookEntry, data.id, ENTRY_NOT_FOUND)
-    _moderate(entry, data)
-    session.add(entry)
-    session.flush()
-    return GuestbookEntryAdmin.model_validate(entry)
+    return _moderate(session, ctx, GuestbookEntry, data, ENTRY_NOT_FOUND, GuestbookEntryAdmin)
 
 
 # --------------------------------------------------------------------------- contact inbox
@@ -293,8 +297,7 @@ def list_messages(
     query = select(ContactMessage)
     if status != "all":
         query = query.where(col(ContactMessage.is_read).is_(status == "read"))
-    query = query.order_by(col(ContactMessage.created_at).desc(), col(ContactMessage.id).desc())
-    return _page(session, query, page, ContactMessageAdmin)
+    return _page(session, ContactMessage, query, page, ContactMessageAdmin)
 
 
 def unread_messages(session: Session, ctx: ActionContext) -> int:
@@ -308,7 +311,7 @@ def unread_messages(session: Session, ctx: ActionContext) -> int:
     "admin.mark_message",
     input=MessageUpdate,
     summary="Admins: mark a contact message read or unread.",
-    errors=(ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN),
+    errors=_ROW_ERRORS,
 )
 def mark_message(*, session: Session, data: MessageUpdate, ctx: ActionContext) -> ContactMessageAdmin:
     message = _row(session, ctx, ContactMessage, data.id, MESSAGE_NOT_FOUND)
@@ -330,8 +333,7 @@ def list_subscribers(
     session: Session, ctx: ActionContext, *, status: SubscriberStatus = "all", page: int = 1
 ) -> Page[SubscriberAdmin]:
     require_admin(session, ctx)
-    query = _subscribers(status).order_by(col(Subscriber.created_at).desc(), col(Subscriber.id).desc())
-    return _page(session, query, page, SubscriberAdmin)
+    return _page(session, Subscriber, _subscribers(status), page, SubscriberAdmin)
 
 
 CSV_COLUMNS = ("email", "status", "created_at", "confirmed_at", "unsubscribed_at")
@@ -367,18 +369,14 @@ def list_outbox(
     query = select(Outbox)
     if status != "all":
         query = query.where(Outbox.status == status)
-    query = query.order_by(col(Outbox.created_at).desc(), col(Outbox.id).desc())
-    return _page(session, query, page, OutboxAdmin)
+    return _page(session, Outbox, query, page, OutboxAdmin)
 
 
 @action(
     "admin.retry_outbox",
     input=OutboxRetry,
     summary="Admins: send a failed or waiting outbox message at the next worker pass.",
-    errors=(
-        ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN,
-        ErrorCode.CONFLICT,
-    ),
+    errors=(*_ROW_ERRORS, ErrorCode.CONFLICT),
 )
 def retry_outbox(*, session: Session, data: OutboxRetry, ctx: ActionContext) -> OutboxAdmin:
     """Make the row due now: ``failed`` goes back to ``pending``; ``pending`` skips its backoff.

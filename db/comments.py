@@ -7,10 +7,8 @@ user id. Removal is a soft delete (``is_removed``) so moderators never lose evid
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import math
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +32,7 @@ from db.models import (
 )
 from db.pagination import paginate
 from db.posts import require_published
+from db.tokens import new_token, token_hash
 from db.types import utcnow
 
 PER_PAGE = 20
@@ -47,11 +46,6 @@ TOKEN_EXPIRED = "This edit link has expired."
 
 _ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND)
 _OWNER_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)
-
-
-def hash_token(token: str) -> str:
-    """The SHA-256 hex digest stored in place of an edit token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _public(comment: Comment) -> CommentPublic:
@@ -85,7 +79,7 @@ def create_comment(*, session: Session, data: CommentCreate, ctx: ActionContext)
     if ctx.user_id is not None:  # an account's comments carry its display name
         author = session.exec(select(User.display_name).where(User.id == ctx.user_id)).first() or author
     now = utcnow()
-    token = None if ctx.user_id is not None else secrets.token_urlsafe(32)
+    token = None if ctx.user_id is not None else new_token()
     expires = now + EDIT_TOKEN_TTL if token else None
     values: dict[str, Any] = {
         "post_slug": data.post_slug,
@@ -94,7 +88,7 @@ def create_comment(*, session: Session, data: CommentCreate, ctx: ActionContext)
         "created_at": now,
         "user_id": ctx.user_id,
         "visitor_id": ctx.visitor_id,
-        "edit_token_hash": hash_token(token) if token else None,
+        "edit_token_hash": token_hash(token) if token else None,
         "edit_token_expires_at": expires,
     }
     duplicate = select(Comment.id).where(
@@ -155,7 +149,7 @@ def _owned(session: Session, comment_id: int, token: str | None, ctx: ActionCont
             raise ActionError(ErrorCode.FORBIDDEN, NOT_YOURS)
         return comment
     stored = comment.edit_token_hash
-    if not token or not stored or not hmac.compare_digest(hash_token(token), stored):
+    if not token or not stored or not hmac.compare_digest(token_hash(token), stored):
         raise ActionError(ErrorCode.FORBIDDEN, NOT_YOURS)
     expires: datetime | None = comment.edit_token_expires_at
     if expires is None or expires <= utcnow():

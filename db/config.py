@@ -16,6 +16,19 @@ class RateLimit:
     seconds: float
 
 
+def env_number(name: str, default: float) -> float:
+    """The environment variable ``name`` as a number, ``default`` when unset or blank.
+
+    Raises:
+        ValueError: naming the variable, so a typo stops the worker instead of being ignored.
+    """
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+
+
 def database_url() -> str:
     """``DATABASE_URL``: a libSQL file by default, or ``sqlite+libsql://host:port`` remote."""
     return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -31,16 +44,25 @@ def busy_timeout_ms() -> int:
     return int(os.environ.get("DATABASE_BUSY_TIMEOUT_MS", "5000"))
 
 
-def rate_limit() -> RateLimit | None:
-    """``ATOLL_RATE_LIMIT`` as ``N/S`` (default 20/10); ``off`` disables limiting."""
-    raw = os.environ.get("ATOLL_RATE_LIMIT", "20/10").strip().lower()
+def env_rate_limit(name: str, default: str) -> RateLimit | None:
+    """The environment variable ``name`` as ``N/S`` (``default`` when unset); ``off`` disables.
+
+    Every rate limit setting is written the same way, so one parser reads them all and a
+    typo fails loudly at the first request instead of silently meaning "no limit".
+    """
+    raw = os.environ.get(name, default).strip().lower()
     if raw in ("off", "0", "none", ""):
         return None
     try:
         requests, seconds = raw.split("/", 1)
         return RateLimit(int(requests), float(seconds))
     except ValueError:
-        raise ValueError(f"ATOLL_RATE_LIMIT must look like 20/10 or 'off', not {raw!r}") from None
+        raise ValueError(f"{name} must look like {default} or 'off', not {raw!r}") from None
+
+
+def rate_limit() -> RateLimit | None:
+    """``ATOLL_RATE_LIMIT`` as ``N/S`` (default 20/10); ``off`` disables limiting."""
+    return env_rate_limit("ATOLL_RATE_LIMIT", "20/10")
 
 
 def site_url() -> str:

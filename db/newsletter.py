@@ -13,9 +13,8 @@ only the newest confirmation email's links work).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
@@ -25,6 +24,7 @@ from db.actions import ActionContext, action
 from db.errors import ActionError, ErrorCode
 from db.mail import OutgoingMail, enqueue_mail
 from db.models import Subscriber, SubscriberCreate, SubscriberToken
+from db.tokens import new_token, token_hash
 from db.types import utcnow
 
 MAIL_KIND = "mail.newsletter.confirm"
@@ -48,10 +48,6 @@ def normalize_email(address: str) -> str:
     as accounts do.
     """
     return address.lower()
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def confirm_url(token: str) -> str:
@@ -93,10 +89,10 @@ def _may_resend(subscriber: Subscriber, now: datetime) -> bool:
 
 def _send_confirmation(session: Session, subscriber: Subscriber, now: datetime) -> None:
     """Issue fresh tokens (replacing older links) and queue the email that carries them."""
-    confirm, unsubscribe = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    confirm, unsubscribe = new_token(), new_token()
     subscriber.status = "pending"
-    subscriber.confirm_token_hash = _hash(confirm)
-    subscriber.unsubscribe_token_hash = _hash(unsubscribe)
+    subscriber.confirm_token_hash = token_hash(confirm)
+    subscriber.unsubscribe_token_hash = token_hash(unsubscribe)
     subscriber.confirm_sent_at = now
     session.add(subscriber)
     session.flush()
@@ -128,17 +124,23 @@ def confirmation_mail(email: str, confirm_token: str, unsubscribe_token: str) ->
     )
 
 
+_LINK_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND)
+
+
+def _by_link(session: Session, token_column: Any, token: str) -> Subscriber | None:
+    """The subscriber whose link this is: ``token_column`` holds the token's hash."""
+    return session.exec(select(Subscriber).where(col(token_column) == token_hash(token))).first()
+
+
 @action(
     "newsletter.confirm",
     input=SubscriberToken,
     summary="Confirm a subscription with the token from the confirmation email.",
-    errors=(ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND),
+    errors=_LINK_ERRORS,
 )
 def confirm(*, session: Session, data: SubscriberToken, ctx: ActionContext) -> dict[str, str]:
     """Activate the subscriber; opening the link again still answers "You're subscribed."."""
-    subscriber = session.exec(
-        select(Subscriber).where(col(Subscriber.confirm_token_hash) == _hash(data.token))
-    ).first()
+    subscriber = _by_link(session, Subscriber.confirm_token_hash, data.token)
     now = utcnow()
     if subscriber is None or subscriber.status == "unsubscribed":
         raise ActionError(ErrorCode.NOT_FOUND, CONFIRM_INVALID)
@@ -156,13 +158,11 @@ def confirm(*, session: Session, data: SubscriberToken, ctx: ActionContext) -> d
     "newsletter.unsubscribe",
     input=SubscriberToken,
     summary="Stop the newsletter with the token from any newsletter email; no sign-in needed.",
-    errors=(ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND),
+    errors=_LINK_ERRORS,
 )
 def unsubscribe(*, session: Session, data: SubscriberToken, ctx: ActionContext) -> dict[str, str]:
     """Unsubscribe for good: the confirmation link dies too, so it cannot re-subscribe."""
-    subscriber = session.exec(
-        select(Subscriber).where(col(Subscriber.unsubscribe_token_hash) == _hash(data.token))
-    ).first()
+    subscriber = _by_link(session, Subscriber.unsubscribe_token_hash, data.token)
     if subscriber is None:
         raise ActionError(ErrorCode.NOT_FOUND, UNSUBSCRIBE_INVALID)
     if subscriber.status != "unsubscribed":

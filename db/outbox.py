@@ -34,7 +34,6 @@ Delivery guarantee, precisely:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,23 +41,16 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from db.config import env_number
 from db.models import Outbox
 
 MAX_BACKOFF = timedelta(hours=1)
 ERROR_MAX = 2000
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
-
-
 def poll_seconds() -> float:
     """``OUTBOX_POLL_SECONDS``: how often the worker looks for due rows (default 5)."""
-    return _env_float("OUTBOX_POLL_SECONDS", 5.0)
+    return env_number("OUTBOX_POLL_SECONDS", 5.0)
 
 
 def lease_seconds() -> float:
@@ -66,23 +58,30 @@ def lease_seconds() -> float:
 
     It must exceed the longest send (the SMTP timeout is 30 s); the default is 5 minutes.
     """
-    return _env_float("OUTBOX_LEASE_SECONDS", 300.0)
+    return env_number("OUTBOX_LEASE_SECONDS", 300.0)
 
 
 def backoff_seconds() -> float:
     """``OUTBOX_BACKOFF_SECONDS``: the wait after the first failure; it doubles each time."""
-    return _env_float("OUTBOX_BACKOFF_SECONDS", 30.0)
+    return env_number("OUTBOX_BACKOFF_SECONDS", 30.0)
 
 
 def max_attempts() -> int:
     """``OUTBOX_MAX_ATTEMPTS``: attempts before a row is given up as ``failed`` (default 10)."""
-    return int(_env_float("OUTBOX_MAX_ATTEMPTS", 10))
+    return int(env_number("OUTBOX_MAX_ATTEMPTS", 10))
+
+
+def backoff_delay(base_seconds: float, attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failure: 1 → base, 2 → 2×base …, at most an hour.
+
+    Every queue retries this way: the outbox here and the WordPress sync events.
+    """
+    return min(timedelta(seconds=base_seconds * 2 ** max(0, min(attempts - 1, 30))), MAX_BACKOFF)
 
 
 def backoff(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failed attempt (1 → base, 2 → 2×base …)."""
-    seconds = backoff_seconds() * 2 ** max(0, min(attempts - 1, 30))
-    return min(timedelta(seconds=seconds), MAX_BACKOFF)
+    """How long to wait after the ``attempts``-th failed attempt (``OUTBOX_BACKOFF_SECONDS`` base)."""
+    return backoff_delay(backoff_seconds(), attempts)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from db.cache import LISTS_TAG, post_tag, posts_cache
@@ -52,11 +53,14 @@ def get_post(session: Session, slug: str, *, viewer_is_member: bool = False) -> 
     return _public(post, author, with_content=viewer_is_member or not post.members_only)
 
 
+_posts = Post.__table__  # type: ignore[attr-defined]
+_IS_PUBLISHED = select(_posts.c.id).where(_posts.c.slug == bindparam("slug"), _posts.c.status == "publish")
+"""Built once: every like, rating and comment runs it (see ``db/likes.py``)."""
+
+
 def require_published(session: Session, slug: str) -> None:
     """NOT_FOUND unless ``slug`` names a published post (visitors can't like a phantom)."""
-    found = session.exec(
-        select(Post.id).where(Post.slug == slug, Post.status == "publish")
-    ).first()
+    found = session.execute(_IS_PUBLISHED, {"slug": slug}).first()
     if found is None:
         raise ActionError(ErrorCode.NOT_FOUND, POST_NOT_FOUND, {"post_slug": [POST_NOT_FOUND]})
 
@@ -152,3 +156,17 @@ def cached_post(session: Session, slug: str, *, viewer_is_member: bool = False) 
         lambda s: get_post(s, slug, viewer_is_member=viewer_is_member),
         tags=(post_tag(slug),), keep=lambda post: post is not None,
     )
+
+
+def cached_post_page(
+    session: Session, slug: str, *, viewer_is_member: bool = False
+) -> tuple[PostPublic | None, list[TermPublic]]:
+    """What a post page shows, both through the cache: the post and its terms (none if no post).
+
+    One call, so the page's on_load costs one trip to a worker thread, not two.
+    """
+    post = cached_post(session, slug, viewer_is_member=viewer_is_member)
+    if post is None:
+        return None, []
+    terms = posts_cache.get(session, ("terms", slug), lambda s: post_terms(s, slug), tags=(post_tag(slug),))
+    return post, terms

@@ -39,9 +39,10 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from db.cache import LISTS_TAG, post_tag, posts_cache
-from db.config import RateLimit
+from db.config import RateLimit, env_number, env_rate_limit
 from db.engine import session_scope
 from db.models import Author, Post, PostTerm, SyncEvent, SyncEventCreate, Term
+from db.outbox import backoff_delay
 from db.types import utcnow
 from db.wordpress import PER_PAGE, WordPressClient, WordPressPost, iter_pages, transform
 
@@ -49,18 +50,9 @@ log = logging.getLogger("atoll.sync")
 
 SIGNATURE_PREFIX = "sha256="
 ERROR_MAX = 2000
-MAX_BACKOFF = timedelta(hours=1)
 
 
 # --------------------------------------------------------------------------- settings
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
 
 
 def webhook_secret() -> str | None:
@@ -70,42 +62,32 @@ def webhook_secret() -> str | None:
 
 def webhook_rate_limit() -> RateLimit | None:
     """``WORDPRESS_WEBHOOK_RATE_LIMIT`` as ``N/S`` per source IP (default 60/60); ``off`` disables."""
-    raw = os.environ.get("WORDPRESS_WEBHOOK_RATE_LIMIT", "60/60").strip().lower()
-    if raw in ("off", "0", "none", ""):
-        return None
-    try:
-        requests, seconds = raw.split("/", 1)
-        return RateLimit(int(requests), float(seconds))
-    except ValueError:
-        raise ValueError(
-            f"WORDPRESS_WEBHOOK_RATE_LIMIT must look like 60/60 or 'off', not {raw!r}"
-        ) from None
+    return env_rate_limit("WORDPRESS_WEBHOOK_RATE_LIMIT", "60/60")
 
 
 def poll_seconds() -> float:
     """``SYNC_POLL_SECONDS``: how often the worker looks for due events when not woken (5)."""
-    return _env_float("SYNC_POLL_SECONDS", 5.0)
+    return env_number("SYNC_POLL_SECONDS", 5.0)
 
 
 def lease_seconds() -> float:
     """``SYNC_LEASE_SECONDS``: how long a claim lasts before another worker may take over (300)."""
-    return _env_float("SYNC_LEASE_SECONDS", 300.0)
+    return env_number("SYNC_LEASE_SECONDS", 300.0)
 
 
 def backoff_seconds() -> float:
     """``SYNC_BACKOFF_SECONDS``: the wait after a first failure; it doubles each time (10)."""
-    return _env_float("SYNC_BACKOFF_SECONDS", 10.0)
+    return env_number("SYNC_BACKOFF_SECONDS", 10.0)
 
 
 def max_attempts() -> int:
     """``SYNC_MAX_ATTEMPTS``: attempts before an event is given up as ``failed`` (8)."""
-    return int(_env_float("SYNC_MAX_ATTEMPTS", 8))
+    return int(env_number("SYNC_MAX_ATTEMPTS", 8))
 
 
 def backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failure (1 → base, 2 → 2×base …, at most an hour)."""
-    return min(timedelta(seconds=backoff_seconds() * 2 ** max(0, min(attempts - 1, 30))),
-               MAX_BACKOFF)
+    """The wait after the ``attempts``-th failure (``SYNC_BACKOFF_SECONDS`` base, at most an hour)."""
+    return backoff_delay(backoff_seconds(), attempts)
 
 
 # --------------------------------------------------------------------------- webhook
@@ -258,20 +240,40 @@ def _unique_slug(session: Session, model: type[Author | Term], slug: str, wp_id:
     return slug if taken is None else f"{slug[:180]}-{wp_id}"
 
 
-def _memo(session: Session, kind: str) -> dict[tuple[Any, ...], int]:
-    """Rows already upserted in this transaction: a page of 100 posts shares a few authors."""
-    memo: dict[str, dict[tuple[Any, ...], int]] = session.info.setdefault("atoll_sync_memo", {})
-    return memo.setdefault(kind, {})
+def _memoized(session: Session, kind: str, key: tuple[Any, ...], write: Callable[[], int]) -> int:
+    """``write()``'s row id, called once per ``(kind, key)`` in this transaction.
+
+    A page of 100 posts shares a few authors and terms; each is upserted only once.
+    """
+    memos: dict[str, dict[tuple[Any, ...], int]] = session.info.setdefault("atoll_sync_memo", {})
+    memo = memos.setdefault(kind, {})
+    if key not in memo:
+        memo[key] = write()
+    return memo[key]
+
+
+def _save(session: Session, model: type[Author | Term], row: Author | Term | None,
+          fields: dict[str, Any]) -> int:
+    """Insert ``model(**fields)``, or set on ``row`` only the fields that changed; its id.
+
+    Unchanged rows are left untouched, so a replayed sync writes nothing.
+    """
+    if row is None:
+        row = model(**fields)
+        session.add(row)
+    else:
+        for name, value in fields.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    session.flush()
+    assert row.id is not None
+    return row.id
 
 
 def _upsert_author(session: Session, author: Author) -> int:
     """The id of our row for this WordPress user; a seeded author with its slug is adopted."""
     key = (author.wp_id, author.slug, author.name, author.avatar_url)
-    known = _memo(session, "author").get(key)
-    if known is not None:
-        return known
-    _memo(session, "author")[key] = row_id = _write_author(session, author)
-    return row_id
+    return _memoized(session, "author", key, lambda: _write_author(session, author))
 
 
 def _write_author(session: Session, author: Author) -> int:
@@ -282,27 +284,14 @@ def _write_author(session: Session, author: Author) -> int:
         ).first()
     assert author.wp_id is not None
     slug = _unique_slug(session, Author, author.slug, author.wp_id, row.id if row else None)
-    if row is None:
-        row = Author(wp_id=author.wp_id, slug=slug, name=author.name, avatar_url=author.avatar_url)
-        session.add(row)
-    else:
-        for name, value in (("wp_id", author.wp_id), ("slug", slug), ("name", author.name),
-                            ("avatar_url", author.avatar_url)):
-            if getattr(row, name) != value:
-                setattr(row, name, value)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    return _save(session, Author, row, {"wp_id": author.wp_id, "slug": slug, "name": author.name,
+                                        "avatar_url": author.avatar_url})
 
 
 def _upsert_term(session: Session, term: Term) -> int:
     """The id of our row for this category or tag, matched by ``(taxonomy, wp_id)``."""
     key = (term.taxonomy, term.wp_id, term.slug, term.name)
-    known = _memo(session, "term").get(key)
-    if known is not None:
-        return known
-    _memo(session, "term")[key] = row_id = _write_term(session, term)
-    return row_id
+    return _memoized(session, "term", key, lambda: _write_term(session, term))
 
 
 def _write_term(session: Session, term: Term) -> int:
@@ -317,16 +306,9 @@ def _write_term(session: Session, term: Term) -> int:
     assert term.wp_id is not None
     slug = _unique_slug(session, Term, term.slug, term.wp_id, row.id if row else None,
                         Term.taxonomy == term.taxonomy)
-    if row is None:
-        row = Term(wp_id=term.wp_id, taxonomy=term.taxonomy, slug=slug, name=term.name)
-        session.add(row)
-    else:
-        for name, value in (("wp_id", term.wp_id), ("slug", slug), ("name", term.name)):
-            if getattr(row, name) != value:
-                setattr(row, name, value)
-    session.flush()
-    assert row.id is not None
-    return row.id
+    # ``taxonomy`` matched when the row was found, so on an update it changes nothing.
+    return _save(session, Term, row, {"wp_id": term.wp_id, "taxonomy": term.taxonomy, "slug": slug,
+                                      "name": term.name})
 
 
 def _set_terms(session: Session, post_id: int, term_ids: list[int]) -> None:

@@ -14,7 +14,6 @@ at once everywhere it was used.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -33,6 +32,7 @@ from db.errors import ActionError, ErrorCode
 from db.models import Session as UserSession
 from db.models import User
 from db.throttle import throttle
+from db.tokens import new_token, token_hash
 from db.types import utcnow
 from db.validation import INPUT_CONFIG, Email, Honeypot, parse
 
@@ -236,11 +236,6 @@ def logout_everywhere(*, session: Session, data: SessionsDelete, ctx: ActionCont
 # --------------------------------------------------------------------------- sessions
 
 
-def token_hash(token: str) -> str:
-    """What the Session table stores instead of the token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 
 
@@ -257,7 +252,7 @@ def start_session(session: Session, *, user_id: int, user_agent: str = "", ip: s
     """Store a new session for ``user_id`` and return its token (shown to no one but the cookie)."""
     now = utcnow()
     session.execute(delete(UserSession).where(col(UserSession.expires_at) <= now))
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     session.add(
         UserSession(
             token_hash=token_hash(token),

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from db.posts import cached_post, cached_posts, cached_term_posts, post_terms
+from db.posts import cached_post_page, cached_posts, cached_term_posts
 from state.actions import query
 from state.format import when
 from state.site import SiteState
@@ -54,12 +54,12 @@ class PostState(SiteState):
     async def load_post(self) -> None:
         slug = str(getattr(self, "slug", "") or "")  # the [slug] route segment
         member = await self._current_user() is not None
-        post = await query(cached_post, slug, viewer_is_member=member) if slug else None
+        post, terms = await query(cached_post_page, slug, viewer_is_member=member) if slug else (None, [])
         self.found = post is not None
         self.locked = bool(post and post.members_only and not member)
         self.post = _card(post.model_dump(mode="json")) if post else {}
         self.content_html = post.content_html if post else ""
-        self.terms = [_term(t.model_dump()) for t in await query(post_terms, slug)] if post else []
+        self.terms = [_term(t.model_dump()) for t in terms]
         self.loaded = True
 
 

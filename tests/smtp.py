@@ -16,8 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -135,6 +136,13 @@ class SmtpSink:
             self._controller.stop()
             self._controller = None
 
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     @property
     def received(self) -> list[Received]:
         with self.recorder.lock:
@@ -165,3 +173,12 @@ class SmtpSink:
             "MAIL_FROM": "Atoll <atoll@example.com>",
             "CONTACT_TO": "owner@example.com",
         } | extra
+
+    def configure(self, monkeypatch: pytest.MonkeyPatch, **extra: str) -> SmtpSink:
+        """Point this process's mail settings here (:meth:`env`) until ``monkeypatch`` undoes them.
+
+        Works on a sink that is not started too: that is an SMTP server that is down.
+        """
+        for name, value in self.env(**extra).items():
+            monkeypatch.setenv(name, value)
+        return self

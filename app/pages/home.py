@@ -6,20 +6,12 @@ import reflex as rx
 
 from components import page_layout
 from components.layout import loading
+from components.posts import post_card
 from state.posts import HomeState
 
 
 def _card(post: rx.Var) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.link(rx.heading(post["title"], size="5"), href="/blog/" + post["slug"].to(str)),
-            rx.text(post["author"], " · ", post["published"], size="1", color_scheme="gray"),
-            rx.html(post["excerpt_html"]),
-            spacing="2",
-        ),
-        width="100%",
-        class_name="post-card",
-    )
+    return post_card(post, image=False)
 
 
 def page() -> rx.Component:

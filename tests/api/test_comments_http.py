@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ from db.models import Comment
 from tests.db.test_comments import COMMENT_RULES, PUBLIC_KEYS, rule_payload
 from tests.factories import comment_payload
 from tests.server import AppServer
+from tests.threads import at_once
 
 POST = "hello-atoll"
 INVALID = "Please correct the highlighted fields."
@@ -108,18 +108,12 @@ def test_concurrent_duplicate_posts_from_one_browser_store_one_row(api_server, s
         c.post("/api/actions/likes.toggle", json={"post_slug": POST, "liked": False})  # get a cookie
         assert "atoll_visitor" in c.cookies
         bodies: list[dict[str, Any]] = []
-        barrier = threading.Barrier(8)
 
-        def submit() -> None:
-            barrier.wait()
+        def submit(_: int) -> None:
             bodies.append(c.post("/api/actions/comments.create",
                                  json=comment_payload(post_slug=POST, content=content)).json())
 
-        threads = [threading.Thread(target=submit) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        at_once(8, submit)
     assert len({b["data"]["comment"]["id"] for b in bodies}) == 1
     assert sum(1 for b in bodies if b["data"]["edit_token"]) == 1
     with session_scope() as session:

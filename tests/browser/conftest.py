@@ -15,9 +15,8 @@ from tests.smtp import SmtpSink
 @pytest.fixture(scope="package")
 def mail_sink() -> Iterator[SmtpSink]:
     """A real SMTP server on loopback that the app's outbox worker delivers to."""
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
+    with SmtpSink() as sink:
+        yield sink
 
 
 @pytest.fixture(scope="package")

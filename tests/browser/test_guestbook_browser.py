@@ -19,7 +19,7 @@ def stored(author: str) -> int:
 
 def test_bad_input_shows_field_errors_and_stores_nothing(page: Page, app_db: str):
     page.goto("/guestbook")
-    expect(page.get_by_text("Signatures")).to_be_visible()
+    expect(page.get_by_text("Signatures", exact=True)).to_be_visible()
     page.fill("#guestbook-author", "Z")
     page.get_by_role("button", name="Sign the guestbook").click()
     expect(page.locator("#guestbook-author-error")).to_have_text("Name must be at least 2 characters.")
@@ -31,7 +31,7 @@ def test_bad_input_shows_field_errors_and_stores_nothing(page: Page, app_db: str
 
 def test_good_input_appears_without_a_reload(page: Page, app_db: str):
     page.goto("/guestbook")
-    expect(page.get_by_text("Signatures")).to_be_visible()
+    expect(page.get_by_text("Signatures", exact=True)).to_be_visible()
     page.fill("#guestbook-author", "Browser Visitor")
     page.fill("#guestbook-content", "Signed from Chromium")
     url_before = page.url
@@ -50,7 +50,7 @@ def test_another_open_guestbook_shows_the_new_entry_live(browser: Browser, app_s
     try:
         for p in (writer, reader):
             p.goto("/guestbook")
-            expect(p.get_by_text("Signatures")).to_be_visible()
+            expect(p.get_by_text("Signatures", exact=True)).to_be_visible()
         writer.fill("#guestbook-author", "Live Writer")
         writer.fill("#guestbook-content", "Hello, other tab")
         writer.get_by_role("button", name="Sign the guestbook").click()

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import inspect
@@ -16,6 +15,7 @@ from db.cli import format_table, main, split_sql
 from db.engine import dispose_engines, get_engine, session_scope
 from db.models import Author, Comment, GuestbookEntry, Post
 from tests.factories import make_post
+from tests.sql import run_sql, sql_rows
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,17 +28,6 @@ def run_db(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "db", *args],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
-
-
-def _sql(*statements: str) -> None:
-    with get_engine().begin() as conn:
-        for statement in statements:
-            conn.exec_driver_sql(statement)
-
-
-def _rows(query: str) -> list[tuple[Any, ...]]:
-    with get_engine().connect() as conn:
-        return [tuple(r) for r in conn.exec_driver_sql(query)]
 
 
 def _counts() -> dict[str, int]:
@@ -66,17 +55,17 @@ def test_push_creates_the_schema_then_reports_it_up_to_date(db_url: str) -> None
 
 def test_push_adds_a_nullable_column_and_keeps_rows(database: str) -> None:
     make_post("old-post", title="Old")
-    _sql("ALTER TABLE posts DROP COLUMN synced_at")
+    run_sql("ALTER TABLE posts DROP COLUMN synced_at")
 
     result = run_db(database, "push")
 
     assert result.returncode == 0, result.stderr
     assert "  - add column posts.synced_at DATETIME NULL" in result.stdout
-    assert _rows("SELECT slug, title, synced_at FROM posts") == [("old-post", "Old", None)]
+    assert sql_rows("SELECT slug, title, synced_at FROM posts") == [("old-post", "Old", None)]
 
 
 def test_push_refuses_to_drop_a_column_unless_force_reset(database: str) -> None:
-    _sql(
+    run_sql(
         "ALTER TABLE guestbook_entries ADD COLUMN legacy TEXT",
         "INSERT INTO guestbook_entries (author, content, created_at, legacy)"
         " VALUES ('Ada', 'Hi', '2025-01-01 00:00:00', 'keep me')",
@@ -88,7 +77,7 @@ def test_push_refuses_to_drop_a_column_unless_force_reset(database: str) -> None
     assert "push refused" in refused.stderr
     assert "  - drop column guestbook_entries.legacy — refused:" in refused.stderr
     assert "--force-reset" in refused.stderr
-    assert _rows("SELECT author, legacy FROM guestbook_entries") == [("Ada", "keep me")]
+    assert sql_rows("SELECT author, legacy FROM guestbook_entries") == [("Ada", "keep me")]
 
     forced = run_db(database, "push", "--force-reset")
 
@@ -97,7 +86,7 @@ def test_push_refuses_to_drop_a_column_unless_force_reset(database: str) -> None
     assert "ALL DATA IS LOST" in forced.stdout
     columns = inspect(get_engine()).get_columns("guestbook_entries")
     assert "legacy" not in [c["name"] for c in columns]
-    assert _rows("SELECT count(*) FROM guestbook_entries") == [(0,)]
+    assert sql_rows("SELECT count(*) FROM guestbook_entries") == [(0,)]
     assert run_db(database, "verify").returncode == 0
 
 
@@ -112,7 +101,7 @@ def test_verify_passes_on_a_clean_database(database: str) -> None:
 
 
 def test_verify_fails_and_lists_the_drift(database: str) -> None:
-    _sql("DROP INDEX ix_posts_status", "CREATE TABLE scratch (id INTEGER PRIMARY KEY)")
+    run_sql("DROP INDEX ix_posts_status", "CREATE TABLE scratch (id INTEGER PRIMARY KEY)")
 
     result = run_db(database, "verify")
 
@@ -144,7 +133,7 @@ def test_seed_is_idempotent(database: str) -> None:
 def test_seed_writes_published_posts_with_authors(database: str) -> None:
     assert main(["seed"]) == 0
 
-    rows = _rows(
+    rows = sql_rows(
         "SELECT p.slug, p.status, a.name, p.excerpt_html, p.published_at"
         " FROM posts p JOIN authors a ON a.id = p.author_id ORDER BY p.published_at"
     )
@@ -152,7 +141,7 @@ def test_seed_writes_published_posts_with_authors(database: str) -> None:
     assert {r[1] for r in rows} == {"publish"}
     assert all(r[2] and r[3].startswith("<p>") for r in rows)
     assert len({r[4][:10] for r in rows}) == 3  # published on three different days
-    orphans = _rows("SELECT count(*) FROM comments WHERE post_slug NOT IN (SELECT slug FROM posts)")
+    orphans = sql_rows("SELECT count(*) FROM comments WHERE post_slug NOT IN (SELECT slug FROM posts)")
     assert orphans == [(0,)]
 
 
@@ -161,7 +150,7 @@ def test_seed_fills_in_only_what_is_missing(database: str) -> None:
 
     assert main(["seed"]) == 0
 
-    assert _rows("SELECT title FROM posts WHERE slug = 'hello-atoll'") == [("My own hello",)]
+    assert sql_rows("SELECT title FROM posts WHERE slug = 'hello-atoll'") == [("My own hello",)]
     assert _counts()["posts"] == 3
 
 
@@ -190,7 +179,7 @@ def test_execute_sql_runs_every_statement(
 
     assert main(["execute", str(script)]) == 0
 
-    assert _rows("SELECT slug, name FROM authors ORDER BY slug") == [("a", "ANN"), ("b", "Bo; Jr.")]
+    assert sql_rows("SELECT slug, name FROM authors ORDER BY slug") == [("a", "ANN"), ("b", "Bo; Jr.")]
     assert f"executed 3 statement(s) from {script}" in capsys.readouterr().out
 
 
@@ -206,7 +195,7 @@ def test_execute_sql_rolls_back_every_statement_when_one_fails(
 
     assert main(["execute", str(script)]) == 1
 
-    assert _rows("SELECT count(*) FROM authors") == [(0,)]
+    assert sql_rows("SELECT count(*) FROM authors") == [(0,)]
     assert "no such table: no_such_table" in capsys.readouterr().err
 
 
@@ -223,7 +212,7 @@ def test_execute_py_gets_a_session_and_the_engine(
 
     assert main(["execute", str(script)]) == 0
 
-    assert _rows("SELECT name FROM authors WHERE slug = 'from-script'") == [("Script",)]
+    assert sql_rows("SELECT name FROM authors WHERE slug = 'from-script'") == [("Script",)]
     out = capsys.readouterr().out
     assert "dialect sqlite" in out
     assert f"ran {script}" in out
@@ -297,7 +286,7 @@ def test_shell_statement_prints_the_row_count_and_commits(
     assert main(["shell", "--query", "UPDATE posts SET title = 'Renamed'"]) == 0
 
     assert capsys.readouterr().out == "2 row(s) affected\n"
-    assert _rows("SELECT DISTINCT title FROM posts") == [("Renamed",)]
+    assert sql_rows("SELECT DISTINCT title FROM posts") == [("Renamed",)]
 
 
 def test_shell_reports_a_bad_query_with_exit_1(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,11 +9,13 @@ import pytest
 from sqlmodel import func, select
 
 from db.actions import ActionContext, run_action
-from db.comments import comment_pages, hash_token, list_comments
+from db.comments import comment_pages, list_comments
 from db.engine import session_scope
 from db.models import Comment, User
+from db.tokens import token_hash
 from state.format import ago
 from tests.factories import comment_payload, make_post, visitor_ctx
+from tests.threads import at_once
 
 INVALID = "Please correct the highlighted fields."
 NOT_FOUND = {"error": {"code": "NOT_FOUND", "message": "Comment not found.", "fields": {}}}
@@ -128,7 +129,7 @@ def test_create_stores_the_comment_and_hands_out_a_token_once(database):
     comment = row(data["comment"]["id"])
     token = data["edit_token"]
     assert len(token) >= 40
-    assert comment.edit_token_hash == hash_token(token) != token
+    assert comment.edit_token_hash == token_hash(token) != token
     assert comment.visitor_id == ctx.visitor_id
     assert comment.user_id is None
     assert comment.edit_token_expires_at - comment.created_at == timedelta(hours=24)
@@ -239,17 +240,7 @@ def test_concurrent_duplicate_submits_store_one_row_and_one_token(database):
     make_post()
     ctx = visitor_ctx()
     results: list[Any] = []
-    barrier = threading.Barrier(20)
-
-    def worker() -> None:
-        barrier.wait()
-        results.append(create(ctx, content="Double-clicked"))
-
-    threads = [threading.Thread(target=worker) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(20, lambda _: results.append(create(ctx, content="Double-clicked")))
 
     assert all(r.ok for r in results), [r.envelope() for r in results if not r.ok]
     assert len({r.data["comment"]["id"] for r in results}) == 1
@@ -385,11 +376,9 @@ def test_twenty_threads_commenting_at_once_leave_exact_rows_and_totals(database)
     make_post()
     visitors = [visitor_ctx() for _ in range(20)]
     failures: list[object] = []
-    barrier = threading.Barrier(len(visitors))
 
     def worker(index: int) -> None:
         ctx = visitors[index]
-        barrier.wait()
         for n in range(5):
             result = create(ctx, author=f"Visitor {index:02d}", content=f"Comment {n} from {index}")
             if not result.ok:
@@ -398,11 +387,7 @@ def test_twenty_threads_commenting_at_once_leave_exact_rows_and_totals(database)
         if not duplicate.ok or duplicate.data["edit_token"] is not None:
             failures.append(duplicate.envelope())
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(visitors))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(len(visitors), worker)
 
     assert failures == []
     assert stored() == 100

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlmodel import func, select
 
@@ -16,15 +14,6 @@ from tests.smtp import SmtpSink
 
 INVALID = "Please correct the highlighted fields."
 RECEIVED = "Thanks! Your message has been received."
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    for name, value in sink.env().items():
-        monkeypatch.setenv(name, value)
-    yield sink
-    sink.stop()
 
 
 def count(model: type) -> int:
@@ -167,11 +156,6 @@ def test_line_breaks_cannot_inject_headers(database, smtp):
 def test_messages_stored_before_smtp_was_configured_go_out_later(database, monkeypatch):
     run_action("contact.send", contact_payload(), visitor_ctx())
     assert deliver_due().configured is False
-    sink = SmtpSink().start()
-    try:
-        for name, value in sink.env().items():
-            monkeypatch.setenv(name, value)
+    with SmtpSink().configure(monkeypatch) as sink:
         assert deliver_due().sent == 1
         assert sink.received[0].rcpt_tos == ("owner@example.com",)
-    finally:
-        sink.stop()

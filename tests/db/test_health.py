@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
-from db.engine import dispose_engines, get_engine, session_scope
+from db.engine import get_engine, session_scope
 from db.health import check_database, check_schema, database_report, outbox_backlog, sync_backlog
 from db.models import Outbox, SyncEvent
 from db.types import utcnow
-from tests.server import free_port
+from tests.server import free_port, use_database
 
 
 def add_outbox(status: str, age: timedelta) -> None:
@@ -35,18 +33,16 @@ def test_a_reachable_database_reports_its_latency(database: str):
     assert 0 <= report["latency_ms"] < 1000
 
 
-def test_an_unreachable_database_is_reported_without_its_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_an_unreachable_database_is_reported_without_its_error(tmp_path: Path):
     (tmp_path / "not-a-directory").write_text("")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+libsql:///{tmp_path / 'not-a-directory' / 'atoll.db'}")
-    dispose_engines()
-    assert check_database() == {"reachable": False}
-    assert database_report() == {"database": {"reachable": False}, "schema": None, "outbox": None, "sync": None}
+    with use_database(f"sqlite+libsql:///{tmp_path / 'not-a-directory' / 'atoll.db'}"):
+        assert check_database() == {"reachable": False}
+        assert database_report() == {"database": {"reachable": False}, "schema": None, "outbox": None, "sync": None}
 
 
-def test_a_remote_server_that_does_not_answer_is_unreachable(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+libsql://127.0.0.1:{free_port()}")
-    dispose_engines()
-    assert check_database() == {"reachable": False}
+def test_a_remote_server_that_does_not_answer_is_unreachable():
+    with use_database(f"sqlite+libsql://127.0.0.1:{free_port()}"):
+        assert check_database() == {"reachable": False}
 
 
 def test_a_current_schema_is_up_to_date(database: str):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlmodel import func, select
 
@@ -12,6 +10,7 @@ from db.engine import session_scope
 from db.likes import count_likes, like_status
 from db.models import Like, LikeCount
 from tests.factories import make_post, visitor_ctx
+from tests.threads import at_once
 
 
 def toggle(ctx, liked: bool, slug: str = "hello-world"):
@@ -92,22 +91,16 @@ def test_twenty_threads_fifty_toggles_leave_exact_rows_and_count(database):
     make_post()
     visitors = [visitor_ctx() for _ in range(20)]
     failures: list[object] = []
-    barrier = threading.Barrier(len(visitors))
 
     def worker(index: int) -> None:
         ctx = visitors[index]
         toggles = 50 + (index % 2)  # odd-indexed visitors toggle once more: they end liked
-        barrier.wait()
         for i in range(toggles):
             result = toggle(ctx, liked=(i % 2 == 0))
             if not result.ok:
                 failures.append(result.envelope())
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(visitors))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(len(visitors), worker)
 
     assert failures == []
     with session_scope() as session:

@@ -38,11 +38,9 @@ UNSUBSCRIBE_INVALID = {
 
 @pytest.fixture
 def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    for name, value in sink.env(SITE_URL="https://atoll.example").items():
-        monkeypatch.setenv(name, value)
-    yield sink
-    sink.stop()
+    """The package's SMTP sink, with the links in emails on ``https://atoll.example``."""
+    with SmtpSink().configure(monkeypatch, SITE_URL="https://atoll.example") as sink:
+        yield sink
 
 
 def subscribe(email: str = "ada@example.com", **changes: str) -> dict:

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -31,16 +30,6 @@ from db.types import utcnow
 from tests.factories import contact_payload, visitor_ctx
 from tests.server import ROOT
 from tests.smtp import SmtpSink
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
-    """A running SMTP server that this process's mail settings point at."""
-    sink = SmtpSink().start()
-    for name, value in sink.env().items():
-        monkeypatch.setenv(name, value)
-    yield sink
-    sink.stop()
 
 
 def send_contact(n: int = 1) -> list[int]:
@@ -174,9 +163,7 @@ def test_delivered_mail_is_marked_sent_and_its_body_dropped(database, smtp):
 
 
 def test_server_down_is_retried_with_backoff_and_delivered_exactly_once(database, monkeypatch):
-    sink = SmtpSink()  # not started: connections are refused
-    for name, value in sink.env().items():
-        monkeypatch.setenv(name, value)
+    sink = SmtpSink().configure(monkeypatch)  # not started: connections are refused
     send_contact()
     t0 = utcnow()
     try:
@@ -202,9 +189,7 @@ def test_server_down_is_retried_with_backoff_and_delivered_exactly_once(database
 
 
 def test_an_outage_costs_one_attempt_per_batch_not_one_per_message(database, monkeypatch):
-    sink = SmtpSink()
-    for name, value in sink.env().items():
-        monkeypatch.setenv(name, value)
+    SmtpSink().configure(monkeypatch)  # not started
     send_contact(3)
     assert deliver_due().retrying == 1
     assert [r.attempts for r in rows()] == [1, 0, 0]
@@ -223,9 +208,7 @@ def test_a_refused_recipient_fails_at_once_and_keeps_no_body(database, smtp, mon
 
 
 def test_a_row_out_of_attempts_is_failed(database, monkeypatch):
-    sink = SmtpSink()
-    for name, value in sink.env().items():
-        monkeypatch.setenv(name, value)
+    SmtpSink().configure(monkeypatch)  # not started
     monkeypatch.setenv("OUTBOX_MAX_ATTEMPTS", "2")
     send_contact()
     t0 = utcnow()
@@ -249,18 +232,14 @@ def test_a_row_whose_worker_keeps_dying_is_failed_not_retried_forever(database, 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_smtp_login_uses_user_and_password(database, monkeypatch):
-    sink = SmtpSink(login=("atoll", "s3cret")).start()
-    try:
-        for name, value in sink.env(SMTP_USER="atoll", SMTP_PASSWORD="wrong").items():
-            monkeypatch.setenv(name, value)
+    sink = SmtpSink(login=("atoll", "s3cret")).configure(monkeypatch, SMTP_USER="atoll", SMTP_PASSWORD="wrong")
+    with sink:
         send_contact()
         assert deliver_due().retrying == 1  # bad credentials are fixable: retried, not failed
         assert sink.received == []
         monkeypatch.setenv("SMTP_PASSWORD", "s3cret")
         assert deliver_due(utcnow() + timedelta(minutes=1)).sent == 1
         assert len(sink.received) == 1
-    finally:
-        sink.stop()
 
 
 def test_the_lifespan_worker_polls_and_delivers(database, smtp, monkeypatch):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import col, delete
 
-from db.cache import posts_cache
+from db.cache import post_tag, posts_cache
 from db.engine import session_scope
+from db.models import PostTerm
 from db.posts import (
     cached_post,
+    cached_post_page,
     cached_posts,
     cached_term_posts,
     list_posts_by_term,
@@ -100,3 +103,24 @@ def test_cached_reads_answer_like_the_plain_ones_and_skip_not_found(blog):
     make_post("no-such-post")  # written behind the cache's back: a miss was not cached
     with session_scope() as session:
         assert cached_post(session, "no-such-post") is not None
+
+
+def test_a_post_page_is_the_post_and_its_terms_cached_under_the_post_s_tag(blog):
+    with session_scope() as session:
+        post, terms = cached_post_page(session, "islands-in-wordpress")
+        assert cached_post_page(session, "no-such-post") == (None, [])
+    assert post is not None and post.slug == "islands-in-wordpress"
+    assert terms == post_terms_now("islands-in-wordpress") and len(terms) == 4
+
+    with session_scope(write=True) as session:  # behind the cache's back: still cached
+        session.exec(delete(PostTerm).where(col(PostTerm.post_id) == post.id))
+    with session_scope() as session:
+        assert len(cached_post_page(session, "islands-in-wordpress")[1]) == 4
+    posts_cache.invalidate(post_tag("islands-in-wordpress"))  # what the sync does on a change
+    with session_scope() as session:
+        assert cached_post_page(session, "islands-in-wordpress")[1] == []
+
+
+def post_terms_now(slug: str):
+    with session_scope() as session:
+        return post_terms(session, slug)

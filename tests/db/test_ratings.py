@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from db.engine import session_scope
 from db.models import Rating, RatingSummary
 from db.ratings import average, rating_status, rating_summary
 from tests.factories import make_post, rating_payload, visitor_ctx
+from tests.threads import at_once
 
 INVALID = "Please correct the highlighted fields."
 BETWEEN = "Rating must be between 1 and 5."
@@ -187,25 +187,19 @@ def test_twenty_threads_rating_and_rerating_keep_the_summary_exact(database):
     visitors = [[visitor_ctx() for _ in range(4)] for _ in range(20)]
     failures: list[object] = []
     last: dict[str, int] = {}
-    barrier = threading.Barrier(len(visitors))
 
     def worker(index: int) -> None:
         rng = random.Random(index)
         plan = [(ctx, rng.randint(1, 5)) for ctx in visitors[index]]
         plan += [(ctx, rng.randint(1, 5)) for ctx in visitors[index][:2] for _ in range(3)]
         rng.shuffle(plan)
-        barrier.wait()
         for ctx, stars in plan:
             result = rate(ctx, stars)
             if not result.ok:
                 failures.append(result.envelope())
             last[ctx.visitor_id] = stars
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(visitors))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(len(visitors), worker)
 
     assert failures == []
     with session_scope() as session:

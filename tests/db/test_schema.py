@@ -12,17 +12,7 @@ from db import schema
 from db.engine import get_engine
 from db.types import UTCDateTime
 from tests.factories import make_post
-
-
-def _sql(*statements: str) -> None:
-    with get_engine().begin() as conn:
-        for statement in statements:
-            conn.exec_driver_sql(statement)
-
-
-def _rows(query: str) -> list[tuple[Any, ...]]:
-    with get_engine().connect() as conn:
-        return [tuple(r) for r in conn.exec_driver_sql(query)]
+from tests.sql import run_sql, sql_rows
 
 
 def _columns(table: str) -> list[str]:
@@ -110,13 +100,13 @@ def test_push_adds_a_new_column_and_keeps_existing_rows(
 ) -> None:
     make_post("first-post", title="First")
     make_post("second-post", title="Second")
-    _sql(f"ALTER TABLE posts DROP COLUMN {column}")  # the database as an older release left it
+    run_sql(f"ALTER TABLE posts DROP COLUMN {column}")  # the database as an older release left it
     assert column not in _columns("posts")
 
     assert schema.push(get_engine()) == [added]
 
     assert column in _columns("posts")
-    assert _rows(f"SELECT slug, title, {column} FROM posts ORDER BY id") == [
+    assert sql_rows(f"SELECT slug, title, {column} FROM posts ORDER BY id") == [
         ("first-post", "First", existing_value),
         ("second-post", "Second", existing_value),
     ]
@@ -125,19 +115,19 @@ def test_push_adds_a_new_column_and_keeps_existing_rows(
 
 def test_push_recreates_a_missing_table_and_index_beside_existing_data(database: str) -> None:
     make_post("kept")
-    _sql("DROP TABLE ratings", "DROP INDEX ix_posts_status")
+    run_sql("DROP TABLE ratings", "DROP INDEX ix_posts_status")
 
     done = schema.push(get_engine())
 
     assert "create table ratings" in done
     assert "create index ix_posts_status on posts (status)" in done
     assert "ix_posts_status" in _indexes("posts")
-    assert _rows("SELECT slug FROM posts") == [("kept",)]
+    assert sql_rows("SELECT slug FROM posts") == [("kept",)]
     assert schema.verify(get_engine()) == []
 
 
 def test_push_refuses_to_drop_a_column_and_applies_nothing(database: str) -> None:
-    _sql(
+    run_sql(
         "ALTER TABLE guestbook_entries ADD COLUMN legacy TEXT",
         "INSERT INTO guestbook_entries (author, content, created_at, legacy)"
         " VALUES ('Ada', 'Hi', '2025-01-01 00:00:00', 'keep me')",
@@ -151,7 +141,7 @@ def test_push_refuses_to_drop_a_column_and_applies_nothing(database: str) -> Non
         ("drop column guestbook_entries.legacy — refused: "
          "the column is not in the models and its values would be lost")
     ]
-    assert _rows("SELECT author, legacy FROM guestbook_entries") == [("Ada", "keep me")]
+    assert sql_rows("SELECT author, legacy FROM guestbook_entries") == [("Ada", "keep me")]
     assert "ix_posts_status" not in _indexes("posts")
 
 
@@ -169,7 +159,7 @@ def test_push_refuses_to_drop_a_column_and_applies_nothing(database: str) -> Non
 def test_push_refuses_changes_that_remove_things(
     database: str, live_sql: str, refusal: str
 ) -> None:
-    _sql(*live_sql.split("; "))
+    run_sql(*live_sql.split("; "))
 
     with pytest.raises(schema.DestructiveChangeError) as refused:
         schema.push(get_engine())
@@ -199,7 +189,7 @@ def test_push_adds_a_column_only_when_existing_rows_stay_valid(
     Table("notes", live, Column("id", Integer, primary_key=True))
     Table("notes", models, Column("id", Integer, primary_key=True), new_column)
     live.create_all(get_engine())
-    _sql("INSERT INTO notes (id) VALUES (1)")
+    run_sql("INSERT INTO notes (id) VALUES (1)")
 
     if refusal is None:
         assert len(schema.push(get_engine(), metadata=models)) == 1
@@ -209,12 +199,12 @@ def test_push_adds_a_column_only_when_existing_rows_stay_valid(
             schema.push(get_engine(), metadata=models)
         assert refusal in refused.value.changes
         assert "body" not in _columns("notes")
-    assert _rows("SELECT id FROM notes") == [(1,)]
+    assert sql_rows("SELECT id FROM notes") == [(1,)]
 
 
 def test_force_reset_drops_everything_and_recreates_the_schema(database: str) -> None:
     make_post("doomed")
-    _sql("ALTER TABLE guestbook_entries ADD COLUMN legacy TEXT",
+    run_sql("ALTER TABLE guestbook_entries ADD COLUMN legacy TEXT",
          "CREATE TABLE scratch (id INTEGER PRIMARY KEY)")
 
     done = schema.push(get_engine(), force_reset=True)
@@ -223,7 +213,7 @@ def test_force_reset_drops_everything_and_recreates_the_schema(database: str) ->
     assert "created table posts" in done
     assert "scratch" not in inspect(get_engine()).get_table_names()
     assert "legacy" not in _columns("guestbook_entries")
-    assert _rows("SELECT count(*) FROM posts") == [(0,)]
+    assert sql_rows("SELECT count(*) FROM posts") == [(0,)]
     assert schema.verify(get_engine()) == []
 
 
@@ -231,7 +221,7 @@ def test_force_reset_drops_everything_and_recreates_the_schema(database: str) ->
 
 
 def test_verify_lists_every_difference_safe_and_refused(database: str) -> None:
-    _sql("DROP INDEX ix_posts_status", "ALTER TABLE guestbook_entries ADD COLUMN legacy TEXT")
+    run_sql("DROP INDEX ix_posts_status", "ALTER TABLE guestbook_entries ADD COLUMN legacy TEXT")
 
     assert schema.verify(get_engine()) == [
         "create index ix_posts_status on posts (status)",
@@ -241,7 +231,7 @@ def test_verify_lists_every_difference_safe_and_refused(database: str) -> None:
 
 
 def test_require_tables_names_every_missing_table(db_url: str) -> None:
-    _sql("CREATE TABLE posts (id INTEGER PRIMARY KEY)")
+    run_sql("CREATE TABLE posts (id INTEGER PRIMARY KEY)")
 
     with pytest.raises(schema.SchemaMissingError) as missing:
         schema.require_tables(get_engine(), ["authors", "posts", "comments"])

@@ -12,6 +12,7 @@ from db.engine import session_scope
 from db.models import Session as UserSession
 from db.models import User
 from db.throttle import LoginThrottle, throttle
+from db.tokens import token_hash
 from db.types import utcnow
 from db.users import (
     SESSION_LIFETIME,
@@ -22,7 +23,6 @@ from db.users import (
     pwd_context,
     safe_return_path,
     session_token,
-    token_hash,
 )
 from tests.factories import PASSWORD, make_user, sign_in, signup_payload, user_ctx, visitor_ctx
 
