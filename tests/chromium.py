@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -13,6 +13,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 TIMEOUT_MS = 15_000  # a cold production build can take a while to answer the first event
+
+# Assertions wait as long as actions do: CI machines have two cores shared by the app, the
+# browser and the test process, and 5 s (Playwright's default) is too tight under load.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @contextmanager

@@ -82,16 +82,23 @@ def _read_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def wordpress() -> WordPress:
-    """``scripts/wordpress-dev start`` plus the bulk posts; credentials from .run/wordpress.env."""
+def wordpress() -> Iterator[WordPress]:
+    """``scripts/wordpress-dev start`` plus the bulk posts; credentials from .run/wordpress.env.
+
+    A WordPress this run started is stopped at the end (its ports are fixed, so one left
+    running would block another checkout's run); one that was already running is left be.
+    """
     reason = _installable()
     if reason is not None:
         pytest.skip(f"no WordPress for the contract tests: {reason}")
+    was_running = subprocess.run([str(SCRIPT), "status"], cwd=ROOT, capture_output=True).returncode == 0
     _script("start")
     _script("bulk", str(BULK_POSTS))
     env = _read_env()
-    return WordPress(env["WORDPRESS_URL"], env["WORDPRESS_USER"], env["WORDPRESS_APP_PASSWORD"],
-                     env["WORDPRESS_WEBHOOK_SECRET"])
+    yield WordPress(env["WORDPRESS_URL"], env["WORDPRESS_USER"], env["WORDPRESS_APP_PASSWORD"],
+                    env["WORDPRESS_WEBHOOK_SECRET"])
+    if not was_running:
+        _script("stop")
 
 
 @pytest.fixture(scope="session")
