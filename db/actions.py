@@ -8,10 +8,15 @@ mapping are identical on every path.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import importlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,3 +153,33 @@ def run_action(name: str, payload: Any, ctx: ActionContext) -> ActionResult:
     except Exception:
         log.exception("action %s [%s] failed", name, ctx.request_id)
         return ActionResult(error=ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
+
+
+_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atoll-writer")
+"""The one thread this process runs write actions on (see :func:`run_action_async`)."""
+
+
+async def run_action_async(name: str, payload: Any, ctx: ActionContext) -> ActionResult:
+    """:func:`run_action` for async callers (event handlers, HTTP endpoints), off the event loop.
+
+    Writes run one after another on a single thread: SQLite lets one writer in at a time
+    anyway, and handing the write lock around several pool threads, each of which then
+    waits for the GIL, cost a quarter of the throughput of a burst of likes
+    (bench/RESULTS.md). Reads keep using the default pool. A write that waited in line
+    longer than the busy timeout answers SERVICE_UNAVAILABLE without starting, as it
+    would have after waiting that long for SQLite's lock.
+    """
+    spec = load_actions().get(name)
+    if spec is None or not spec.writes:
+        return await asyncio.to_thread(run_action, name, payload, ctx)
+    queued = time.monotonic()
+    call = functools.partial(contextvars.copy_context().run, _run_queued, name, payload, ctx, queued)
+    return await asyncio.get_running_loop().run_in_executor(_writer, call)
+
+
+def _run_queued(name: str, payload: Any, ctx: ActionContext, queued: float) -> ActionResult:
+    if time.monotonic() - queued >= config.busy_timeout_ms() / 1000:
+        log.warning("action %s [%s]: waited past the busy timeout for its turn", name, ctx.request_id)
+        return ActionResult(error=ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY))
+    return run_action(name, payload, ctx)
+

@@ -1,8 +1,10 @@
 """The one bridge from an event handler to the domain layer.
 
 Handlers never open sessions or catch exceptions themselves: :func:`perform` runs an
-action off the event loop and maps its outcome onto the island's vars; :func:`query`
-runs a read. Both block in a worker thread so one slow query never stalls other tabs.
+action off the event loop (writes on the one writer thread, see
+:func:`db.actions.run_action_async`) and maps its outcome onto the island's vars;
+:func:`query` runs a read. Both block in a worker thread so one slow query never stalls
+other tabs.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from db.actions import ActionResult, run_action
+from db.actions import ActionResult, run_action_async
 from db.engine import session_scope
 from state.site import SiteState
 
@@ -33,7 +35,7 @@ async def perform(state: rx.State, name: str, payload: dict[str, Any]) -> Action
     site = await state.get_state(SiteState)
     await site._current_user()  # the session may have ended since the page loaded
     ctx = site._action_context()
-    result = await asyncio.to_thread(run_action, name, payload, ctx)
+    result = await run_action_async(name, payload, ctx)
     if isinstance(state, FormMixin):
         state.pending = False
         state.field_errors = result.error.fields if result.error else {}

@@ -51,6 +51,14 @@ SHARED_TTL_SECONDS = 24 * 3600
 """A topic's subscriber set in Redis expires after a day without subscribes or publishes."""
 
 WATCH_SECONDS = 2.0
+
+ROUND_SECONDS = 0.1
+"""While writes keep coming, a topic is fanned out at most once per this many seconds.
+
+Each round updates every subscribed tab (a state load, a delta, a websocket send per tab),
+so with 50 tabs liking one post, back-to-back rounds cost more than the likes themselves
+(bench/RESULTS.md). The first write after a quiet spell still goes out at once.
+"""
 """How often each worker checks that Redis still holds what it shared (see :func:`keep_shared`)."""
 
 _topics: dict[str, set[str]] = defaultdict(set)
@@ -183,7 +191,8 @@ def publish(
 
     Fire-and-forget: the publishing handler answers its own tab at once. While a fan-out
     is running, further publishes on the topic only mark it dirty, so a burst of writes
-    costs one more round, not one round each.
+    costs one more round, not one round each, and rounds are at least
+    :data:`ROUND_SECONDS` apart.
     """
     job = _jobs.get(topic)
     if job is not None:
@@ -195,8 +204,12 @@ def publish(
 
 async def _fan_out(topic: str) -> None:
     job = _jobs[topic]
+    started: float | None = None
     try:
         while job.dirty:
+            if started is not None:
+                await asyncio.sleep(ROUND_SECONDS - (time.monotonic() - started))
+            started = time.monotonic()
             job.dirty = False
             value = await job.load()
             tokens = list(await _all_subscribers(topic))
