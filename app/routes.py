@@ -8,13 +8,23 @@ from typing import Any
 
 import reflex as rx
 
-from app.pages import blog, contact, guestbook, home, newsletter, post
-from app.pages import account, admin, login, members, signup
+from app.pages import (
+    account,
+    admin,
+    blog,
+    contact,
+    guestbook,
+    home,
+    login,
+    members,
+    newsletter,
+    post,
+    signup,
+)
 from state.admin import AdminState
 from state.auth import AuthFormState, AuthState
-from state.members import MembersState
-from state.contact import ContactState
 from state.guestbook import GuestbookState
+from state.members import MembersState
 from state.newsletter import NewsletterLinkState
 from state.posts import BlogState, HomeState, PostState
 

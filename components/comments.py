@@ -10,7 +10,9 @@ import reflex as rx
 
 from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
 from components.layout import loading
-from state.comments import EDIT_FORM_ID, FORM_ID, CommentEditState as E, CommentState as S
+from state.comments import EDIT_FORM_ID, FORM_ID
+from state.comments import CommentEditState as E
+from state.comments import CommentState as S
 
 
 def _form(post_slug: str | rx.Var[str]) -> rx.Component:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
-from state.contact import FORM_ID, ContactState as S
+from state.contact import FORM_ID
+from state.contact import ContactState as S
 
 
 def contact_form() -> rx.Component:

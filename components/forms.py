@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex_base.environment import environment
 from reflex_base.constants import Env
+from reflex_base.environment import environment
 
 
 def backend_url(path: str) -> str:

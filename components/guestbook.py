@@ -6,7 +6,8 @@ import reflex as rx
 
 from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
 from components.layout import loading
-from state.guestbook import FORM_ID, GuestbookState as S
+from state.guestbook import FORM_ID
+from state.guestbook import GuestbookState as S
 
 
 def _form() -> rx.Component:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
-from state.newsletter import FORM_ID, NewsletterLinkState as L, NewsletterState as S
+from state.newsletter import FORM_ID
+from state.newsletter import NewsletterLinkState as L
+from state.newsletter import NewsletterState as S
 
 
 def newsletter_signup() -> rx.Component:

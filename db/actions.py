@@ -22,7 +22,6 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
 from db import config, errors
 from db.engine import is_busy, session_scope
@@ -124,8 +123,8 @@ def _jsonable(value: Any) -> Any:
 def run_action(name: str, payload: Any, ctx: ActionContext) -> ActionResult:
     """Run an action end to end: rate limit, validate, one transaction, one error shape.
 
-    Blocking (it talks to the database): event handlers call it through
-    ``asyncio.to_thread`` so the event loop keeps serving other clients.
+    Blocking (it talks to the database): async callers (event handlers, HTTP endpoints)
+    use :func:`run_action_async`, so the event loop keeps serving other clients.
     """
     try:
         spec = load_actions().get(name)

@@ -7,7 +7,6 @@ get a small HTML page back; scripts and other sites' servers post JSON.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 from typing import Any
@@ -19,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from app.api.guard import allowed_origin, client_key, is_https, read_limited_body
 from app.api.session import request_user_id
 from db import errors
-from db.actions import ActionContext, ActionResult, load_actions, run_action
+from db.actions import ActionContext, ActionResult, load_actions, run_action_async
 from db.errors import ActionError, ErrorCode
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
 
@@ -103,7 +102,7 @@ async def run_http_action(request: Request) -> Response:
         ctx = ActionContext(
             visitor_id=visitor, client=client_key(request), user_id=await request_user_id(request)
         )
-        result = await asyncio.to_thread(run_action, name, payload, ctx)
+        result = await run_action_async(name, payload, ctx)
     except ActionError as exc:
         result = ActionResult(error=exc)
     response = respond(request, result)

@@ -23,7 +23,7 @@ from app.api.actions import parse_body, respond, wants_html
 from app.api.guard import allowed_origin, client_ip, client_key, read_limited_body
 from app.api.session import clear_session_cookie, request_user_id, set_session_cookie
 from db import errors
-from db.actions import ActionContext, ActionResult, run_action
+from db.actions import ActionContext, ActionResult, run_action_async
 from db.engine import is_busy, session_scope
 from db.errors import ActionError, ErrorCode
 from db.users import end_session, safe_return_path, session_token, start_session
@@ -94,7 +94,7 @@ async def _sign_in(request: Request, name: str) -> Response:
     token: str | None = None
     try:
         payload = await _read(request)
-        result = await asyncio.to_thread(run_action, name, payload, _context(request))
+        result = await run_action_async(name, payload, _context(request))
         if result.ok:
             try:
                 token = await asyncio.to_thread(_open_session, result.data["id"], request)
@@ -149,7 +149,7 @@ async def logout_everywhere(request: Request) -> Response:
     try:
         payload = await _read(request)
         ctx = _context(request, await request_user_id(request))
-        result = await asyncio.to_thread(run_action, "auth.logout_everywhere", {}, ctx)
+        result = await run_action_async("auth.logout_everywhere", {}, ctx)
     except ActionError as exc:
         result = ActionResult(error=exc)
     data = dict(result.data or {}) | {"next": _next(payload, request)}

@@ -8,7 +8,6 @@ client that already holds it gets ``304 Not Modified`` with no body.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 
@@ -16,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.api.guard import client_key
-from db.actions import ActionContext, run_action
+from db.actions import ActionContext, run_action_async
 
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 
@@ -36,7 +35,7 @@ async def list_comments_http(request: Request) -> Response:
     params = request.query_params
     payload = {"post_slug": params.get("post", ""), "page": params.get("page", "1")}
     ctx = ActionContext(client=client_key(request))
-    result = await asyncio.to_thread(run_action, "comments.list", payload, ctx)
+    result = await run_action_async("comments.list", payload, ctx)
     if result.error is not None:
         response = JSONResponse(result.envelope(), status_code=result.status)
         if result.error.retry_after is not None:
