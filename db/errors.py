@@ -45,6 +45,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
 INVALID_INPUT = "Please correct the highlighted fields."
 UNEXPECTED = "Something went wrong on our side. Please try again."
 DATABASE_BUSY = "The database is busy right now. Please try again in a moment."
+DATABASE_UNREACHABLE = "The database can't be reached right now. Please try again in a moment."
 CROSS_ORIGIN = "Cross-origin requests are not allowed."
 TOO_LARGE = "The request body is too large."
 RATE_LIMITED = "Too many requests. Please wait a moment and try again."

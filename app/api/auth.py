@@ -24,7 +24,7 @@ from app.api.guard import allowed_origin, client_ip, client_key, read_limited_bo
 from app.api.session import clear_session_cookie, request_user_id, set_session_cookie
 from db import errors
 from db.actions import ActionContext, ActionResult, run_action_async
-from db.engine import is_busy, session_scope
+from db.engine import session_scope, unavailable
 from db.errors import ActionError, ErrorCode
 from db.users import end_session, safe_return_path, session_token, start_session
 from db.visitors import COOKIE_NAME, is_valid
@@ -81,9 +81,9 @@ def _open_session(user_id: int, request: Request) -> str:
 
 def _failure(exc: Exception, what: str) -> ActionError:
     """An unexpected error while starting or ending a session: logged, never shown."""
-    if is_busy(exc):
-        log.warning("%s: database busy", what)
-        return ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY)
+    if (error := unavailable(exc)) is not None:
+        log.warning("%s: %s", what, error.message)
+        return error
     log.exception("%s failed", what)
     return ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED)
 

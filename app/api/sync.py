@@ -16,13 +16,13 @@ import asyncio
 import json
 import logging
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.api.guard import client_key, read_limited_body
 from db import errors, sync, wordpress
-from db.engine import is_busy, session_scope
+from db.engine import session_scope, unavailable
 from db.errors import ActionError, ErrorCode
 from db.models import SyncEventCreate
 from db.ratelimit import limiter
@@ -73,9 +73,9 @@ async def receive_webhook(request: Request) -> JSONResponse:
         event_id = await asyncio.to_thread(_record, data)
     except ActionError as exc:
         return _error(exc)
-    except OperationalError as exc:
-        if is_busy(exc):
-            return _error(ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY))
+    except DBAPIError as exc:
+        if (error := unavailable(exc)) is not None:
+            return _error(error)
         log.exception("recording a sync event failed")
         return _error(ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
     except Exception:
