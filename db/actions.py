@@ -1,27 +1,22 @@
 """The action registry and its runner: the single way input becomes a database write.
 
 An action is a pydantic input model plus a domain function ``fn(*, session, data, ctx)``.
-:func:`run_action` is called by both the Reflex event handlers (``state/``) and the HTTP
-endpoint (``app/api/actions.py``), so rate limits, validation, transactions and error
-mapping are identical on every path.
+:func:`run_action` (and :func:`db.writer.run_action_async`, its form for async callers)
+is called by both the Reflex event handlers (``state/``) and the HTTP endpoint
+(``app/api/actions.py``), so rate limits, validation, transactions and error mapping are
+identical on every path.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
 import importlib
 import logging
-import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError
 
 from db import config, errors
 from db.engine import session_scope, unavailable
@@ -112,73 +107,70 @@ def load_actions() -> dict[str, Action]:
     return ACTIONS
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request to run an action, checked and parsed, ready for a transaction."""
+
+    action: Action
+    data: BaseModel
+    ctx: ActionContext
+
+
+def prepare(name: str, payload: Any, ctx: ActionContext) -> Call:
+    """Everything before the transaction: find the action, rate limit, validate.
+
+    Raises :class:`ActionError` (NOT_FOUND, TOO_MANY_REQUESTS, BAD_REQUEST) and touches no
+    table, so bad input never costs a write lock.
+    """
+    spec = load_actions().get(name)
+    if spec is None:
+        raise ActionError(ErrorCode.NOT_FOUND, errors.UNKNOWN_ACTION)
+    limit = config.rate_limit()
+    if limit is not None:
+        wait = limiter.hit(f"{ctx.client}|{name}", limit)
+        if wait is not None:
+            raise ActionError(ErrorCode.TOO_MANY_REQUESTS, errors.RATE_LIMITED, retry_after=wait)
+    return Call(spec, parse(spec.input, payload), ctx)
+
+
+def failure(call_name: str, ctx: ActionContext, exc: BaseException) -> ActionResult:
+    """The one mapping of an exception to what the caller sees (logged, never its text)."""
+    if isinstance(exc, ActionError):
+        return ActionResult(error=exc)
+    if (error := unavailable(exc)) is not None:
+        log.warning("action %s [%s]: %s (%s)", call_name, ctx.request_id, error.message,
+                    getattr(exc, "orig", exc))
+        return ActionResult(error=error)
+    log.error("action %s [%s] failed", call_name, ctx.request_id, exc_info=exc)
+    return ActionResult(error=ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
+
+
+def execute(call: Call) -> ActionResult:
+    """Run a prepared call in a transaction of its own."""
+    try:
+        with session_scope(write=call.action.writes) as session:
+            result = call.action.fn(session=session, data=call.data, ctx=call.ctx)
+        return ActionResult(data=jsonable(result))
+    except Exception as exc:
+        return failure(call.action.name, call.ctx, exc)
 
 
 def run_action(name: str, payload: Any, ctx: ActionContext) -> ActionResult:
     """Run an action end to end: rate limit, validate, one transaction, one error shape.
 
     Blocking (it talks to the database): async callers (event handlers, HTTP endpoints)
-    use :func:`run_action_async`, so the event loop keeps serving other clients.
+    use :func:`db.writer.run_action_async`, so the event loop keeps serving other clients.
     """
     try:
-        spec = load_actions().get(name)
-        if spec is None:
-            raise ActionError(ErrorCode.NOT_FOUND, errors.UNKNOWN_ACTION)
-        limit = config.rate_limit()
-        if limit is not None:
-            wait = limiter.hit(f"{ctx.client}|{name}", limit)
-            if wait is not None:
-                raise ActionError(
-                    ErrorCode.TOO_MANY_REQUESTS, errors.RATE_LIMITED, retry_after=wait
-                )
-        data = parse(spec.input, payload)  # before opening a transaction
-        with session_scope(write=spec.writes) as session:
-            result = spec.fn(session=session, data=data, ctx=ctx)
-        return ActionResult(data=_jsonable(result))
-    except ActionError as exc:
-        return ActionResult(error=exc)
-    except DBAPIError as exc:
-        if (error := unavailable(exc)) is not None:
-            log.warning("action %s [%s]: %s (%s)", name, ctx.request_id, error.message, exc.orig)
-            return ActionResult(error=error)
-        log.exception("action %s [%s] failed", name, ctx.request_id)
-        return ActionResult(error=ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
-    except Exception:
-        log.exception("action %s [%s] failed", name, ctx.request_id)
-        return ActionResult(error=ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
-
-
-_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atoll-writer")
-"""The one thread this process runs write actions on (see :func:`run_action_async`)."""
-
-
-async def run_action_async(name: str, payload: Any, ctx: ActionContext) -> ActionResult:
-    """:func:`run_action` for async callers (event handlers, HTTP endpoints), off the event loop.
-
-    Writes run one after another on a single thread: SQLite lets one writer in at a time
-    anyway, and handing the write lock around several pool threads, each of which then
-    waits for the GIL, cost a quarter of the throughput of a burst of likes
-    (bench/RESULTS.md). Reads keep using the default pool. A write that waited in line
-    longer than the busy timeout answers SERVICE_UNAVAILABLE without starting, as it
-    would have after waiting that long for SQLite's lock.
-    """
-    spec = load_actions().get(name)
-    if spec is None or not spec.writes:
-        return await asyncio.to_thread(run_action, name, payload, ctx)
-    queued = time.monotonic()
-    call = functools.partial(contextvars.copy_context().run, _run_queued, name, payload, ctx, queued)
-    return await asyncio.get_running_loop().run_in_executor(_writer, call)
-
-
-def _run_queued(name: str, payload: Any, ctx: ActionContext, queued: float) -> ActionResult:
-    if time.monotonic() - queued >= config.busy_timeout_ms() / 1000:
-        log.warning("action %s [%s]: waited past the busy timeout for its turn", name, ctx.request_id)
-        return ActionResult(error=ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY))
-    return run_action(name, payload, ctx)
-
+        call = prepare(name, payload, ctx)
+    except Exception as exc:
+        return failure(name, ctx, exc)
+    return execute(call)

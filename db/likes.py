@@ -60,24 +60,25 @@ def toggle_like(*, session: Session, data: LikeToggle, ctx: ActionContext) -> Li
     visitor = require_visitor(ctx.visitor_id)
     slug = data.post_slug
     key = {"slug": slug, "visitor": visitor}
+    sql = session.connection()  # Core statements: the ORM's execute path adds nothing here
     if data.liked:
-        added = session.execute(_ADD, key | {"now": utcnow()}).first()
+        added = sql.execute(_ADD, key | {"now": utcnow()}).first()
         require_published(session, slug)  # after the write: the lock is already ours
         if added is not None:
-            likes = session.execute(_INCREMENT, key).scalar_one()
+            likes = sql.execute(_INCREMENT, key).scalar_one()
             return LikePublic(post_slug=slug, likes=likes, liked=True)
     else:
-        removed = session.execute(_REMOVE, key).first()
+        removed = sql.execute(_REMOVE, key).first()
         require_published(session, slug)
         if removed is not None:
-            likes = session.execute(_DECREMENT, key).scalar_one_or_none()
+            likes = sql.execute(_DECREMENT, key).scalar_one_or_none()
             return LikePublic(post_slug=slug, likes=likes or 0, liked=False)
     return LikePublic(post_slug=slug, likes=count_likes(session, slug), liked=data.liked)
 
 
 def count_likes(session: Session, slug: str) -> int:
     """The stored total for one post (0 when nobody has liked it yet)."""
-    return session.execute(_COUNT, {"slug": slug}).scalar() or 0
+    return session.connection().execute(_COUNT, {"slug": slug}).scalar() or 0
 
 
 def like_status(session: Session, slug: str, visitor_id: str | None) -> LikePublic:

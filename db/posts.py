@@ -60,7 +60,7 @@ _IS_PUBLISHED = select(_posts.c.id).where(_posts.c.slug == bindparam("slug"), _p
 
 def require_published(session: Session, slug: str) -> None:
     """NOT_FOUND unless ``slug`` names a published post (visitors can't like a phantom)."""
-    found = session.execute(_IS_PUBLISHED, {"slug": slug}).first()
+    found = session.connection().execute(_IS_PUBLISHED, {"slug": slug}).first()
     if found is None:
         raise ActionError(ErrorCode.NOT_FOUND, POST_NOT_FOUND, {"post_slug": [POST_NOT_FOUND]})
 

@@ -18,9 +18,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from app.api.guard import allowed_origin, client_key, is_https, read_limited_body
 from app.api.session import request_user_id
 from db import errors
-from db.actions import ActionContext, ActionResult, load_actions, run_action_async
+from db.actions import ActionContext, ActionResult, load_actions
 from db.errors import ActionError, ErrorCode
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
+from db.writer import run_action_async
 
 
 def wants_html(request: Request) -> bool:

@@ -23,11 +23,12 @@ from app.api.actions import parse_body, respond, wants_html
 from app.api.guard import allowed_origin, client_ip, client_key, read_limited_body
 from app.api.session import clear_session_cookie, request_user_id, set_session_cookie
 from db import errors
-from db.actions import ActionContext, ActionResult, run_action_async
+from db.actions import ActionContext, ActionResult
 from db.engine import session_scope, unavailable
 from db.errors import ActionError, ErrorCode
 from db.users import end_session, safe_return_path, session_token, start_session
 from db.visitors import COOKIE_NAME, is_valid
+from db.writer import run_action_async
 
 log = logging.getLogger("atoll.auth")
 

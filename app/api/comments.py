@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.api.guard import client_key
-from db.actions import ActionContext, run_action_async
+from db.actions import ActionContext
+from db.writer import run_action_async
 
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 

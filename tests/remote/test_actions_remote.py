@@ -6,8 +6,9 @@ import asyncio
 import uuid
 
 from db import errors
-from db.actions import ActionResult, run_action, run_action_async
+from db.actions import ActionResult, run_action
 from db.errors import ErrorCode
+from db.writer import run_action_async
 from tests.factories import guestbook_payload, make_post, visitor_ctx
 from tests.libsql_server import LibsqlServer
 from tests.sql import sql_rows
