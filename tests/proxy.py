@@ -12,11 +12,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from tests.server import free_port
 
 HEAD_LIMIT = 64 * 1024
+
+
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy bytes one way until either side closes."""
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            writer.close()
+
+
+def serve_in_thread(handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+                    port: int, name: str, **server_args: Any) -> tuple[asyncio.AbstractEventLoop, asyncio.Server]:
+    """A TCP server on 127.0.0.1:``port`` run by an event loop on a daemon thread of its own."""
+    started: list[tuple[asyncio.AbstractEventLoop, asyncio.Server]] = []
+    ready = threading.Event()
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        started.append((loop, loop.run_until_complete(asyncio.start_server(handle, "127.0.0.1", port, **server_args))))
+        ready.set()
+        loop.run_forever()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    if not ready.wait(10):
+        raise RuntimeError(f"{name} did not start")
+    return started[0]
 
 
 @dataclass
@@ -30,18 +63,7 @@ class SwitchProxy:
     _event_writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
     def start(self) -> SwitchProxy:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = self._loop = asyncio.new_event_loop()
-            self._server = loop.run_until_complete(
-                asyncio.start_server(self._handle, "127.0.0.1", self.port)
-            )
-            ready.set()
-            loop.run_forever()
-
-        threading.Thread(target=run, name="switch-proxy", daemon=True).start()
-        ready.wait(10)
+        self._loop, self._server = serve_in_thread(self._handle, self.port, "switch-proxy")
         return self
 
     def route_events_to(self, port: int) -> None:
@@ -95,22 +117,10 @@ class SwitchProxy:
             self._event_writers.update((client_w, server_w))
         server_w.write(head)
         try:
-            await asyncio.gather(self._pipe(client_r, server_w), self._pipe(server_r, client_w))
+            await asyncio.gather(pipe(client_r, server_w), pipe(server_r, client_w))
         finally:
             self._event_writers.discard(client_w)
             self._event_writers.discard(server_w)
             for w in (client_w, server_w):
                 with contextlib.suppress(Exception):
                     w.close()
-
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            with contextlib.suppress(Exception):
-                writer.close()

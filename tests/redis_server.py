@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 
-from tests.server import free_port
+from tests.server import free_port, stop_child, wait_until_ready
 
 MISSING = "redis-server is not installed: run `make redis` (apt-get install -y redis-server)."
 
@@ -50,14 +49,7 @@ class RedisServer:
              "--save", "", "--appendonly", "no", "--daemonize", "no"],
             stdout=log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited:\n{self.log_path.read_text()[-2000:]}")
-            if self.reachable():
-                return
-            time.sleep(0.05)
-        raise RuntimeError(f"redis-server not ready:\n{self.log_path.read_text()[-2000:]}")
+        wait_until_ready(self.process, self.reachable, self.log_path, "redis-server")
 
     def reachable(self) -> bool:
         try:
@@ -69,11 +61,5 @@ class RedisServer:
         return redis.Redis.from_url(self.url)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process)
         self.process = None

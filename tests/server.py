@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool], log_path: Path,
+                     what: str, timeout: float = 20) -> None:
+    """Poll ``ready()`` until it holds; fail with the log's tail if ``process`` exits or stalls."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited:\n{log_path.read_text()[-2000:]}")
+        if ready():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} not ready in {timeout}s:\n{log_path.read_text()[-2000:]}")
+
+
+def stop_child(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, then SIGKILL if it is still there after 10 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def prepare_database(path: Path, *, seed: bool = True) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from db.engine import session_scope
 
 
 def at_once(count: int, worker: Callable[[int], object]) -> None:
@@ -22,3 +25,24 @@ def at_once(count: int, worker: Callable[[int], object]) -> None:
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         list(pool.map(run, range(count)))
+
+
+@contextmanager
+def turn_held_elsewhere() -> Iterator[threading.Event]:
+    """Another thread of this process holds a write transaction until the block ends, or
+    until the yielded event is set."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with session_scope(write=True):
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(5)
+        yield release
+    finally:
+        release.set()
+        holder.join(10)

@@ -7,10 +7,7 @@ Threads meet on the engine's write turn; async callers queue on the one writer t
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from sqlmodel import func, select
@@ -23,7 +20,7 @@ from db.likes import count_likes
 from db.models import Like
 from db.writer import run_action_async
 from tests.factories import make_post, visitor_ctx
-from tests.threads import at_once
+from tests.threads import at_once, turn_held_elsewhere
 
 BUSY_TIMEOUT_MS = 250
 
@@ -34,26 +31,6 @@ def short_busy_timeout(database: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_BUSY_TIMEOUT_MS", str(BUSY_TIMEOUT_MS))
     dispose_engines()  # the timeout is applied when connections are made
     return database
-
-
-@contextmanager
-def turn_held_elsewhere() -> Iterator[None]:
-    """Another thread of this process holds a write transaction until the block ends."""
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with session_scope(write=True):
-            holding.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert holding.wait(5)
-        yield
-    finally:
-        release.set()
-        holder.join(10)
 
 
 def like(liked: bool = True) -> dict:

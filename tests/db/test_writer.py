@@ -19,6 +19,7 @@ from db.likes import count_likes
 from db.models import GuestbookEntry, Like
 from db.writer import run_action_async
 from tests.factories import guestbook_payload, make_post, visitor_ctx
+from tests.threads import turn_held_elsewhere
 
 
 @contextmanager
@@ -39,26 +40,13 @@ def commits() -> Iterator[list[int]]:
 def queued_behind_a_short_lock(calls: list[tuple[str, dict[str, Any]]]) -> list[ActionResult]:
     """Send ``calls`` at once while another thread holds the write turn for 0.2 s, so they
     are all waiting in the writer's queue when it frees up."""
-    holding, release = threading.Event(), threading.Event()
 
-    def hold() -> None:
-        with session_scope(write=True):
-            holding.set()
-            release.wait(5)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(5)
-
-    async def send() -> list[ActionResult]:
+    async def send(release: threading.Event) -> list[ActionResult]:
         asyncio.get_running_loop().call_later(0.2, release.set)
         return await asyncio.gather(*(run_action_async(name, payload, visitor_ctx()) for name, payload in calls))
 
-    try:
-        return asyncio.run(send())
-    finally:
-        release.set()
-        holder.join(5)
+    with turn_held_elsewhere() as release:
+        return asyncio.run(send(release))
 
 
 def like(slug: str = "hello-world") -> tuple[str, dict[str, Any]]:
