@@ -153,7 +153,9 @@ def _run_batch(batch: list[_Queued]) -> list[ActionResult]:
         calls.append((index, call, item.context))
     for (index, _, _), result in zip(calls, _together([(c, ctx) for _, c, ctx in calls]), strict=True):
         results[index] = result
-    return [r for r in results if r is not None]
+    answered = [r for r in results if r is not None]
+    assert len(answered) == len(batch), "every queued write gets exactly one answer"
+    return answered
 
 
 def _together(calls: list[tuple[Call, contextvars.Context]]) -> list[ActionResult]:
