@@ -30,6 +30,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -46,7 +47,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.server import AppServer, prepare_database
+from tests.libsql_server import LibsqlServer
+from tests.server import AppServer, prepare_database, push_and_seed
 
 STATE = "reflex___state____state"
 SITE = f"{STATE}.state___site____site_state"
@@ -220,6 +222,8 @@ def arguments(description: str, *, clients: str = "1,10,50", events: int = 50000
     parser.add_argument("--warmup", type=float, default=2.0,
                         help="seconds of the same load, unmeasured, before each run (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (server log, db)")
+    parser.add_argument("--sqld", action="store_true",
+                        help="start the app on a libSQL server (sqld from `make sqld`) instead of a file")
     return parser
 
 
@@ -242,22 +246,29 @@ async def target(args: argparse.Namespace, *, frontend: bool = False) -> AsyncIt
         yield Target(args.url.rstrip("/"), args.database, list(args.pid))
         return
     workdir = Path(tempfile.mkdtemp(prefix="atoll-bench-"))
-    database = workdir / "bench.db"
-    url = prepare_database(database)
+    env = {"REFLEX_BACKEND_HOST": "127.0.0.1", "GRANIAN_WORKERS": "1", "ATOLL_RATE_LIMIT": "off"}
+    sqld: LibsqlServer | None = None
+    database: Path | None = None
+    if args.sqld:
+        sqld = LibsqlServer.start(workdir / "sqld")
+        env |= sqld.env()
+        push_and_seed(sqld.env())
+        url = sqld.url
+        print(f"database: libSQL server (sqld) at {url}", flush=True)
+    else:
+        database = workdir / "bench.db"
+        url = prepare_database(database)
     log = workdir / "server.log"
     print(f"starting the app (prod, 1 worker{'' if frontend else ', backend only'}); log: {log}", flush=True)
-    server = await asyncio.to_thread(
-        AppServer.start, url, log, backend_only=not frontend,
-        env={"REFLEX_BACKEND_HOST": "127.0.0.1", "GRANIAN_WORKERS": "1", "ATOLL_RATE_LIMIT": "off"},
-    )
+    server = await asyncio.to_thread(AppServer.start, url, log, backend_only=not frontend, env=env)
     try:
         yield Target(server.base_url, database, backend_workers(server.process.pid), log)
     finally:
         await asyncio.to_thread(server.stop)
+        if sqld is not None:
+            sqld.stop()
         if not args.keep:
-            for path in sorted(workdir.iterdir(), reverse=True):
-                path.unlink()
-            workdir.rmdir()
+            shutil.rmtree(workdir)
 
 
 # ---------------------------------------------------------------- the websocket client

@@ -55,11 +55,15 @@ def stop_child(process: subprocess.Popen[bytes] | None) -> None:
 def prepare_database(path: Path, *, seed: bool = True) -> str:
     """Create (and seed) a libSQL file through the real CLI; return its URL."""
     url = f"sqlite+libsql:///{path}"
-    env = os.environ | {"DATABASE_URL": url}
-    subprocess.run([sys.executable, "-m", "db", "push"], cwd=ROOT, env=env, check=True, capture_output=True)
-    if seed:
-        subprocess.run([sys.executable, "-m", "db", "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
+    push_and_seed({"DATABASE_URL": url}, seed=seed)
     return url
+
+
+def push_and_seed(env: dict[str, str], *, seed: bool = True) -> None:
+    """``python -m db push`` (then ``seed``) against the database ``env`` names."""
+    for command in ("push", "seed") if seed else ("push",):
+        subprocess.run([sys.executable, "-m", "db", command], cwd=ROOT, env=os.environ | env,
+                       check=True, capture_output=True)
 
 
 @contextmanager
