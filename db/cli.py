@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from db import schema, users
-from db.engine import get_engine, session_scope
+from db import config, schema, users
+from db.engine import get_engine, is_remote, lost_server, session_scope
 from db.errors import ActionError
 from db.seed import seed
 from db.sync import full_sync
@@ -38,6 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         # An operator's tool: the database's own message is what they need to fix it.
         print(f"error: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
+        if is_remote(config.database_url()) and lost_server(exc):
+            # sqld and Turso refuse a write by a read-only token by closing the socket.
+            print("hint: the libSQL server closed the connection or could not be reached. If it "
+                  "is up, check DATABASE_AUTH_TOKEN: push, seed and execute need a token with "
+                  "write access.", file=sys.stderr)
         return FAILED
 
 

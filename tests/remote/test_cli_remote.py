@@ -77,6 +77,7 @@ def test_a_read_only_token_can_verify_but_not_push(fresh_sqld: LibsqlServer):
     pushed = run_cli("push", env=env)
     assert pushed.returncode != 0
     assert "Traceback" not in pushed.stderr
+    assert "need a token with write access" in pushed.stderr  # sqld just closes the socket
     assert count(fresh_sqld, "sqlite_master") == 0
 
 
