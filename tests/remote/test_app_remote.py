@@ -91,3 +91,28 @@ def test_losing_the_server_is_a_clear_503_until_it_returns(client: httpx.Client,
         sqld.restart()
     assert client.post("/api/actions/likes.toggle", json=like).status_code == 200
     assert client.get("/health").status_code == 200
+
+
+def test_two_backends_on_one_server_keep_count_equal_to_rows(
+    remote_app: AppServer, sqld: LibsqlServer, remote_db: str, tmp_path: Path,
+):
+    """Two machines' worth of backends writing to one libSQL server at the same time."""
+    second = AppServer.start(sqld.url, tmp_path / "second.log", backend_only=True,
+                             env={"DATABASE_AUTH_TOKEN": sqld.env()["DATABASE_AUTH_TOKEN"]})
+    try:
+        slug = make_post(f"remote-{uuid.uuid4().hex[:8]}").slug
+        statuses: list[int] = []
+
+        def visitor(index: int) -> None:
+            base = (remote_app, second)[index % 2].base_url
+            with httpx.Client(base_url=base, timeout=30) as own:
+                for liked in (True, False, True):
+                    response = own.post("/api/actions/likes.toggle", json={"post_slug": slug, "liked": liked})
+                    statuses.append(response.status_code)
+
+        at_once(16, visitor)
+    finally:
+        second.stop()
+    assert statuses == [200] * 48
+    assert sql_rows(f"SELECT likes FROM like_counts WHERE post_slug = '{slug}'") == [(16,)]
+    assert sql_rows(f"SELECT count(*) FROM likes WHERE post_slug = '{slug}'") == [(16,)]
