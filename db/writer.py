@@ -71,10 +71,13 @@ class _Writer:
         self._thread: threading.Thread | None = None
         self._pid = 0
 
+    def _running(self) -> bool:
+        return self._thread is not None and self._pid == os.getpid() and self._thread.is_alive()
+
     def submit(self, item: _Queued) -> None:
-        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+        if not self._running():
             with self._lock:
-                if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                if not self._running():
                     self._queue = queue.SimpleQueue()  # a forked child inherits no thread
                     self._pid = os.getpid()
                     self._thread = threading.Thread(target=self._run, name="atoll-writer", daemon=True)
