@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser
 
-from tests.browser.test_likes_browser import POST, count, open_post
+from tests.browser.test_likes_browser import POST, like_seen_live
 from tests.chromium import browser_context, launch_chromium
 from tests.libsql_server import LibsqlServer
 from tests.server import AppServer
@@ -35,14 +35,7 @@ def test_a_like_in_one_tab_is_stored_on_the_server_and_shown_live_in_another(
 ):
     with browser_context(browser, remote_site.base_url) as first, \
          browser_context(browser, remote_site.base_url) as second:
-        clicker, watcher = first.new_page(), second.new_page()
-        open_post(clicker)
-        open_post(watcher)
-        clicker.wait_for_timeout(300)
-        before = count(watcher)
-        clicker.locator(".like-button").click()
-        expect(clicker.locator(".like-count")).to_have_text(str(before + 1))
-        expect(watcher.locator(".like-count")).to_have_text(str(before + 1))
+        before = like_seen_live(first.new_page(), second.new_page())
     slug = POST.rsplit("/", 1)[-1]
     assert sql_rows(f"SELECT likes FROM like_counts WHERE post_slug = '{slug}'") == [(before + 1,)]
     assert sql_rows(f"SELECT count(*) FROM likes WHERE post_slug = '{slug}'") == [(before + 1,)]
