@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from db.actions import ActionContext, action
 from db.errors import ErrorCode
 from db.models import Like, LikeCount, LikePublic, LikeToggle
-from db.posts import require_published
+from db.posts import IS_PUBLISHED, require_published
 from db.types import utcnow
 from db.visitors import require_visitor
 
@@ -18,16 +18,22 @@ from db.visitors import require_visitor
 # several times more CPU than SQLite spends executing it (see bench/RESULTS.md).
 _likes = Like.__table__  # type: ignore[attr-defined]
 _counts = LikeCount.__table__  # type: ignore[attr-defined]
+# The post check rides inside the write: one round trip instead of two, which matters most
+# on a libSQL server, where every statement crosses the network. No row back means "already
+# liked" (or "not liked") or "no such post"; only then is the post looked up to tell which.
 _ADD = (
     insert(_likes)
-    .values(post_slug=bindparam("slug"), visitor_id=bindparam("visitor"),
-            created_at=bindparam("now", type_=_likes.c.created_at.type))
+    .from_select(
+        ["post_slug", "visitor_id", "created_at"],
+        select(bindparam("slug"), bindparam("visitor"),
+               bindparam("now", type_=_likes.c.created_at.type)).where(IS_PUBLISHED),
+    )
     .on_conflict_do_nothing(index_elements=["post_slug", "visitor_id"])
     .returning(_likes.c.id)
 )
 _REMOVE = (
     _likes.delete()
-    .where(_likes.c.post_slug == bindparam("slug"), _likes.c.visitor_id == bindparam("visitor"))
+    .where(_likes.c.post_slug == bindparam("slug"), _likes.c.visitor_id == bindparam("visitor"), IS_PUBLISHED)
     .returning(_likes.c.id)
 )
 _INCREMENT = (
@@ -62,17 +68,13 @@ def toggle_like(*, session: Session, data: LikeToggle, ctx: ActionContext) -> Li
     key = {"slug": slug, "visitor": visitor}
     sql = session.connection()  # Core statements: the ORM's execute path adds nothing here
     if data.liked:
-        added = sql.execute(_ADD, key | {"now": utcnow()}).first()
-        require_published(session, slug)  # after the write: the lock is already ours
-        if added is not None:
+        if sql.execute(_ADD, key | {"now": utcnow()}).first() is not None:
             likes = sql.execute(_INCREMENT, key).scalar_one()
             return LikePublic(post_slug=slug, likes=likes, liked=True)
-    else:
-        removed = sql.execute(_REMOVE, key).first()
-        require_published(session, slug)
-        if removed is not None:
-            likes = sql.execute(_DECREMENT, key).scalar_one_or_none()
-            return LikePublic(post_slug=slug, likes=likes or 0, liked=False)
+    elif sql.execute(_REMOVE, key).first() is not None:
+        likes = sql.execute(_DECREMENT, key).scalar_one_or_none()
+        return LikePublic(post_slug=slug, likes=likes or 0, liked=False)
+    require_published(session, slug)  # nothing changed: a repeat, or no such post?
     return LikePublic(post_slug=slug, likes=count_likes(session, slug), liked=data.liked)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, exists
 from sqlmodel import Session, col, func, select
 
 from db.cache import LISTS_TAG, post_tag, posts_cache
@@ -54,14 +54,15 @@ def get_post(session: Session, slug: str, *, viewer_is_member: bool = False) -> 
 
 
 _posts = Post.__table__  # type: ignore[attr-defined]
-_IS_PUBLISHED = select(_posts.c.id).where(_posts.c.slug == bindparam("slug"), _posts.c.status == "publish")
-"""Built once: every like, rating and comment runs it (see ``db/likes.py``)."""
+IS_PUBLISHED = exists().where(_posts.c.slug == bindparam("slug"), _posts.c.status == "publish")
+"""Whether the ``slug`` parameter names a published post. Built once: every like, rating and
+comment checks it, and the like toggle folds it into its write (see ``db/likes.py``)."""
+_CHECK_PUBLISHED = select(IS_PUBLISHED)
 
 
 def require_published(session: Session, slug: str) -> None:
     """NOT_FOUND unless ``slug`` names a published post (visitors can't like a phantom)."""
-    found = session.connection().execute(_IS_PUBLISHED, {"slug": slug}).first()
-    if found is None:
+    if not session.connection().execute(_CHECK_PUBLISHED, {"slug": slug}).scalar():
         raise ActionError(ErrorCode.NOT_FOUND, POST_NOT_FOUND, {"post_slug": [POST_NOT_FOUND]})
 
 

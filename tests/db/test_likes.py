@@ -8,7 +8,7 @@ from sqlmodel import func, select
 from db.actions import run_action
 from db.engine import session_scope
 from db.likes import count_likes, like_status
-from db.models import Like, LikeCount
+from db.models import Like, LikeCount, Post
 from tests.factories import make_post, visitor_ctx
 from tests.threads import at_once
 
@@ -109,3 +109,18 @@ def test_twenty_threads_fifty_toggles_leave_exact_rows_and_count(database):
         assert count_likes(session, "hello-world") == 10
         assert like_status(session, "hello-world", visitors[1].visitor_id).liked is True
         assert like_status(session, "hello-world", visitors[0].visitor_id).liked is False
+
+
+def test_a_post_that_is_not_published_cannot_be_liked_or_unliked(database):
+    make_post("draft", status="draft")
+    make_post()
+    ctx = visitor_ctx()
+    assert toggle(ctx, True, slug="draft").status == 404
+    assert rows("draft") == 0
+    assert toggle(ctx, True).ok
+    with session_scope(write=True) as session:  # unpublished after it was liked
+        session.get(Post, session.exec(select(Post.id).where(Post.slug == "hello-world")).one()).status = "draft"
+    assert toggle(ctx, False).status == 404
+    assert rows() == 1  # the like stays: nothing changed on a post nobody can see
+    with session_scope() as session:
+        assert count_likes(session, "hello-world") == 1
