@@ -110,7 +110,7 @@ def database_runs(args: argparse.Namespace) -> None:
 
         for label, op in (("sqlite3 counter upsert", lambda: raw_upsert(db)),
                           ("sqlite3 like toggle statements", toggle_raw)):
-            print(spin(label, op, events=args.events * 10, seconds=args.seconds, warmup=args.warmup).line("txn/s"))
+            print(spin(label, op, args, scale=10).line("txn/s"))
         db.close()
 
         os.environ["DATABASE_URL"] = url
@@ -127,8 +127,7 @@ def database_runs(args: argparse.Namespace) -> None:
             result = run_action("likes.toggle", {"post_slug": SLUG, "liked": liked[ctx.visitor_id]}, ctx)
             return result.ok
 
-        print(spin("run_action('likes.toggle')", toggle_action,
-                   events=args.events, seconds=args.seconds, warmup=args.warmup).line("txn/s"))
+        print(spin("run_action('likes.toggle')", toggle_action, args).line("txn/s"))
 
 
 def _editing(comment_id: str):
@@ -156,8 +155,7 @@ async def trivial_view_run(app: Target, clients: int, args: argparse.Namespace,
             finally:
                 await sock.close()
 
-        run = await drive("trivial page view (ws, no db)", app, list(range(clients)), step,
-                          events=args.events, seconds=args.seconds, warmup=args.warmup)
+        run = await drive("trivial page view (ws, no db)", app, list(range(clients)), step, args)
     print(run.line("views/s"), flush=True)
 
 

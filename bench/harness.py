@@ -443,12 +443,12 @@ Step = Callable[[Any], Awaitable[tuple[bool, float]]]
 """One event for one client: whether it succeeded and its latency in seconds."""
 
 
-async def drive(label: str, target_: Target, actors: Sequence[Any], step: Step, *, events: int,
-                seconds: float, warmup: float = 0.0) -> Run:
-    """Closed loop: each actor repeats ``step`` until ``events`` are spent or ``seconds`` pass.
+async def drive(label: str, target_: Target, actors: Sequence[Any], step: Step,
+                args: argparse.Namespace) -> Run:
+    """Closed loop: each actor repeats ``step`` until ``--events`` are spent or ``--seconds`` pass.
 
     The budget is shared, so all actors finish together. The same loop runs unmeasured for
-    ``warmup`` seconds first: a fresh worker answers its first few thousand events up to a
+    ``--warmup`` seconds first: a fresh worker answers its first few thousand events up to a
     third slower (caches, allocator, first connections), which is not what it does all day.
     """
 
@@ -464,13 +464,13 @@ async def drive(label: str, target_: Target, actors: Sequence[Any], step: Step, 
             budget -= 1
             out.append(await safe(actor))
 
-    budget = events
-    await asyncio.gather(*(loop(a, time.perf_counter() + warmup, []) for a in actors))
-    budget = events
+    budget = args.events
+    await asyncio.gather(*(loop(a, time.perf_counter() + args.warmup, []) for a in actors))
+    budget = args.events
     results: list[tuple[bool, float]] = []
     cpu_server, cpu_client = target_.server_cpu(), _own_cpu_seconds()
     started = time.perf_counter()
-    await asyncio.gather(*(loop(a, started + seconds, results) for a in actors))
+    await asyncio.gather(*(loop(a, started + args.seconds, results) for a in actors))
     elapsed = time.perf_counter() - started
     return Run(
         label, len(actors), len(results), sum(not ok for ok, _ in results), elapsed,
@@ -481,9 +481,20 @@ async def drive(label: str, target_: Target, actors: Sequence[Any], step: Step, 
     )
 
 
-def spin(label: str, op: Callable[[], bool], *, events: int, seconds: float, warmup: float = 0.0) -> Run:
-    """The closed loop for one in-process caller: ``op`` back to back, timed one by one."""
-    warm_until = time.perf_counter() + warmup
+async def drive_closing(label: str, target_: Target, actors: Sequence[Any], step: Step,
+                        args: argparse.Namespace) -> Run:
+    """:func:`drive`, then close every actor (sockets, HTTP sessions) whatever happened."""
+    try:
+        return await drive(label, target_, actors, step, args)
+    finally:
+        await asyncio.gather(*(actor.close() for actor in actors))
+
+
+def spin(label: str, op: Callable[[], bool], args: argparse.Namespace, *, scale: int = 1) -> Run:
+    """The closed loop for one in-process caller: ``op`` back to back, timed one by one, for
+    ``scale`` × ``--events`` calls at most."""
+    events, seconds = args.events * scale, args.seconds
+    warm_until = time.perf_counter() + args.warmup
     while time.perf_counter() < warm_until:
         op()
     latencies: list[float] = []
@@ -521,11 +532,7 @@ async def trivial_socket_run(target_: Target, clients: int, args: argparse.Names
             latency = await sock.request(f"{COMMENT_EDIT}.toggle_edit", {"comment_id": "bench"}, edit_toggled)
             return True, latency
 
-        try:
-            return await drive("trivial event (ws, no db)", target_, sockets, step,
-                               events=args.events, seconds=args.seconds, warmup=args.warmup)
-        finally:
-            await asyncio.gather(*(s.close() for s in sockets))
+        return await drive_closing("trivial event (ws, no db)", target_, sockets, step, args)
 
 
 async def trivial_http_run(target_: Target, clients: int, args: argparse.Namespace) -> Run:
@@ -537,9 +544,5 @@ async def trivial_http_run(target_: Target, clients: int, args: argparse.Namespa
         status, _, latency = await timed_post(session, "/api/actions/bench.none", {})
         return status == 404, latency
 
-    try:
-        return await drive("trivial POST (http, no db)", target_, sessions, step,
-                           events=args.events, seconds=args.seconds, warmup=args.warmup)
-    finally:
-        await asyncio.gather(*(s.close() for s in sessions))
+    return await drive_closing("trivial POST (http, no db)", target_, sessions, step, args)
 

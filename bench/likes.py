@@ -36,7 +36,7 @@ from harness import (
     arguments,
     changes,
     client_counts,
-    drive,
+    drive_closing,
     header,
     http_session,
     open_sockets,
@@ -100,11 +100,7 @@ async def socket_likes(target_: Target, clients: int, args: argparse.Namespace) 
             liked[sock.token] = value
             return True, latency
 
-        try:
-            run = await drive("like toggle (ws)", target_, sockets, step,
-                              events=args.events, seconds=args.seconds, warmup=args.warmup)
-        finally:
-            await asyncio.gather(*(s.close() for s in sockets))
+        run = await drive_closing("like toggle (ws)", target_, sockets, step, args)
     return run, sum(liked.values())
 
 
@@ -120,11 +116,7 @@ async def http_likes(target_: Target, clients: int, args: argparse.Namespace) ->
         liked[id(http)] = bool(body["data"]["liked"])
         return True, latency
 
-    try:
-        run = await drive("like toggle (POST)", target_, sessions, step,
-                          events=args.events, seconds=args.seconds, warmup=args.warmup)
-    finally:
-        await asyncio.gather(*(s.close() for s in sessions))
+    run = await drive_closing("like toggle (POST)", target_, sessions, step, args)
     return run, sum(liked.values())
 
 

@@ -43,6 +43,7 @@ from harness import (
     changes,
     client_counts,
     drive,
+    drive_closing,
     frontend_hashes,
     header,
     http_session,
@@ -92,11 +93,7 @@ async def html_run(app: Target, clients: int, args: argparse.Namespace) -> None:
         status, body, latency = await timed_get(http, PATH)
         return status == 200 and b"<noscript" in body, latency
 
-    try:
-        run = await drive(f"GET {PATH}", app, sessions, step,
-                          events=args.events, seconds=args.seconds, warmup=args.warmup)
-    finally:
-        await asyncio.gather(*(s.close() for s in sessions))
+    run = await drive_closing(f"GET {PATH}", app, sessions, step, args)
     print(run.line("req/s"), flush=True)
 
 
@@ -108,8 +105,7 @@ async def ready_run(app: Target, clients: int, args: argparse.Namespace, hashes:
             await sock.close()
             return True, latency
 
-        run = await drive("data ready (ws connect → comments)", app, list(range(clients)), step,
-                          events=args.events, seconds=args.seconds, warmup=args.warmup)
+        run = await drive("data ready (ws connect → comments)", app, list(range(clients)), step, args)
     print(run.line("views/s"), flush=True)
 
 
