@@ -51,6 +51,7 @@ SHARED_TTL_SECONDS = 24 * 3600
 """A topic's subscriber set in Redis expires after a day without subscribes or publishes."""
 
 WATCH_SECONDS = 2.0
+"""How often each worker checks that Redis still holds what it shared (see :func:`keep_shared`)."""
 
 ROUND_SECONDS = 0.1
 """While writes keep coming, a topic is fanned out at most once per this many seconds.
@@ -59,7 +60,6 @@ Each round updates every subscribed tab (a state load, a delta, a websocket send
 so with 50 tabs liking one post, back-to-back rounds cost more than the likes themselves
 (bench/RESULTS.md). The first write after a quiet spell still goes out at once.
 """
-"""How often each worker checks that Redis still holds what it shared (see :func:`keep_shared`)."""
 
 _topics: dict[str, set[str]] = defaultdict(set)
 _by_token: dict[str, set[str]] = defaultdict(set)
