@@ -141,16 +141,22 @@ def prepare(name: str, payload: Any, ctx: ActionContext) -> Call:
     return Call(spec, parse(spec.input, payload), ctx)
 
 
-def failure(call_name: str, ctx: ActionContext, exc: BaseException) -> ActionResult:
-    """The one mapping of an exception to what the caller sees (logged, never its text)."""
+def shown_error(exc: BaseException, what: str) -> ActionError:
+    """The one mapping of an exception to what a caller may see: an :class:`ActionError` as
+    it is, a busy or unreachable database as 503, anything else as a generic 500. ``what``
+    names the failed work in the log; the exception's own text is logged, never shown."""
     if isinstance(exc, ActionError):
-        return ActionResult(error=exc)
+        return exc
     if (error := unavailable(exc)) is not None:
-        log.warning("action %s [%s]: %s (%s)", call_name, ctx.request_id, error.message,
-                    getattr(exc, "orig", exc))
-        return ActionResult(error=error)
-    log.error("action %s [%s] failed", call_name, ctx.request_id, exc_info=exc)
-    return ActionResult(error=ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
+        log.warning("%s: %s (%s)", what, error.message, getattr(exc, "orig", exc))
+        return error
+    log.error("%s failed", what, exc_info=exc)
+    return ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED)
+
+
+def failure(call_name: str, ctx: ActionContext, exc: BaseException) -> ActionResult:
+    """:func:`shown_error` for an action call, logged with its request id."""
+    return ActionResult(error=shown_error(exc, f"action {call_name} [{ctx.request_id}]"))
 
 
 def execute(call: Call) -> ActionResult:

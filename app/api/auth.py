@@ -12,7 +12,6 @@ Responses never contain the token or the password hash; the token is only in
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,14 +22,12 @@ from app.api.actions import parse_body, respond, wants_html
 from app.api.guard import allowed_origin, client_ip, client_key, read_limited_body
 from app.api.session import clear_session_cookie, request_user_id, set_session_cookie
 from db import errors
-from db.actions import ActionContext, ActionResult
-from db.engine import session_scope, unavailable
+from db.actions import ActionContext, ActionResult, shown_error
+from db.engine import session_scope
 from db.errors import ActionError, ErrorCode
 from db.users import end_session, safe_return_path, session_token, start_session
 from db.visitors import COOKIE_NAME, is_valid
 from db.writer import run_action_async
-
-log = logging.getLogger("atoll.auth")
 
 
 def _context(request: Request, user_id: int | None = None) -> ActionContext:
@@ -80,15 +77,6 @@ def _open_session(user_id: int, request: Request) -> str:
         )
 
 
-def _failure(exc: Exception, what: str) -> ActionError:
-    """An unexpected error while starting or ending a session: logged, never shown."""
-    if (error := unavailable(exc)) is not None:
-        log.warning("%s: %s", what, error.message)
-        return error
-    log.exception("%s failed", what)
-    return ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED)
-
-
 async def _sign_in(request: Request, name: str) -> Response:
     """Run ``auth.signup`` or ``auth.login``; on success start a session and set the cookie."""
     payload: Any = None
@@ -99,8 +87,8 @@ async def _sign_in(request: Request, name: str) -> Response:
         if result.ok:
             try:
                 token = await asyncio.to_thread(_open_session, result.data["id"], request)
-            except Exception as exc:  # noqa: BLE001 - logged by _failure, shown generically
-                raise _failure(exc, "starting a session") from None
+            except Exception as exc:  # noqa: BLE001 - logged by shown_error, shown generically
+                raise shown_error(exc, "starting a session") from None
     except ActionError as exc:
         result = ActionResult(error=exc)
     response = _respond(request, result, payload, {"user": result.data, "next": _next(payload, request)})
@@ -133,8 +121,8 @@ async def logout(request: Request) -> Response:
         if token:
             try:
                 await asyncio.to_thread(_end, token)
-            except Exception as exc:  # noqa: BLE001 - logged by _failure, shown generically
-                raise _failure(exc, "ending a session") from None
+            except Exception as exc:  # noqa: BLE001 - logged by shown_error, shown generically
+                raise shown_error(exc, "ending a session") from None
         result = ActionResult(data={"signed_out": True})
     except ActionError as exc:
         result = ActionResult(error=exc)

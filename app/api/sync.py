@@ -16,13 +16,13 @@ import asyncio
 import json
 import logging
 
-from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.api.guard import client_key, read_limited_body
 from db import errors, sync, wordpress
-from db.engine import session_scope, unavailable
+from db.actions import shown_error
+from db.engine import session_scope
 from db.errors import ActionError, ErrorCode
 from db.models import SyncEventCreate
 from db.ratelimit import limiter
@@ -71,16 +71,8 @@ async def receive_webhook(request: Request) -> JSONResponse:
             raise ActionError.invalid({"__root__": [BAD_JSON]}) from None
         data = parse(SyncEventCreate, payload)
         event_id = await asyncio.to_thread(_record, data)
-    except ActionError as exc:
-        return _error(exc)
-    except DBAPIError as exc:
-        if (error := unavailable(exc)) is not None:
-            return _error(error)
-        log.exception("recording a sync event failed")
-        return _error(ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
-    except Exception:
-        log.exception("recording a sync event failed")
-        return _error(ActionError(ErrorCode.INTERNAL_SERVER_ERROR, errors.UNEXPECTED))
+    except Exception as exc:
+        return _error(shown_error(exc, "recording a sync event"))
     log.info("sync event %d recorded: %s %s %d", event_id, data.action, data.post_type,
              data.post_id)
     _wake.set()
