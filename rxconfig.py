@@ -1,12 +1,20 @@
-"""Reflex configuration: one app, named ``app``; the database is Atoll's own (see db/engine.py)."""
+"""Reflex configuration: one app, named ``app``; the database is Atoll's own (see db/engine.py).
+
+``cors_allowed_origins`` is the site's own origins only (Reflex's default is ``*``, which
+with credentials lets any page read a signed-in visitor's responses): see
+:func:`db.config.configured_origins` and :mod:`app.security`.
+"""
 
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
+
+from db.config import configured_origins
 
 config = rx.Config(
     app_name="app",
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    cors_allowed_origins=list(configured_origins()),
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="teal", radius="medium"))],
     disable_plugins=[SitemapPlugin],
 )

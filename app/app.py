@@ -6,15 +6,17 @@ import reflex as rx
 
 from app import runtime
 from app.api import build_api
+from app.api.guard import websocket_origin_allowed
 from app.pages import not_found
 from app.routes import ROUTES
+from app.security import secure
 from app.tasks import LIFESPAN_TASKS
 from state.site import SiteState
 
 runtime.require_shared_state()  # before anything starts: several workers need Redis
 
 app = rx.App(
-    api_transformer=build_api(),
+    api_transformer=[build_api(), secure],
     stylesheets=["/styles.css"],
     backend_exception_handler=runtime.backend_exception_handler,
 )
@@ -28,6 +30,11 @@ for route in ROUTES:
     )
 
 app.add_page(not_found.page, route="404", title="Atoll · Not found", on_load=SiteState.ensure_visitor)
+
+# Engine.IO checks the handshake's Origin against a list; a check that knows the request's
+# own host admits this site under whatever name it was reached and nothing else.
+if app.sio is not None:
+    app.sio.eio.cors_allowed_origins = websocket_origin_allowed
 
 for task in LIFESPAN_TASKS:
     app.register_lifespan_task(task)

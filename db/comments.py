@@ -1,5 +1,8 @@
 """Comments on posts: visitors write, edit and delete their own; everyone reads.
 
+A members-only post's comments are for members alone: signed out, every ``comments.*``
+action on one answers UNAUTHORIZED, over the websocket and over HTTP alike.
+
 Anonymous authors prove ownership with an edit token that only their browser keeps;
 the database holds its SHA-256 and an expiry. Signed-in authors own their comments by
 user id. Removal is a soft delete (``is_removed``) so moderators never lose evidence.
@@ -31,7 +34,7 @@ from db.models import (
     User,
 )
 from db.pagination import paginate
-from db.posts import require_published
+from db.posts import is_members_only, require_published
 from db.tokens import new_token, token_hash
 from db.types import utcnow
 
@@ -43,13 +46,30 @@ EDIT_TOKEN_TTL = timedelta(hours=24)
 COMMENT_NOT_FOUND = "Comment not found."
 NOT_YOURS = "You can only change your own comments."
 TOKEN_EXPIRED = "This edit link has expired."
+MEMBERS_ONLY = "Sign in to read or comment on members-only posts."
 
-_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND)
-_OWNER_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)
+_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND)
+_OWNER_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)
 
 
 def _public(comment: Comment) -> CommentPublic:
     return CommentPublic.model_validate(comment, update={"edited": comment.updated_at is not None})
+
+
+def _account(session: Session, ctx: ActionContext) -> User | None:
+    """The signed-in account behind ``ctx``, if it still exists."""
+    return session.get(User, ctx.user_id) if ctx.user_id is not None else None
+
+
+def _require_member(session: Session, members_only: bool, ctx: ActionContext) -> User | None:
+    """UNAUTHORIZED for a members-only post unless ``ctx`` is signed in; the account, if any.
+
+    Any account will do (members and admins alike), as for reading the post itself.
+    """
+    user = _account(session, ctx)
+    if members_only and user is None:
+        raise ActionError(ErrorCode.UNAUTHORIZED, MEMBERS_ONLY)
+    return user
 
 
 def _same_author(ctx: ActionContext) -> ColumnElement[bool]:
@@ -74,10 +94,8 @@ def create_comment(*, session: Session, data: CommentCreate, ctx: ActionContext)
     statement, so two identical submits racing each other still store one row. Only the
     submit that stored the row gets the edit token; a duplicate gets the comment alone.
     """
-    require_published(session, data.post_slug)
-    author = data.author
-    if ctx.user_id is not None:  # an account's comments carry its display name
-        author = session.exec(select(User.display_name).where(User.id == ctx.user_id)).first() or author
+    user = _require_member(session, require_published(session, data.post_slug), ctx)
+    author = user.display_name if user else data.author  # an account's comments carry its name
     now = utcnow()
     token = None if ctx.user_id is not None else new_token()
     expires = now + EDIT_TOKEN_TTL if token else None
@@ -136,7 +154,8 @@ def _get(session: Session, comment_id: int | None) -> Comment:
 
 
 def _owned(session: Session, comment_id: int, token: str | None, ctx: ActionContext) -> Comment:
-    """The live comment ``comment_id`` if the caller owns it: NOT_FOUND first, then FORBIDDEN.
+    """The live comment ``comment_id`` if the caller owns it: NOT_FOUND first, then
+    UNAUTHORIZED (signed out, on a members-only post), then FORBIDDEN.
 
     Checking existence first means a stranger learns nothing more than a reader could,
     and an owner with a stale link is told the link expired rather than that it is wrong.
@@ -144,6 +163,8 @@ def _owned(session: Session, comment_id: int, token: str | None, ctx: ActionCont
     comment = session.get(Comment, comment_id)
     if comment is None or comment.is_removed or not comment.is_public:
         raise ActionError(ErrorCode.NOT_FOUND, COMMENT_NOT_FOUND)
+    if _account(session, ctx) is None and is_members_only(session, comment.post_slug):
+        raise ActionError(ErrorCode.UNAUTHORIZED, MEMBERS_ONLY)
     if comment.user_id is not None:
         if ctx.user_id != comment.user_id:
             raise ActionError(ErrorCode.FORBIDDEN, NOT_YOURS)
@@ -192,15 +213,16 @@ def delete_comment(*, session: Session, data: CommentDelete, ctx: ActionContext)
 @action(
     "comments.list",
     input=CommentListQuery,
-    summary="One page (20, oldest first) of a published post's comments.",
+    summary="One page (20, oldest first) of a published post's comments (members-only: members).",
     errors=_ERRORS,
     writes=False,
 )
 def list_post_comments(
     *, session: Session, data: CommentListQuery, ctx: ActionContext
 ) -> CommentPage:
-    """The read behind ``GET /api/comments``: unknown or missing posts are NOT_FOUND."""
-    require_published(session, data.post_slug)
+    """The read behind ``GET /api/comments``: unknown or missing posts are NOT_FOUND, and a
+    members-only post's comments are UNAUTHORIZED to a caller who is not signed in."""
+    _require_member(session, require_published(session, data.post_slug), ctx)
     return list_comments(session, data.post_slug, page=data.page)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite+libsql:///data/atoll.db"
 
@@ -68,3 +69,34 @@ def rate_limit() -> RateLimit | None:
 def site_url() -> str:
     """``SITE_URL``: the public base URL links in emails point to (no trailing slash)."""
     return (os.environ.get("SITE_URL") or "http://localhost:3000").rstrip("/")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+_LOOPBACK_TWINS = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+
+
+def configured_origins() -> tuple[str, ...]:
+    """The origins this site is served from, besides the one a request names in ``Host``:
+    ``SITE_URL``, ``REFLEX_DEPLOY_URL`` and the comma-separated ``ATOLL_ALLOWED_ORIGINS``.
+
+    Only these may read credentialed responses cross-origin (CORS), post forms and open
+    the websocket. A loopback origin also admits its twin (``localhost`` ↔ ``127.0.0.1``),
+    so a development site works whichever name the browser used.
+    """
+    urls = [site_url(), os.environ.get("REFLEX_DEPLOY_URL", "")]
+    urls += os.environ.get("ATOLL_ALLOWED_ORIGINS", "").split(",")
+    origins: list[str] = []
+    for url in urls:
+        origin = _origin(url)
+        if not origin:
+            continue
+        origins.append(origin)
+        parts = urlsplit(origin)
+        if (twin := _LOOPBACK_TWINS.get(parts.hostname or "")) is not None:
+            port = f":{parts.port}" if parts.port else ""
+            origins.append(f"{parts.scheme}://{twin}{port}")
+    return tuple(dict.fromkeys(origins))

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, t
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime, utcnow
-from db.validation import INPUT_CONFIG, Email, Honeypot
+from db.validation import INPUT_CONFIG, Email, Honeypot, Name, Text
 
 SLUG_MAX = 200
 VISITOR_ID_MAX = 64
@@ -216,8 +216,8 @@ class RatingPublic(SQLModel):
 
 
 class GuestbookEntryBase(SQLModel):
-    author: str = Field(min_length=2, max_length=80, title="Name")
-    content: str = Field(min_length=1, max_length=2000, title="Message")
+    author: Name = Field(min_length=2, max_length=80, title="Name")
+    content: Text = Field(min_length=1, max_length=2000, title="Message")
 
 
 class GuestbookEntryCreate(GuestbookEntryBase):
@@ -248,16 +248,16 @@ class GuestbookEntryPublic(GuestbookEntryBase):
 
 class CommentBase(SQLModel):
     post_slug: str = Field(min_length=1, max_length=SLUG_MAX, index=True, title="Post")
-    author_name: str = Field(min_length=2, max_length=80, title="Name")
-    content: str = Field(min_length=1, max_length=5000, title="Comment")
+    author_name: Name = Field(min_length=2, max_length=80, title="Name")
+    content: Text = Field(min_length=1, max_length=5000, title="Comment")
 
 
 class CommentCreate(SQLModel):
     model_config = INPUT_CONFIG
 
     post_slug: str = Field(min_length=1, max_length=SLUG_MAX, title="Post")
-    author: str = Field(min_length=2, max_length=80, title="Name")
-    content: str = Field(min_length=1, max_length=5000, title="Comment")
+    author: Name = Field(min_length=2, max_length=80, title="Name")
+    content: Text = Field(min_length=1, max_length=5000, title="Comment")
     website: Honeypot = Field(default="", title="Website")
 
 
@@ -292,7 +292,7 @@ class CommentUpdate(SQLModel):
     model_config = INPUT_CONFIG
 
     id: int = Field(ge=1, le=SQLITE_INT_MAX, title="Comment id")
-    content: str = Field(min_length=1, max_length=5000, title="Comment")
+    content: Text = Field(min_length=1, max_length=5000, title="Comment")
     edit_token: str | None = Field(default=None, max_length=128, title="Edit token")
 
 
@@ -344,10 +344,10 @@ class CommentPage(SQLModel):
 
 
 class ContactMessageBase(SQLModel):
-    name: str = Field(min_length=2, max_length=80, title="Name")
+    name: Name = Field(min_length=2, max_length=80, title="Name")
     email: str = Field(max_length=254, title="Email")
-    subject: str = Field(default="", max_length=120, title="Subject")
-    message: str = Field(min_length=10, max_length=5000, title="Message")
+    subject: Name = Field(default="", max_length=120, title="Subject")
+    message: Text = Field(min_length=10, max_length=5000, title="Message")
 
 
 class ContactMessageCreate(ContactMessageBase):

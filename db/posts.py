@@ -1,4 +1,9 @@
-"""Reading posts for pages. Posts are written only by the WordPress sync and the seed."""
+"""Reading posts for pages. Posts are written only by the WordPress sync and the seed.
+
+Members-only posts are never listed publicly: the home page, the blog and its category
+and tag pages, the RSS feed and the sitemap read :func:`_listed`, which leaves them out;
+``/members`` lists them for signed-in accounts (:mod:`db.members`).
+"""
 
 from __future__ import annotations
 
@@ -26,17 +31,25 @@ def _public(post: Post, author: Author | None, *, with_content: bool) -> PostPub
     )
 
 
+_LISTED = (Post.status == "publish", col(Post.members_only).is_(False))
+"""What a public list may show: published posts that are not members-only."""
+
+
 def _published():
     return select(Post, Author).join(Author, isouter=True).where(Post.status == "publish")
 
 
+def _listed():
+    return select(Post, Author).join(Author, isouter=True).where(*_LISTED)
+
+
 def list_posts(session: Session, *, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[PostPublic], int]:
-    """Published posts newest first, one page of them, and the number of pages."""
-    total = session.exec(select(func.count()).select_from(Post).where(Post.status == "publish")).one()
+    """Published public posts newest first, one page of them, and the number of pages."""
+    total = session.exec(select(func.count()).select_from(Post).where(*_LISTED)).one()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     rows = session.exec(
-        _published()
+        _listed()
         .order_by(col(Post.published_at).desc(), col(Post.id).desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
@@ -55,33 +68,48 @@ def get_post(session: Session, slug: str, *, viewer_is_member: bool = False) -> 
 
 _posts = Post.__table__  # type: ignore[attr-defined]
 IS_PUBLISHED = exists().where(_posts.c.slug == bindparam("slug"), _posts.c.status == "publish")
-"""Whether the ``slug`` parameter names a published post. Built once: every like, rating and
-comment checks it, and the like toggle folds it into its write (see ``db/likes.py``)."""
-_CHECK_PUBLISHED = select(IS_PUBLISHED)
+"""Whether the ``slug`` parameter names a published post. Built once: the like toggle folds
+it into its write (see ``db/likes.py``)."""
+# The same condition, answering ``members_only`` instead (no row: no such published post).
+_CHECK_PUBLISHED = select(_posts.c.members_only).where(
+    _posts.c.slug == bindparam("slug"), _posts.c.status == "publish"
+)
 
 
-def require_published(session: Session, slug: str) -> None:
-    """NOT_FOUND unless ``slug`` names a published post (visitors can't like a phantom)."""
-    if not session.connection().execute(_CHECK_PUBLISHED, {"slug": slug}).scalar():
+def require_published(session: Session, slug: str) -> bool:
+    """NOT_FOUND unless ``slug`` names a published post (visitors can't like a phantom).
+
+    Returns:
+        Whether the post is members-only, so a caller that shows or takes comments can
+        then ask who is reading without a second query.
+    """
+    members_only = session.connection().execute(_CHECK_PUBLISHED, {"slug": slug}).scalar()
+    if members_only is None:  # the column is NOT NULL: no row
         raise ActionError(ErrorCode.NOT_FOUND, POST_NOT_FOUND, {"post_slug": [POST_NOT_FOUND]})
+    return bool(members_only)
+
+
+def is_members_only(session: Session, slug: str) -> bool:
+    """Whether ``slug`` names a members-only post, whatever its status (``False`` if none)."""
+    return bool(session.exec(select(Post.members_only).where(Post.slug == slug)).first())
 
 
 def list_posts_by_term(
     session: Session, taxonomy: str, slug: str, *, page: int = 1, per_page: int = PER_PAGE
 ) -> tuple[TermPublic | None, list[PostPublic], int]:
-    """A category's or tag's published posts, newest first; the term is ``None`` if unknown."""
+    """A category's or tag's published public posts, newest first; the term is ``None`` if unknown."""
     term = session.exec(select(Term).where(Term.taxonomy == taxonomy, Term.slug == slug)).first()
     if term is None:
         return None, [], 1
     tagged = select(PostTerm.post_id).where(PostTerm.term_id == term.id)
     total = session.exec(
         select(func.count()).select_from(Post)
-        .where(Post.status == "publish", col(Post.id).in_(tagged))
+        .where(*_LISTED, col(Post.id).in_(tagged))
     ).one()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     rows = session.exec(
-        _published()
+        _listed()
         .where(col(Post.id).in_(tagged))
         .order_by(col(Post.published_at).desc(), col(Post.id).desc())
         .offset((page - 1) * per_page)
@@ -104,21 +132,21 @@ def post_terms(session: Session, slug: str) -> list[TermPublic]:
 
 
 def sitemap_posts(session: Session) -> list[tuple[str, datetime]]:
-    """Every published post's slug and last change, newest first (``/sitemap.xml``)."""
+    """Every published public post's slug and last change, newest first (``/sitemap.xml``)."""
     rows = session.exec(
         select(Post.slug, Post.modified_at)
-        .where(Post.status == "publish")
+        .where(*_LISTED)
         .order_by(col(Post.published_at).desc(), col(Post.id).desc())
     ).all()
     return [(slug, modified) for slug, modified in rows]
 
 
 def sitemap_terms(session: Session) -> list[TermPublic]:
-    """Categories and tags that have at least one published post."""
+    """Categories and tags that have at least one published public post (their pages list it)."""
     used = (
         select(PostTerm.term_id)
         .join(Post, col(Post.id) == PostTerm.post_id)
-        .where(Post.status == "publish")
+        .where(*_LISTED)
     )
     rows = session.exec(
         select(Term).where(col(Term.id).in_(used)).order_by(col(Term.taxonomy), col(Term.slug))

@@ -1,23 +1,24 @@
-"""Failed sign-ins, counted per account and per client, so password guessing stops early.
+"""Failed sign-ins: which counts the one limiter (:mod:`db.ratelimit`) keeps, and how many.
 
-After ``per_account`` failures for one email, or ``per_client`` failures from one client
-(its IP on the HTTP path), within ``window`` seconds, further attempts are refused with
-TOO_MANY_REQUESTS until the oldest failure that tipped the count leaves the window.
+Two counts, each over 15 minutes:
 
-In-process like :mod:`db.ratelimit`, and for the same reasons: no shared store to run,
-and a refused attempt writes nothing to the database (a brute-force run can neither fill
-a table nor queue behind the write lock). With several backend workers each counts on its
-own, so the effective limit is per worker.
+- per account *and* client (5): guessing one account's password from one address stops
+  after 5 misses, while the owner, signing in from their own address, is never locked out
+  by someone else's guesses;
+- per client (20): one address can't spray guesses across many accounts.
+
+A client is its IP as the HTTP endpoint and the websocket both see it (the real one
+behind ``REFLEX_TRUSTED_PROXY_HOPS`` reverse proxies). Only failures count, a correct
+password clears its account-and-client count, and a refused attempt checks no password and
+writes nothing. With Redis configured the counts are shared by every worker.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
+
+from db.config import RateLimit
+from db.ratelimit import Limiter, limiter
 
 ACCOUNT_LIMIT = 5
 CLIENT_LIMIT = 20
@@ -25,76 +26,49 @@ WINDOW_SECONDS = 15 * 60
 
 
 class LoginThrottle:
-    """Sliding windows of failure times per account and per client."""
+    """The sign-in policy over a :class:`Limiter`."""
 
     def __init__(
         self,
+        counter: Limiter = limiter,
         *,
         per_account: int = ACCOUNT_LIMIT,
         per_client: int = CLIENT_LIMIT,
         window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.per_account = per_account
-        self.per_client = per_client
-        self.window = window
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.counter = counter
+        self.account_limit = RateLimit(per_account, window)
+        self.client_limit = RateLimit(per_client, window)
 
     @staticmethod
-    def _account(email: str) -> str:
-        # Keep no address in memory: a digest identifies the account just as well.
-        return "account:" + hashlib.sha256(email.encode()).hexdigest()
+    def _account(email: str, client: str) -> str:
+        # Keep no address in the store: a digest identifies the account just as well.
+        return f"login-account:{hashlib.sha256(email.encode()).hexdigest()}|{client}"
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
-
-    def _wait(self, key: str, limit: int, now: float) -> int | None:
-        times = self._recent(key, now)
-        if len(times) < limit:
-            return None
-        # Allowed again once all but limit-1 of the counted failures have expired.
-        tipping = times[len(times) - limit]
-        return max(1, math.ceil(tipping + self.window - now))
+    @staticmethod
+    def _client(client: str) -> str:
+        return f"login-client:{client}"
 
     def check(self, email: str, client: str) -> int | None:
         """``None`` if a sign-in may be attempted, else the seconds to wait."""
-        now = self.clock()
-        with self._lock:
-            waits = [
-                w
-                for w in (
-                    self._wait(self._account(email), self.per_account, now),
-                    self._wait("client:" + client, self.per_client, now),
-                )
-                if w is not None
-            ]
+        waits = [
+            w
+            for w in (
+                self.counter.blocked(self._account(email, client), self.account_limit),
+                self.counter.blocked(self._client(client), self.client_limit),
+            )
+            if w is not None
+        ]
         return max(waits) if waits else None
 
     def fail(self, email: str, client: str) -> None:
-        """Count one failed attempt against both the account and the client."""
-        now = self.clock()
-        with self._lock:
-            for key in (self._account(email), "client:" + client):
-                self._recent(key, now)
-                self._failures.setdefault(key, deque()).append(now)
+        """Count one failed attempt against the account (from this client) and the client."""
+        self.counter.hit(self._account(email, client), self.account_limit)
+        self.counter.hit(self._client(client), self.client_limit)
 
-    def succeed(self, email: str) -> None:
-        """A correct password clears the account's count (not the client's)."""
-        with self._lock:
-            self._failures.pop(self._account(email), None)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._failures.clear()
+    def succeed(self, email: str, client: str) -> None:
+        """A correct password clears the account's count from this client (not the client's)."""
+        self.counter.clear(self._account(email, client), self.account_limit)
 
 
 throttle = LoginThrottle()

@@ -34,7 +34,7 @@ from db.models import User
 from db.throttle import throttle
 from db.tokens import new_token, token_hash
 from db.types import utcnow
-from db.validation import INPUT_CONFIG, Email, Honeypot, parse
+from db.validation import INPUT_CONFIG, Email, Honeypot, Name, parse
 
 SESSION_COOKIE = "atoll_session"
 SESSION_LIFETIME = timedelta(days=30)
@@ -97,7 +97,7 @@ class UserCreate(SQLModel):
     model_config = INPUT_CONFIG
 
     email: AccountEmail = Field(min_length=1, max_length=254, title="Email")
-    display_name: str = Field(min_length=2, max_length=40, title="Display name")
+    display_name: Name = Field(min_length=2, max_length=40, title="Display name")
     password: NewPassword = Field(min_length=10, max_length=1000, title="Password")
     website: Honeypot = Field(default="", title="Website")
 
@@ -204,7 +204,7 @@ def login(*, session: Session, data: SessionCreate, ctx: ActionContext) -> UserP
     if not ok or user is None:
         throttle.fail(email, ctx.client)
         raise ActionError(ErrorCode.UNAUTHORIZED, BAD_CREDENTIALS)
-    throttle.succeed(email)
+    throttle.succeed(email, ctx.client)
     _record_sign_in(user, new_hash)
     return _public(user)
 

@@ -2,14 +2,18 @@
 
 Pydantic's own messages ("String should have at least 2 characters") are written for
 developers; visitors get short sentences naming the field, the same on every path.
+Free text a visitor types is cleaned once, here, by :func:`clean_text` (through the
+:data:`Name` and :data:`Text` field types) before any length rule looks at it.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
 from db.errors import ActionError
@@ -46,6 +50,86 @@ Email = Annotated[str, AfterValidator(_email)]
 """An address checked by email-validator and returned normalised (domain lower-cased).
 
 Its library messages are written for developers, so every failure reads the same.
+"""
+
+
+_ANSI_ESCAPE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]")
+"""A terminal control sequence (ESC [ or CSI, parameters, final byte), removed whole."""
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""Marks, embeddings, overrides and isolates: they reorder what is shown around them."""
+
+_UNWANTED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_CONTROLS}\ud800-\udfff]")
+"""C0/C1 controls but tab and newline, bidi controls, lone surrogates (SQLite can't store them).
+
+By the time it runs every line break is a ``\\n`` (kept in multi-line text) or, in
+single-line text, a space, and single-line tabs are spaces too.
+"""
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+_EDGES = re.compile(f"\\A[\\s{_ZERO_WIDTH}]+|[\\s{_ZERO_WIDTH}]+\\Z")
+
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Hangul fillers and the blank braille pattern: letters by category, but they draw nothing."""
+
+
+def _visible(char: str) -> bool:
+    # Z*: spaces and separators; Cc/Cf/Cs: controls, format characters (zero-width ones
+    # included), surrogates; M*: combining marks, which only decorate another character.
+    # Private-use and unassigned code points count as visible: a font may well draw them.
+    category = unicodedata.category(char)
+    if category[0] in "ZM" or category in ("Cc", "Cf", "Cs"):
+        return False
+    return char not in _BLANK_LETTERS
+
+
+def has_visible_text(value: str) -> bool:
+    """Whether ``value`` would show at least one character on a page."""
+    return any(_visible(char) for char in value)
+
+
+def clean_text(value: str, *, multiline: bool) -> str:
+    """``value`` without the characters that let text hide or disguise itself.
+
+    Terminal escape sequences go whole; C0/C1 controls (tab and, in multi-line text, line
+    breaks excepted), NUL and bidi controls go; every line break becomes ``\\n``, or a space
+    in single-line text, where tabs become spaces too. The result is NFC-normalised and
+    trimmed of whitespace and zero-width characters at both ends. Text with nothing
+    visible left (only spaces, zero-width characters or lone combining marks) becomes
+    ``""``, so a required field reports it exactly as it reports an empty one, and the
+    length rules, which run afterwards, count only what remains.
+    """
+    value = _ANSI_ESCAPE.sub("", value)
+    value = _LINE_BREAK.sub("\n" if multiline else " ", value)
+    if not multiline:
+        value = value.replace("\t", " ")
+    value = unicodedata.normalize("NFC", _UNWANTED.sub("", value))
+    value = _EDGES.sub("", value)
+    return value if has_visible_text(value) else ""
+
+
+def _clean_line(value: object) -> object:
+    # Anything but text is left for pydantic's own type check ("... must be text.").
+    return clean_text(value, multiline=False) if isinstance(value, str) else value
+
+
+def _clean_lines(value: object) -> object:
+    return clean_text(value, multiline=True) if isinstance(value, str) else value
+
+
+Name = Annotated[str, BeforeValidator(_clean_line)]
+"""One line a visitor typed (a name, an author, a subject), cleaned by :func:`clean_text`.
+
+Line breaks and tabs become spaces. Cleaning runs before ``min_length``/``max_length``.
+"""
+
+Text = Annotated[str, BeforeValidator(_clean_lines)]
+"""Multi-line text a visitor typed (a comment, a message), cleaned by :func:`clean_text`.
+
+Newlines and tabs are kept. Cleaning runs before ``min_length``/``max_length``.
 """
 
 

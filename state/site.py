@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from db.actions import ActionContext
+from db.ratelimit import client_key
 from db.users import UserPublic, current_user, session_token
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
 
@@ -46,9 +47,15 @@ class SiteState(rx.State):
         return self.visitor_id
 
     def _action_context(self) -> ActionContext:
-        """The context actions run with for this browser (the user as of ``_current_user``)."""
+        """The context actions run with for this browser (the user as of ``_current_user``).
+
+        Limits count per client address, as on the HTTP path (Reflex resolves it through
+        ``trusted_proxy_hops`` like :func:`app.api.guard.client_ip`), so tabs without a
+        cookie, or a switch to plain HTTP, share one budget.
+        """
         visitor = self._ensure_visitor()
-        return ActionContext(visitor_id=visitor, user_id=self._user_id, client=f"visitor:{visitor}")
+        client = client_key(self.router.session.client_ip)
+        return ActionContext(visitor_id=visitor, user_id=self._user_id, client=client)
 
     def _client_token(self) -> str:
         """This browser tab's Reflex token (what live updates are addressed to)."""

@@ -8,14 +8,13 @@ get a small HTML page back; scripts and other sites' servers post JSON.
 from __future__ import annotations
 
 import html
-import json
-from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from app.api.guard import allowed_origin, client_key, is_https, read_limited_body
+from app.api.body import read_payload
+from app.api.errors import error_response, with_retry_after
+from app.api.guard import allowed_origin, client_key, is_https
 from app.api.session import request_user_id
 from db import errors
 from db.actions import ActionContext, ActionResult, load_actions
@@ -27,20 +26,6 @@ from db.writer import run_action_async
 def wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return "text/html" in accept and "application/json" not in accept
-
-
-def parse_body(body: bytes, content_type: str) -> Any:
-    if content_type.startswith("application/json") or (not content_type and body[:1] in (b"{", b"[")):
-        try:
-            return json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise ActionError.invalid({"__root__": ["The body is not valid JSON."]}) from None
-    if content_type.startswith("application/x-www-form-urlencoded") or not content_type:
-        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    raise ActionError(
-        ErrorCode.BAD_REQUEST,
-        "Send JSON (application/json) or a form (application/x-www-form-urlencoded).",
-    )
 
 
 def back_link(request: Request) -> str:
@@ -76,14 +61,10 @@ def outcome_page(result: ActionResult, back: str) -> str:
 
 def respond(request: Request, result: ActionResult) -> Response:
     """The outcome as JSON, or as a small page for a plain form; ``Retry-After`` when limited."""
-    response: Response
     if wants_html(request):
-        response = HTMLResponse(outcome_page(result, back_link(request)), status_code=result.status)
-    else:
-        response = JSONResponse(result.envelope(), status_code=result.status)
-    if result.error is not None and result.error.retry_after is not None:
-        response.headers["Retry-After"] = str(result.error.retry_after)
-    return response
+        page = HTMLResponse(outcome_page(result, back_link(request)), status_code=result.status)
+        return with_retry_after(page, result.error)
+    return JSONResponse(result.envelope()) if result.error is None else error_response(result.error)
 
 
 async def run_http_action(request: Request) -> Response:
@@ -95,8 +76,7 @@ async def run_http_action(request: Request) -> Response:
             raise ActionError(ErrorCode.FORBIDDEN, errors.CROSS_ORIGIN)
         if name not in load_actions():
             raise ActionError(ErrorCode.NOT_FOUND, errors.UNKNOWN_ACTION)
-        body = await read_limited_body(request)
-        payload = parse_body(body, request.headers.get("content-type", "").lower())
+        payload = await read_payload(request)
         visitor = request.cookies.get(COOKIE_NAME)
         if not is_valid(visitor):
             visitor = minted = new_visitor_id()

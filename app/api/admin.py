@@ -10,12 +10,13 @@ import asyncio
 from typing import get_args
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from app.api.errors import error_response
 from app.api.guard import client_key
 from app.api.session import request_user_id
 from db import admin
-from db.actions import ActionContext
+from db.actions import ActionContext, shown_error
 from db.engine import session_scope
 from db.errors import ActionError
 
@@ -37,8 +38,8 @@ async def subscribers_csv(request: Request) -> Response:
     ctx = ActionContext(user_id=await request_user_id(request), client=client_key(request))
     try:
         text = await asyncio.to_thread(_csv, ctx, status)
-    except ActionError as exc:
-        return JSONResponse(exc.to_dict(), status_code=exc.code.status)
+    except Exception as exc:  # noqa: BLE001 - shown_error logs it and shows it safely
+        return error_response(shown_error(exc, "exporting subscribers"))
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from app.api.actions import parse_body, respond, wants_html
-from app.api.guard import allowed_origin, client_ip, client_key, read_limited_body
+from app.api.actions import respond, wants_html
+from app.api.body import read_payload
+from app.api.guard import allowed_origin, client_ip, client_key
 from app.api.session import clear_session_cookie, request_user_id, set_session_cookie
 from db import errors
 from db.actions import ActionContext, ActionResult, shown_error
@@ -42,8 +43,7 @@ def _context(request: Request, user_id: int | None = None) -> ActionContext:
 async def _read(request: Request) -> Any:
     if not allowed_origin(request):
         raise ActionError(ErrorCode.FORBIDDEN, errors.CROSS_ORIGIN)
-    body = await read_limited_body(request)
-    return parse_body(body, request.headers.get("content-type", "").lower())
+    return await read_payload(request)
 
 
 def _next(payload: Any, request: Request) -> str:

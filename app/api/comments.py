@@ -4,21 +4,30 @@ The body is exactly :class:`db.models.CommentPage` (items are ``CommentPublic``:
 visitor id, user id or token can appear). Shared caches may keep it for a minute and
 serve it stale while revalidating; the strong ETag is the SHA-256 of the body, so a
 client that already holds it gets ``304 Not Modified`` with no body.
+
+A members-only post's comments are answered only to a signed-in caller (the action says
+401 otherwise), and never with a cacheable response: ``Cache-Control: private, no-store``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from app.api.errors import error_response
 from app.api.guard import client_key
+from app.api.session import request_user_id
 from db.actions import ActionContext
+from db.engine import session_scope
+from db.posts import is_members_only
 from db.writer import run_action_async
 
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
+PRIVATE = "private, no-store"
 
 
 def _etag(body: bytes) -> str:
@@ -31,20 +40,25 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return "*" in tags or etag in (t.removeprefix("W/") for t in tags)
 
 
+def _members_only(slug: str) -> bool:
+    with session_scope() as session:
+        return is_members_only(session, slug)
+
+
 async def list_comments_http(request: Request) -> Response:
     """Answer one page of comments, a 304 for an unchanged page, or the standard error shape."""
     params = request.query_params
     payload = {"post_slug": params.get("post", ""), "page": params.get("page", "1")}
-    ctx = ActionContext(client=client_key(request))
+    user_id = await request_user_id(request)
+    ctx = ActionContext(client=client_key(request), user_id=user_id)
     result = await run_action_async("comments.list", payload, ctx)
     if result.error is not None:
-        response = JSONResponse(result.envelope(), status_code=result.status)
-        if result.error.retry_after is not None:
-            response.headers["Retry-After"] = str(result.error.retry_after)
-        return response
+        return error_response(result.error)
     body = json.dumps(result.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     etag = _etag(body)
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    # Only a signed-in caller gets here for a members-only post, so only then ask which it is.
+    private = user_id is not None and await asyncio.to_thread(_members_only, payload["post_slug"])
+    headers = {"ETag": etag, "Cache-Control": PRIVATE if private else CACHE_CONTROL}
     if _matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

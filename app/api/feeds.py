@@ -1,5 +1,8 @@
 """``GET /rss.xml`` and ``GET /sitemap.xml``: the published posts for feed readers and crawlers.
 
+Members-only posts are never in either: the reads behind them (:func:`db.posts.list_posts`,
+:func:`db.posts.sitemap_posts`, :func:`db.posts.sitemap_terms`) leave them out.
+
 Both are built from the cached post reads (:mod:`db.posts`), so a sync that changes a post
 shows up here as soon as it invalidates the cache. Links are absolute, on ``SITE_URL``.
 """
@@ -64,7 +67,7 @@ def render_rss(base: str, items: list[PostPublic], built: datetime) -> str:
 
 def render_sitemap(base: str, pages: list[str], entries: list[tuple[str, datetime]],
                    terms: list[TermPublic]) -> str:
-    """A sitemaps.org ``urlset``: static pages, every published post, every used term."""
+    """A sitemaps.org ``urlset``: static pages, every public post, every term that lists one."""
     urls = [f"<url><loc>{escape(base + path)}</loc></url>" for path in pages]
     urls += [
         f"<url><loc>{escape(post_url(base, slug))}</loc>"

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
+from typing import Any
 from urllib.parse import urlsplit
 
 import reflex as rx
 from starlette.requests import Request
 
-from db import errors
-from db.errors import ActionError, ErrorCode
-
-MAX_BODY_BYTES = 64 * 1024
+from db import config, ratelimit
 
 
 def client_ip(request: Request) -> str:
@@ -27,8 +24,8 @@ def client_ip(request: Request) -> str:
 
 
 def client_key(request: Request) -> str:
-    """What rate limits count per client on the HTTP path."""
-    return f"ip:{client_ip(request)}"
+    """What rate limits count per client (:func:`db.ratelimit.client_key` of its IP)."""
+    return ratelimit.client_key(client_ip(request))
 
 
 def is_https(request: Request) -> bool:
@@ -46,14 +43,31 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
-def trusted_origins(request: Request) -> set[str]:
-    """This site as the request reached it, the configured frontend, and ATOLL_ALLOWED_ORIGINS."""
-    origins = {f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}".lower()}
-    config = rx.config.get_config()
-    for url in (config.deploy_url or "", *os.environ.get("ATOLL_ALLOWED_ORIGINS", "").split(",")):
-        if origin := _origin_of(url.strip()):
-            origins.add(origin)
-    return origins
+def origin_allowed(origin: str, *, scheme: str, host: str, forwarded_proto: str = "") -> bool:
+    """Whether a browser page at ``origin`` is this site: the host the request was sent to
+    (over its own or the proxy-reported scheme), the configured frontend (Reflex's
+    ``deploy_url``) or one of :func:`db.config.configured_origins`. ``null`` (sandboxed
+    frames, ``file:``) never is."""
+    candidate = _origin_of(origin)
+    if not candidate or origin == "null":
+        return False
+    schemes = {scheme.lower(), forwarded_proto.split(",")[0].strip().lower()} - {""}
+    if host and candidate in {f"{s}://{host.lower()}" for s in schemes}:
+        return True
+    deploy = _origin_of(rx.config.get_config().deploy_url or "")
+    return candidate == deploy or candidate in config.configured_origins()
+
+
+def websocket_origin_allowed(origin: str | None, wsgi: dict[str, Any]) -> bool:
+    """:func:`origin_allowed` for Engine.IO's handshake (its ``cors_allowed_origins`` callable):
+    a page on another origin, even another port of this host, can't open the websocket with
+    the visitor's cookies and act as them."""
+    if origin is None:  # not a browser page: no ambient cookies to abuse
+        return True
+    return origin_allowed(
+        origin, scheme=wsgi.get("wsgi.url_scheme", "http"), host=wsgi.get("HTTP_HOST", ""),
+        forwarded_proto=wsgi.get("HTTP_X_FORWARDED_PROTO", ""),
+    )
 
 
 def allowed_origin(request: Request, url: str | None = None) -> bool:
@@ -67,21 +81,7 @@ def allowed_origin(request: Request, url: str | None = None) -> bool:
     )
     if not source:
         return url is None
-    if source == "null":
-        return False
-    return _origin_of(source) in trusted_origins(request)
-
-
-async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, refusing with PAYLOAD_TOO_LARGE past ``limit`` without buffering it all."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ActionError(ErrorCode.PAYLOAD_TOO_LARGE, errors.TOO_LARGE)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ActionError(ErrorCode.PAYLOAD_TOO_LARGE, errors.TOO_LARGE)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return origin_allowed(
+        source, scheme=request.url.scheme, host=request.headers.get("host", request.url.netloc),
+        forwarded_proto=request.headers.get("x-forwarded-proto", ""),
+    )

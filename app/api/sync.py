@@ -1,7 +1,7 @@
 """``POST /api/sync``: WordPress tells Atoll a post changed; and the worker that acts on it.
 
-The endpoint only records: it checks the rate limit (per source IP), the HMAC signature
-over the raw body, and the body's shape, stores one pending :class:`db.models.SyncEvent`
+The endpoint only records: it checks the HMAC signature over the raw body (requests that
+fail it are rate limited per source IP; signed ones never are), and the body's shape, stores one pending :class:`db.models.SyncEvent`
 and answers ``202 Accepted`` at once. :func:`sync_worker` (a lifespan task) is woken to
 fetch and apply the post, so a slow WordPress never holds up the plugin, and a burst or a
 crash loses nothing: unprocessed events wait in the table.
@@ -13,13 +13,14 @@ wrong signature is 401 and records nothing.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
-from app.api.guard import client_key, read_limited_body
+from app.api.body import parse_json, read_body
+from app.api.errors import error_response
+from app.api.guard import client_key
 from db import errors, sync, wordpress
 from db.actions import shown_error
 from db.engine import session_scope
@@ -32,7 +33,6 @@ log = logging.getLogger("atoll.sync")
 
 BAD_SIGNATURE = "The request signature is missing or wrong."
 NOT_CONFIGURED = "The sync webhook is not configured."
-BAD_JSON = "The body is not valid JSON."
 
 _wake = asyncio.Event()
 
@@ -44,35 +44,35 @@ def _record(data: SyncEventCreate) -> int:
         return event.id
 
 
-def _error(exc: ActionError) -> JSONResponse:
-    response = JSONResponse(exc.to_dict(), status_code=exc.code.status)
-    if exc.retry_after is not None:
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
+def _refuse_unsigned(request: Request) -> ActionError:
+    """401 for a missing or wrong signature, or 429 once one client has sent too many.
+
+    Only requests that fail the signature count against the limit: a correctly signed
+    webhook is never refused, so a flood of forgeries can't use up WordPress's budget and
+    a bulk edit's burst of real webhooks is never dropped.
+    """
+    limit = sync.webhook_rate_limit()
+    if limit is not None:
+        wait = limiter.hit(f"{client_key(request)}|sync.webhook", limit)
+        if wait is not None:
+            return ActionError(ErrorCode.TOO_MANY_REQUESTS, errors.RATE_LIMITED, retry_after=wait)
+    return ActionError(ErrorCode.UNAUTHORIZED, BAD_SIGNATURE)
 
 
-async def receive_webhook(request: Request) -> JSONResponse:
-    """Rate limit, verify, validate, record, wake the worker, answer 202."""
+async def receive_webhook(request: Request) -> Response:
+    """Verify, validate, record, wake the worker, answer 202; limit only unsigned requests."""
     try:
-        limit = sync.webhook_rate_limit()
-        if limit is not None:
-            wait = limiter.hit(f"{client_key(request)}|sync.webhook", limit)
-            if wait is not None:
-                raise ActionError(ErrorCode.TOO_MANY_REQUESTS, errors.RATE_LIMITED, retry_after=wait)
         secret = sync.webhook_secret()
         if secret is None:
             raise ActionError(ErrorCode.SERVICE_UNAVAILABLE, NOT_CONFIGURED)
-        body = await read_limited_body(request)
+        body = await read_body(request)
         if not sync.verify_signature(secret, body, request.headers.get("x-atoll-signature")):
-            raise ActionError(ErrorCode.UNAUTHORIZED, BAD_SIGNATURE)
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise ActionError.invalid({"__root__": [BAD_JSON]}) from None
+            raise _refuse_unsigned(request)
+        payload = parse_json(body)
         data = parse(SyncEventCreate, payload)
         event_id = await asyncio.to_thread(_record, data)
     except Exception as exc:
-        return _error(shown_error(exc, "recording a sync event"))
+        return error_response(shown_error(exc, "recording a sync event"))
     log.info("sync event %d recorded: %s %s %d", event_id, data.action, data.post_type,
              data.post_id)
     _wake.set()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,7 +16,7 @@ from sqlmodel import func, select
 from db.engine import session_scope
 from db.models import Comment
 from tests.db.test_comments import COMMENT_RULES, PUBLIC_KEYS, rule_payload
-from tests.factories import comment_payload
+from tests.factories import comment_payload, make_post, make_user, sign_in
 from tests.server import AppServer
 from tests.threads import at_once
 
@@ -232,3 +234,61 @@ def test_get_comments_rate_limit_answers_429(limited_server: AppServer):
         assert codes == [200, 200, 200, 429]
         last = c.get("/api/comments", params={"post": POST})
         assert last.status_code == 429 and 1 <= int(last.headers["Retry-After"]) <= 60
+
+
+# --------------------------------------------------------------------------- members-only posts
+
+SIGN_IN = {"error": {"code": "UNAUTHORIZED",
+                     "message": "Sign in to read or comment on members-only posts.", "fields": {}}}
+
+
+@pytest.fixture
+def members_post(server_db) -> str:
+    """A fresh members-only post in the server's database (dated long ago: no list moves)."""
+    slug = f"members-{uuid.uuid4().hex[:8]}"
+    make_post(slug, members_only=True, published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    return slug
+
+
+@pytest.fixture
+def member(api_server, server_db) -> Iterator[httpx.Client]:
+    """A client signed in as a fresh member account."""
+    token = sign_in(make_user(f"member-{uuid.uuid4().hex[:8]}@example.com", display_name="Member"))
+    with httpx.Client(base_url=api_server.base_url, timeout=10,
+                      cookies={"atoll_session": token}) as c:
+        yield c
+
+
+def test_a_members_only_posts_comments_are_401_to_signed_out_callers(client, members_post):
+    content = unique("Sneaking in")
+    created = client.post("/api/actions/comments.create",
+                          json=comment_payload(post_slug=members_post, content=content))
+    assert created.status_code == 401
+    assert created.json() == SIGN_IN
+    listed = client.get("/api/comments", params={"post": members_post})
+    assert listed.status_code == 401
+    assert listed.json() == SIGN_IN
+    assert "etag" not in listed.headers and "public" not in listed.headers.get("cache-control", "")
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(Comment)
+                            .where(Comment.post_slug == members_post)).one() == 0
+
+
+def test_members_read_and_write_them_and_the_answer_is_never_publicly_cached(client, member, members_post):
+    content = unique("For members")
+    created = member.post("/api/actions/comments.create",
+                          json=comment_payload(post_slug=members_post, content=content))
+    assert created.status_code == 200, created.text
+    assert created.json()["data"]["comment"]["author_name"] == "Member"
+
+    listed = member.get("/api/comments", params={"post": members_post})
+    assert listed.status_code == 200
+    assert listed.headers["cache-control"] == "private, no-store"
+    assert [i["content"] for i in listed.json()["items"]] == [content]
+    again = member.get("/api/comments", params={"post": members_post},
+                       headers={"If-None-Match": listed.headers["etag"]})
+    assert again.status_code == 304 and again.headers["cache-control"] == "private, no-store"
+
+    assert client.get("/api/comments", params={"post": members_post}).status_code == 401
+    public = member.get("/api/comments", params={"post": POST})  # a public post: still cacheable
+    assert public.status_code == 200 and public.headers["cache-control"] == CACHE_CONTROL

@@ -2,9 +2,50 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+
+from tests.factories import make_post
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+CACHE_TURNOVER = 150.0
+"""Seconds for the server's post cache to show a new row at worst (60 fresh + 60 stale + slack)."""
+
+
+def until(fetch: Callable[[], httpx.Response], ready: Callable[[str], bool]) -> str:
+    """The body ``fetch`` answers once ``ready`` holds for it, polled up to a deadline."""
+    deadline = time.monotonic() + CACHE_TURNOVER
+    while True:
+        response = fetch()
+        assert response.status_code == 200
+        if ready(response.text):
+            return response.text
+        assert time.monotonic() < deadline, "the feed never showed the new public post"
+        time.sleep(0.25)
+
+
+# First in the file, so it normally meets a cold cache: the server caches both documents and
+# a sync (not this test's direct insert) is what invalidates them.
+def test_members_only_posts_are_in_neither_the_rss_nor_the_sitemap(client, server_db):
+    tag = uuid.uuid4().hex[:8]
+    secret = make_post(f"members-{tag}", title=f"Members only {tag}", members_only=True)
+    # A public post written after it: once the documents show this one, they were built
+    # from a read that also saw the members-only post. Dated long ago: no seeded order moves.
+    canary = make_post(f"public-{tag}", title=f"Public {tag}",
+                       published_at=datetime(2001, 1, 1, tzinfo=UTC))
+
+    rss = until(lambda: client.get("/rss.xml"), lambda body: canary.title in body)
+    titles = [i.findtext("title") for i in ET.fromstring(rss).iter("item")]
+    assert canary.title in titles
+    assert secret.title not in rss and f"/blog/{secret.slug}" not in rss
+
+    sitemap = until(lambda: client.get("/sitemap.xml"), lambda body: f"/blog/{canary.slug}<" in body)
+    assert f"/blog/{secret.slug}<" not in sitemap and secret.title not in sitemap
 
 
 def test_rss_lists_published_posts_newest_first(client):

@@ -11,10 +11,10 @@ from sqlmodel import func, select
 from db.actions import ActionContext, run_action
 from db.comments import comment_pages, list_comments
 from db.engine import session_scope
-from db.models import Comment, User
+from db.models import Comment, Post, User
 from db.tokens import token_hash
 from state.format import ago
-from tests.factories import comment_payload, make_post, visitor_ctx
+from tests.factories import comment_payload, make_post, make_user, user_ctx, visitor_ctx
 from tests.threads import at_once
 
 INVALID = "Please correct the highlighted fields."
@@ -450,3 +450,86 @@ def test_a_signed_in_authors_comment_carries_the_account_name_and_is_theirs_anyw
     assert edited.data["content"] == "Changed"
     refused = run_action("comments.update", {"id": comment_id, "content": "Nope"}, user_ctx(stranger))
     assert refused.error.code == "FORBIDDEN"
+
+
+# --------------------------------------------------------------------------- members-only posts
+
+SIGN_IN = {"error": {"code": "UNAUTHORIZED",
+                     "message": "Sign in to read or comment on members-only posts.", "fields": {}}}
+
+
+def test_signed_out_visitors_can_neither_read_nor_write_a_members_only_posts_comments(database):
+    make_post("inside", members_only=True)
+    member = user_ctx(make_user())
+    assert run_action("comments.create", comment_payload(post_slug="inside"), member).ok
+    gone = make_user("gone@example.com")  # a context naming an account that no longer exists
+    with session_scope(write=True) as session:
+        session.delete(session.get(User, gone))
+
+    for ctx in (visitor_ctx(), user_ctx(None), user_ctx(gone)):
+        listing = run_action("comments.list", {"post_slug": "inside"}, ctx)
+        assert (listing.status, listing.envelope()) == (401, SIGN_IN)
+        created = run_action("comments.create",
+                             comment_payload(post_slug="inside", content="Sneaking in"), ctx)
+        assert (created.status, created.envelope()) == (401, SIGN_IN)
+    assert stored(post_slug="inside") == 1
+    assert stored(content="Sneaking in") == 0
+
+
+def test_members_and_admins_read_and_write_a_members_only_posts_comments(database):
+    make_post("inside", members_only=True)
+    member = make_user("member@example.com", display_name="Member")
+    admin = make_user("admin@example.com", role="admin", display_name="Admin")
+    for user_id in (member, admin):
+        created = run_action("comments.create",
+                             comment_payload(post_slug="inside", content=f"Hello from {user_id}"),
+                             user_ctx(user_id))
+        assert created.ok, created.envelope()
+        assert created.data["edit_token"] is None
+    for user_id in (member, admin):
+        listing = run_action("comments.list", {"post_slug": "inside"}, user_ctx(user_id))
+        assert [(c["author_name"], c["content"]) for c in listing.data["items"]] == [
+            ("Member", f"Hello from {member}"), ("Admin", f"Hello from {admin}")]
+        assert listing.data["total"] == 2
+
+
+def test_an_edit_token_does_not_open_a_post_that_turned_members_only(database):
+    """A token from while the post was public: signed out it gets 401, and nothing changes."""
+    post = make_post("was-public")
+    ctx = visitor_ctx()
+    mine = create(ctx, post_slug="was-public", content="Written while public").data
+    with session_scope(write=True) as session:
+        stored_post = session.get(Post, post.id)
+        assert stored_post is not None
+        stored_post.members_only = True
+        session.add(stored_post)
+
+    comment_id, token = mine["comment"]["id"], mine["edit_token"]
+    for action, payload in (
+        ("comments.update", {"id": comment_id, "content": "Changed", "edit_token": token}),
+        ("comments.delete", {"id": comment_id, "edit_token": token}),
+    ):
+        result = run_action(action, payload, ctx)
+        assert (result.status, result.envelope()) == (401, SIGN_IN)
+        missing = run_action(action, payload | {"id": comment_id + 1000}, ctx)
+        assert missing.envelope() == NOT_FOUND  # not found still comes first
+    assert (row(comment_id).content, row(comment_id).is_removed) == ("Written while public", False)
+
+
+def test_a_public_posts_comments_stay_open_to_signed_out_visitors(database):
+    make_post()
+    ctx = visitor_ctx()
+    mine = create(ctx, content="Open to all").data
+    listing = run_action("comments.list", {"post_slug": "hello-world"}, user_ctx(None))
+    assert [c["content"] for c in listing.data["items"]] == ["Open to all"]
+    edited = run_action("comments.update", {"id": mine["comment"]["id"], "content": "Still open",
+                                            "edit_token": mine["edit_token"]}, ctx)
+    assert edited.ok and edited.data["content"] == "Still open"
+
+
+def test_an_author_of_zero_width_characters_only_is_refused_and_stores_nothing(database):
+    make_post()
+    result = create(author="\u200b\u200d\ufeff")
+    assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID,
+                                           "fields": {"author": ["Name must be at least 2 characters."]}}}
+    assert stored() == 0

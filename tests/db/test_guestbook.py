@@ -34,8 +34,11 @@ def test_signing_stores_a_trimmed_entry(database):
 GUESTBOOK_RULES = [
     ({"author": "A"}, {"author": ["Name must be at least 2 characters."]}),
     ({"author": "   "}, {"author": ["Name must be at least 2 characters."]}),
+    # Nothing visible reads as empty (the cleaner's own table is in test_validation.py).
+    ({"author": "\u200b\u200b\u200b"}, {"author": ["Name must be at least 2 characters."]}),
     ({"author": "x" * 81}, {"author": ["Name must be at most 80 characters."]}),
     ({"content": ""}, {"content": ["Message is required."]}),
+    ({"content": "\u200b\u202e\x00"}, {"content": ["Message is required."]}),
     ({"content": "x" * 2001}, {"content": ["Message must be at most 2000 characters."]}),
     ({"website": "http://spam.example"}, {"website": ["Leave this field empty."]}),
     ({"author": "A", "content": "", "website": "x"}, {

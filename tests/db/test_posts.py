@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import col, delete
+from sqlmodel import col, delete, select
 
 from db.cache import post_tag, posts_cache
 from db.engine import session_scope
-from db.models import PostTerm
+from db.members import list_member_posts
+from db.models import Post, PostTerm
 from db.posts import (
     cached_post,
     cached_post_page,
     cached_posts,
     cached_term_posts,
+    get_post,
+    list_posts,
     list_posts_by_term,
     post_terms,
     sitemap_posts,
@@ -20,7 +23,7 @@ from db.posts import (
 )
 from db.sync import apply_post
 from db.wordpress import transform
-from tests.factories import make_post, wordpress_post
+from tests.factories import make_post, make_user, user_ctx, wordpress_post
 
 SLUGS = ("hello-from-wordpress", "tips-and-tricks", "islands-in-wordpress", "hostile-markup")
 
@@ -124,3 +127,40 @@ def test_a_post_page_is_the_post_and_its_terms_cached_under_the_post_s_tag(blog)
 def post_terms_now(slug: str):
     with session_scope() as session:
         return post_terms(session, slug)
+
+
+def make_members_only(*slugs: str) -> None:
+    """Mark synced posts members-only (an editor's choice in Atoll, not WordPress's)."""
+    with session_scope(write=True) as session:
+        for post in session.exec(select(Post).where(col(Post.slug).in_(slugs))).all():
+            post.members_only = True
+            session.add(post)
+
+
+def test_public_lists_feeds_and_the_sitemap_leave_members_only_posts_out(blog):
+    # Tag "reflex" is on these two posts only: once they are members-only, no public list has it.
+    make_members_only("tips-and-tricks", "islands-in-wordpress")
+    public = ["hostile-markup", "hello-from-wordpress"]
+    member = user_ctx(make_user())
+    with session_scope() as session:
+        posts, pages = list_posts(session)
+        first, two_pages = list_posts(session, per_page=1)
+        cached, _ = cached_posts(session)
+        term, engineering, _ = list_posts_by_term(session, "category", "engineering")
+        reflex, tagged, tag_pages = list_posts_by_term(session, "tag", "reflex")
+        entries = sitemap_posts(session)
+        terms = sitemap_terms(session)
+        locked = get_post(session, "tips-and-tricks")
+        members = list_member_posts(session, member)
+    assert (slugs(posts), pages) == (public, 1)
+    assert (slugs(first), two_pages) == (["hostile-markup"], 2)  # totals count public posts only
+    assert slugs(cached) == public
+    assert term is not None and slugs(engineering) == ["hostile-markup"]
+    assert reflex is not None and (tagged, tag_pages) == ([], 1)
+    assert [slug for slug, _ in entries] == public
+    assert {(t.taxonomy, t.slug) for t in terms} == {
+        ("category", "engineering"), ("category", "news-notes"),
+        ("tag", "libsql"), ("tag", "wordpress")}
+    # The post page still answers (with a sign-in notice), and /members lists them.
+    assert locked is not None and locked.members_only and locked.content_html == ""
+    assert slugs(members.items) == ["islands-in-wordpress", "tips-and-tricks"]

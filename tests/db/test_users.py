@@ -11,7 +11,8 @@ from db.actions import run_action
 from db.engine import session_scope
 from db.models import Session as UserSession
 from db.models import User
-from db.throttle import LoginThrottle, throttle
+from db.ratelimit import Limiter, limiter
+from db.throttle import LoginThrottle
 from db.tokens import token_hash
 from db.types import utcnow
 from db.users import (
@@ -25,15 +26,16 @@ from db.users import (
     session_token,
 )
 from tests.factories import PASSWORD, make_user, sign_in, signup_payload, user_ctx, visitor_ctx
+from tests.waiting import eventually
 
 INVALID = "Please correct the highlighted fields."
 
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle():
-    throttle.reset()
+    limiter.reset()
     yield
-    throttle.reset()
+    limiter.reset()
 
 
 def users() -> list[User]:
@@ -209,15 +211,25 @@ def test_login_rehashes_an_outdated_hash(database):
 SLOW = "Too many failed sign-in attempts. Please try again later."
 
 
-def test_five_failures_for_one_email_lock_it_with_retry_after(database):
+def test_five_failures_for_one_email_from_one_client_lock_that_pair_with_retry_after(database):
     make_user("ada@example.com")
     for n in range(5):
-        assert login(password=f"wrong-{n}", client=f"ip:10.0.0.{n}").status == 401
-    locked = login(client="ip:10.9.9.9")  # even the right password, from anywhere
+        assert login(password=f"wrong-{n}", client="ip:10.0.0.5").status == 401
+    locked = login(client="ip:10.0.0.5")  # even the right password, from that client
     assert locked.status == 429
     assert locked.envelope() == {"error": {"code": "TOO_MANY_REQUESTS", "message": SLOW, "fields": {}}}
     assert locked.error is not None and 890 <= (locked.error.retry_after or 0) <= 900
-    assert login("other@example.com", client="ip:10.9.9.9").status == 401  # other accounts aren't
+    assert login("other@example.com", client="ip:10.0.0.5").status == 401  # other accounts aren't
+
+
+def test_an_attackers_failures_never_lock_the_owner_out_from_their_own_address(database):
+    make_user("ada@example.com")
+    for n in range(5):
+        assert login(password=f"wrong-{n}", client=f"ip:10.0.0.{n}").status == 401
+    for _ in range(5):
+        assert login(password="wrong-again", client="ip:10.6.6.6").status == 401
+    assert login(client="ip:10.6.6.6").status == 429
+    assert login(client="ip:192.0.2.1").ok  # the owner, at home
 
 
 def test_twenty_failures_from_one_client_lock_that_client(database):
@@ -238,19 +250,22 @@ def test_a_success_clears_the_accounts_count(database):
     assert login().ok
 
 
-def test_the_window_is_fifteen_minutes():
-    now = [1000.0]
-    limiter = LoginThrottle(clock=lambda: now[0])
+def test_the_default_window_is_fifteen_minutes():
+    throttle = LoginThrottle(Limiter())
     for _ in range(5):
-        limiter.fail("ada@example.com", "ip:1")
-        now[0] += 60
-    assert limiter.check("ada@example.com", "ip:2") == 15 * 60 - 5 * 60
-    now[0] = 1000.0 + 15 * 60 - 1
-    assert limiter.check("ada@example.com", "ip:2") == 1
-    now[0] = 1000.0 + 15 * 60  # the first failure has left the window
-    assert limiter.check("ada@example.com", "ip:2") is None
-    limiter.fail("ada@example.com", "ip:1")
-    assert limiter.check("ada@example.com", "ip:2") is not None
+        throttle.fail("ada@example.com", "ip:1")
+    assert 899 <= (throttle.check("ada@example.com", "ip:1") or 0) <= 900
+    assert throttle.check("ada@example.com", "ip:2") is None
+
+
+def test_failures_leave_the_window_and_the_attempt_is_allowed_again():
+    throttle = LoginThrottle(Limiter(), per_account=2, window=1)
+    throttle.fail("ada@example.com", "ip:1")
+    throttle.fail("ada@example.com", "ip:1")
+    assert throttle.check("ada@example.com", "ip:1") == 1
+    eventually(lambda: throttle.check("ada@example.com", "ip:1") is None, timeout=3)
+    throttle.fail("ada@example.com", "ip:1")
+    assert throttle.check("ada@example.com", "ip:1") is None  # one failure in the new window
 
 
 # --------------------------------------------------------------------------- sessions
@@ -430,4 +445,12 @@ def test_cli_refuses_weak_passwords_and_missing_ones(database, monkeypatch):
     monkeypatch.setenv("ATOLL_ADMIN_PASSWORD", PASSWORD)
     bad = run_db(database, "create-admin", "not-an-email")
     assert (bad.returncode, bad.stderr) == (1, "error: email: Enter a valid email address.\n")
+    assert users() == []
+
+
+def test_a_display_name_of_zero_width_characters_only_is_refused_and_stores_nothing(database):
+    result = run_action("auth.signup", signup_payload(display_name="\u200b\u200b\u200b"), visitor_ctx())
+    assert result.envelope() == {"error": {
+        "code": "BAD_REQUEST", "message": INVALID,
+        "fields": {"display_name": ["Display name must be at least 2 characters."]}}}
     assert users() == []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,18 +153,6 @@ def wp_post(wp_admin: httpx.Client) -> Iterator[Callable[..., dict[str, Any]]]:
     yield create
     for wp_id in made:
         wp_admin.delete(f"/posts/{wp_id}", params={"force": "true"})
-
-
-def eventually(check: Callable[[], Any], *, timeout: float = 20.0, every: float = 0.05) -> Any:
-    """Poll ``check`` until it returns something truthy; fail with its last value."""
-    deadline = time.monotonic() + timeout
-    value = check()
-    while not value:
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout}s (last value {value!r})")
-        time.sleep(every)
-        value = check()
-    return value
 
 
 @pytest.fixture(scope="session")

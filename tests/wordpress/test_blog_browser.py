@@ -13,7 +13,7 @@ from sqlmodel import select
 from db.engine import session_scope
 from db.models import Post
 from tests.factories import make_post, wordpress_post
-from tests.wordpress.conftest import eventually
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.browser
 

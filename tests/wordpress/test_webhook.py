@@ -15,7 +15,8 @@ from db.models import Post, SyncEvent
 from db.sync import apply_post, sign
 from db.wordpress import WordPressClient, transform
 from tests.server import AppServer
-from tests.wordpress.conftest import WordPress, eventually
+from tests.waiting import eventually
+from tests.wordpress.conftest import WordPress
 
 pytestmark = pytest.mark.server
 
@@ -115,17 +116,21 @@ def test_a_signed_but_malformed_body_is_400_and_records_nothing(app, app_db, wor
     assert event_count() == before
 
 
-def test_more_than_60_requests_a_minute_from_one_ip_are_429(synced_app: AppServer, app_db):
+def test_more_than_60_unsigned_requests_a_minute_are_429_but_a_signed_one_still_lands(
+    synced_app: AppServer, app_db, wordpress: WordPress
+):
     # From 127.0.0.2 (still loopback), so the plugin's webhooks from 127.0.0.1 are not limited.
     transport = httpx.HTTPTransport(local_address="127.0.0.2")
     with httpx.Client(base_url=synced_app.base_url, transport=transport, timeout=15) as other:
         codes = [other.post("/api/sync", content=body(1)).status_code for _ in range(60)]
         limited = other.post("/api/sync", content=body(1))
+        signed = deliver(other, wordpress.webhook_secret, body(1))
 
     assert codes == [401] * 60
     assert limited.status_code == 429
     assert limited.json()["error"]["code"] == "TOO_MANY_REQUESTS"
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert signed.status_code == 202
 
 
 # --------------------------------------------------------------------------- the plugin
