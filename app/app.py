@@ -14,6 +14,7 @@ from app.tasks import LIFESPAN_TASKS
 from state.site import SiteState
 
 runtime.require_shared_state()  # before anything starts: several workers need Redis
+runtime.respawn_failed_workers()  # one dead worker must not stop the others
 
 app = rx.App(
     api_transformer=[build_api(), secure],

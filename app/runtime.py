@@ -11,6 +11,7 @@ without any error. :func:`require_shared_state` refuses to start that way.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import os
@@ -88,6 +89,31 @@ def require_shared_state() -> None:
             "Set REFLEX_REDIS_URL=redis://host:port (make run WORKERS=N REDIS_URL=redis://host:port), "
             "or run a single worker."
         )
+
+
+def respawn_failed_workers() -> None:
+    """Have granian replace a backend worker that dies instead of stopping the whole server.
+
+    Granian can respawn failed workers (``--respawn-failed-workers``), but Reflex 0.10 builds
+    granian's ``Server`` itself with that option off and no setting to turn it on: one
+    worker killed (OOM, a crash in a C extension) would log "Reflex app stopped" and take
+    every other worker down with it. This defaults the option on before Reflex builds the
+    server: on Linux Reflex imports the app in the supervising process first (to fork the
+    workers from it), so the default is in place in time. Idempotent.
+    """
+    from granian.server import Server
+
+    init = Server.__init__
+    if getattr(init, "respawns", False):
+        return
+
+    @functools.wraps(init)
+    def respawning(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("respawn_failed_workers", True)
+        init(self, *args, **kwargs)
+
+    respawning.respawns = True  # type: ignore[attr-defined]  # marks the wrapper, see above
+    Server.__init__ = respawning  # type: ignore[method-assign]  # the one option Reflex omits
 
 
 def _health_client(url: str) -> Redis:

@@ -71,6 +71,11 @@ def site_url() -> str:
     return (os.environ.get("SITE_URL") or "http://localhost:3000").rstrip("/")
 
 
+def health_token() -> str | None:
+    """``ATOLL_HEALTH_TOKEN``: the bearer token that shows ``/health``'s detail to monitors."""
+    return os.environ.get("ATOLL_HEALTH_TOKEN", "").strip() or None
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url.strip())
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""

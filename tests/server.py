@@ -19,6 +19,9 @@ import pytest
 from db.engine import dispose_engines
 
 ROOT = Path(__file__).resolve().parents[1]
+HEALTH_TOKEN = "health-token-for-tests"
+HEALTH_HEADERS = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
+"""Shows ``/health``'s detail: every server the tests start is given this token."""
 REFLEX = str(Path(sys.executable).with_name("reflex"))
 
 
@@ -107,6 +110,7 @@ class AppServer:
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_CHECK_LATEST_VERSION": "false",
             "ATOLL_RATE_LIMIT": "off",
+            "ATOLL_HEALTH_TOKEN": HEALTH_TOKEN,
             "PYTHONUNBUFFERED": "1",
         } | (env or {})
         log = log_path.open("wb")

@@ -9,7 +9,8 @@ from sqlmodel import func, select
 from db.engine import session_scope
 from db.models import GuestbookEntry
 from tests.db.test_guestbook import GUESTBOOK_RULES
-from tests.factories import guestbook_payload
+from tests.factories import PASSWORD, guestbook_payload, make_user
+from tests.server import HEALTH_HEADERS
 
 INVALID = "Please correct the highlighted fields."
 
@@ -145,8 +146,23 @@ def test_likes_over_http_use_the_visitor_cookie(api_server):
 
 
 def test_health_reports_database_reachability(client):
-    response = client.get("/health")
+    response = client.get("/health", headers=HEALTH_HEADERS)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"]["reachable"] is True
+
+
+def test_health_shows_only_liveness_without_the_token(client):
+    public = client.get("/health")
+    assert public.status_code == 200
+    assert public.json() == {"status": "ok"}
+    wrong = client.get("/health", headers={"Authorization": "Bearer not-the-token"})
+    assert wrong.json() == {"status": "ok"}
+
+
+def test_health_shows_its_detail_to_a_signed_in_admin(client, server_db):
+    make_user("boss@example.com", role="admin")
+    with httpx.Client(base_url=str(client.base_url), timeout=10) as admin:
+        assert admin.post("/api/auth/login", json={"email": "boss@example.com", "password": PASSWORD}).status_code == 200
+        assert admin.get("/health").json()["database"]["reachable"] is True

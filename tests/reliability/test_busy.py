@@ -25,7 +25,7 @@ from db.models import Comment, GuestbookEntry, Like
 from db.visitors import COOKIE_NAME, new_visitor_id
 from tests.chromium import browser_context
 from tests.factories import comment_payload, guestbook_payload, rating_payload
-from tests.server import AppServer, prepare_database, use_database
+from tests.server import HEALTH_HEADERS, AppServer, prepare_database, use_database
 
 BUSY_TIMEOUT_MS = 300
 SLUG = "hello-atoll"
@@ -91,7 +91,7 @@ def test_a_held_write_lock_answers_503_with_the_busy_message_then_recovers(
             assert BUSY_TIMEOUT_MS / 1000 * 0.9 <= waited < 5  # it waited its turn, then gave up
             # Readers are not blocked by a writer (WAL); the site still shows pages and health.
             assert client.get("/api/comments", params={"post": SLUG}).status_code == 200
-            assert client.get("/health").json()["database"]["reachable"] is True
+            assert client.get("/health", headers=HEALTH_HEADERS).json()["database"]["reachable"] is True
         assert rows() == before  # nothing half-written
         again = client.post(f"/api/actions/{name}", json=payload)
         assert again.status_code == 200, again.text

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from db.engine import session_scope
 from db.models import Outbox, SyncEvent
 from db.types import utcnow
-from tests.server import AppServer, free_port, prepare_database, use_database
+from tests.server import HEALTH_HEADERS, AppServer, free_port, prepare_database, use_database
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_a_healthy_backend_reports_every_field(tmp_path: Path, started: list[App
     # No SMTP and no WordPress configured: the workers leave these rows where they are.
     started.append(server := AppServer.start(url, tmp_path / "server.log", backend_only=True))
 
-    response = httpx.get(server.base_url + "/health", timeout=10)
+    response = httpx.get(server.base_url + "/health", headers=HEALTH_HEADERS, timeout=10)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
@@ -62,7 +62,7 @@ def test_a_schema_behind_the_models_is_degraded_but_serving(tmp_path: Path, star
         conn.execute("DROP TABLE sync_events")
     started.append(server := AppServer.start(url, tmp_path / "server.log", backend_only=True))
 
-    response = httpx.get(server.base_url + "/health", timeout=10)
+    response = httpx.get(server.base_url + "/health", headers=HEALTH_HEADERS, timeout=10)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "degraded"
@@ -77,7 +77,7 @@ def test_an_unreachable_database_answers_503_without_details(tmp_path: Path, sta
     url = f"sqlite+libsql://127.0.0.1:{free_port()}"
     started.append(server := AppServer.start(url, tmp_path / "server.log", backend_only=True, healthy=False))
 
-    response = httpx.get(server.base_url + "/health", timeout=10)
+    response = httpx.get(server.base_url + "/health", headers=HEALTH_HEADERS, timeout=10)
     assert response.status_code == 503
     assert response.json() == {"status": "down", "database": {"reachable": False}, "schema": None,
                                "outbox": None, "sync": None, "redis": {"configured": False}}

@@ -19,7 +19,7 @@ from app.runtime import SESSION_STORE_DOWN
 from db.visitors import COOKIE_NAME, new_visitor_id
 from tests.cluster import Cluster
 from tests.scale.conftest import likes_in_db, new_post, tab_on
-from tests.server import use_database
+from tests.server import HEALTH_HEADERS, use_database
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def outage_db(outage_cluster: Cluster) -> Iterator[str]:
 
 
 def health(cluster: Cluster) -> list[httpx.Response]:
-    return [httpx.get(server.base_url + "/health", timeout=10) for server in (cluster.a, cluster.b)]
+    return [httpx.get(server.base_url + "/health", headers=HEALTH_HEADERS, timeout=10) for server in (cluster.a, cluster.b)]
 
 
 def wait_healthy(cluster: Cluster, timeout: float = 20) -> None:

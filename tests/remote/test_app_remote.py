@@ -17,7 +17,7 @@ import pytest
 from db import errors
 from tests.factories import guestbook_payload, make_post
 from tests.libsql_server import LibsqlServer
-from tests.server import AppServer
+from tests.server import HEALTH_HEADERS, AppServer
 from tests.sql import sql_rows
 from tests.threads import at_once
 
@@ -40,7 +40,7 @@ def client(remote_app: AppServer) -> Iterator[httpx.Client]:
 
 
 def test_health_reports_the_remote_database(client: httpx.Client):
-    response = client.get("/health")
+    response = client.get("/health", headers=HEALTH_HEADERS)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "ok"
@@ -84,13 +84,13 @@ def test_losing_the_server_is_a_clear_503_until_it_returns(client: httpx.Client,
     try:
         down = client.post("/api/actions/likes.toggle", json=like)
         assert (down.status_code, down.json()) == (503, UNREACHABLE)
-        health = client.get("/health")
+        health = client.get("/health", headers=HEALTH_HEADERS)
         assert health.status_code == 503
         assert health.json()["database"] == {"reachable": False}
     finally:
         sqld.restart()
     assert client.post("/api/actions/likes.toggle", json=like).status_code == 200
-    assert client.get("/health").status_code == 200
+    assert client.get("/health", headers=HEALTH_HEADERS).status_code == 200
 
 
 def test_two_backends_on_one_server_keep_count_equal_to_rows(

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, expect
 from db.visitors import COOKIE_NAME, new_visitor_id
 from tests.cluster import Cluster, shared_env
 from tests.scale.conftest import likes_in_db, new_post, tab_on
-from tests.server import REFLEX, ROOT, AppServer, free_port
+from tests.server import HEALTH_HEADERS, REFLEX, ROOT, AppServer, free_port
 
 REFUSAL = (
     "Refusing to start 2 backend workers without Redis: each worker would keep its own copy "
@@ -98,7 +98,7 @@ def worker_processes(server: AppServer) -> int:
 def test_two_workers_share_state_and_live_updates(browser: Browser, cluster: Cluster, two_workers: AppServer,
                                                   cluster_db: str):
     assert worker_processes(two_workers) == 2
-    health = httpx.get(two_workers.base_url + "/health").json()
+    health = httpx.get(two_workers.base_url + "/health", headers=HEALTH_HEADERS).json()
     assert health["status"] == "ok"
     assert health["redis"]["reachable"] is True
 
