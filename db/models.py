@@ -238,8 +238,13 @@ class GuestbookEntry(GuestbookEntryBase, table=True):
     is_removed: bool = _flag(False)
 
 
-class GuestbookEntryPublic(GuestbookEntryBase):
+class GuestbookEntryPublic(SQLModel):
+    """What visitors see of an entry. Not a ``GuestbookEntryBase``: input rules (cleaning,
+    lengths) apply when text is stored, and a row stored under older rules must still list."""
+
     id: int
+    author: str
+    content: str
     created_at: datetime
 
 

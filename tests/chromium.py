@@ -1,11 +1,18 @@
-"""Debian's Chromium driven by Playwright: the one way every browser test launches it."""
+"""Debian's Chromium driven by Playwright: the one way every browser test launches it.
+
+Every context :func:`browser_context` opens fails its test if a page logs a
+Content-Security-Policy violation: a script, style, image or connection the app's own
+policy (:mod:`app.security`) blocks is a broken page, even when the test's assertions
+happen not to look at the part that broke.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from weakref import WeakKeyDictionary
 
-from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -17,6 +24,13 @@ TIMEOUT_MS = 15_000  # a cold production build can take a while to answer the fi
 # Assertions wait as long as actions do: CI machines have two cores shared by the app, the
 # browser and the test process, and 5 s (Playwright's default) is too tight under load.
 expect.set_options(timeout=TIMEOUT_MS)
+
+CSP_VIOLATION = "Content Security Policy"
+"""In the console error Chromium logs for every blocked action ("… violates the following
+Content Security Policy directive …"), whichever document's policy it was (a page's own, or
+a framed page's ``frame-ancestors``, which only the framing page hears about)."""
+
+_csp_violations: WeakKeyDictionary[BrowserContext, list[str]] = WeakKeyDictionary()
 
 
 @contextmanager
@@ -34,12 +48,43 @@ def launch_chromium() -> Iterator[Browser]:
             browser.close()
 
 
+def csp_violations(context: BrowserContext) -> list[str]:
+    """The CSP violations pages of a :func:`browser_context` have logged so far ("url: text").
+
+    The list is live: a test that provokes a violation on purpose asserts on it, then
+    removes what it expected, so that only unexpected ones fail it at close.
+    """
+    return _csp_violations[context]
+
+
+def _record_csp_violations(context: BrowserContext) -> list[str]:
+    """Listen to every page of ``context`` (the console event of the context, not of one
+    page, so pages opened later count too) and keep its CSP violations."""
+    violations: list[str] = []
+
+    def record(message: ConsoleMessage) -> None:
+        if CSP_VIOLATION in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", record)
+    _csp_violations[context] = violations
+    return violations
+
+
 @contextmanager
 def browser_context(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
-    """A fresh profile (own cookies, own Reflex token) on ``base_url``, closed afterwards."""
+    """A fresh profile (own cookies, own Reflex token) on ``base_url``, closed afterwards.
+
+    Raises:
+        AssertionError: at close, listing every CSP violation a page of the context logged
+            (raised even when the test failed first: a blocked script often is why).
+    """
     context = browser.new_context(base_url=base_url)
     context.set_default_timeout(TIMEOUT_MS)
+    violations = _record_csp_violations(context)
     try:
         yield context
     finally:
         context.close()
+        if violations:
+            raise AssertionError("Content-Security-Policy violations:\n" + "\n".join(violations))
