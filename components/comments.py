@@ -123,30 +123,50 @@ def _pager() -> rx.Component:
     )
 
 
+def _locked_notice(post_slug: str | rx.Var[str]) -> rx.Component:
+    """In place of a members-only post's comments and form, for a visitor not signed in."""
+    return rx.callout(
+        rx.text(
+            rx.link("Sign in", href="/login?next=/blog/" + rx.Var.create(post_slug).to(str),
+                    id="comments-sign-in"),
+            " to read and join the discussion.",
+        ),
+        icon="lock",
+        id="comments-locked",
+    )
+
+
 def comment_section(post_slug: str | rx.Var[str]) -> rx.Component:
-    """A post's comments and the form to add one; loads itself, so it works on any page."""
+    """A post's comments and the form to add one; loads itself, so it works on any page.
+
+    On a members-only post a visitor who is not signed in gets a sign-in notice instead.
+    """
     return rx.el.section(
         rx.vstack(
             rx.heading("Comments", size="5", as_="h2", id="comments-heading"),
             rx.cond(
-                S.loaded,
+                S.locked,
+                _locked_notice(post_slug),
                 rx.cond(
-                    S.total > 0,
-                    rx.vstack(
-                        rx.text(rx.cond(S.total == 1, "1 comment",
-                                        S.total.to_string() + " comments"),
-                                size="2", color_scheme="gray", class_name="comments-total"),
-                        rx.foreach(S.comments, _comment),
-                        _pager(),
-                        spacing="1",
-                        width="100%",
-                        id="comment-list",
+                    S.loaded,
+                    rx.cond(
+                        S.total > 0,
+                        rx.vstack(
+                            rx.text(rx.cond(S.total == 1, "1 comment",
+                                            S.total.to_string() + " comments"),
+                                    size="2", color_scheme="gray", class_name="comments-total"),
+                            rx.foreach(S.comments, _comment),
+                            _pager(),
+                            spacing="1",
+                            width="100%",
+                            id="comment-list",
+                        ),
+                        rx.text("No comments yet. Be the first!", id="comments-empty"),
                     ),
-                    rx.text("No comments yet. Be the first!", id="comments-empty"),
+                    loading("Loading comments…"),
                 ),
-                loading("Loading comments…"),
             ),
-            _form(post_slug),
+            rx.cond(~S.locked, _form(post_slug)),
             spacing="4",
             width="100%",
         ),

@@ -226,6 +226,24 @@ def list_post_comments(
     return list_comments(session, data.post_slug, page=data.page)
 
 
+def readable_comments(
+    session: Session, post_slug: str, ctx: ActionContext, *, page: int | None = 1
+) -> CommentPage | None:
+    """:func:`list_comments` as ``ctx`` may read it: ``None`` when ``comments.list`` would
+    answer UNAUTHORIZED (a members-only post, a caller not signed in).
+
+    The comment island and the no-JavaScript page read through this, so a page the websocket
+    or the HTML carries holds no more than ``GET /api/comments`` would give the same caller.
+    Locked out is a value here, not an error, because those pages show a sign-in notice in
+    place of the comments; an unknown post still reads as an empty page.
+    """
+    try:
+        _require_member(session, is_members_only(session, post_slug), ctx)
+    except ActionError:
+        return None
+    return list_comments(session, post_slug, page=page)
+
+
 def _visible(post_slug: str) -> Any:
     return select(Comment).where(
         Comment.post_slug == post_slug,

@@ -1,5 +1,10 @@
 """The comment section's state: one post's comments, the new-comment form, edit and delete.
 
+A members-only post's comments reach a tab only while its session cookie is signed in: the
+tab reads them through :func:`db.comments.readable_comments` (the ``comments.list`` rule),
+and a live refresh checks the tab again before handing it a page, so a tab whose session
+ended elsewhere, or whose post turned members-only, is locked rather than updated.
+
 Anonymous authors' edit tokens live in this browser's localStorage (``tokens``), keyed
 by comment id; that var only ever holds tokens this browser was given, so sending it to
 the browser reveals nothing new. The database keeps just their hashes.
@@ -14,8 +19,9 @@ from typing import Any
 
 import reflex as rx
 
-from db.comments import TOKEN_EXPIRED, comment_pages, list_comments, owned_by_user
+from db.comments import TOKEN_EXPIRED, comment_pages, owned_by_user, readable_comments
 from db.models import CommentPage, CommentPublic
+from db.posts import is_members_only
 from db.types import utcnow
 from state import live
 from state.actions import FormMixin, feedback, perform, query
@@ -73,6 +79,7 @@ class CommentState(FormMixin, SiteState):
     pages: int = 1
     total: int = 0
     loaded: bool = False
+    locked: bool = False  # members-only post, not signed in: no comments, a sign-in notice
     tokens: str = rx.LocalStorage("{}", name=TOKENS_KEY, sync=True)
     account_owned: list[str] = []  # ids on this page the signed-in user wrote
 
@@ -85,14 +92,18 @@ class CommentState(FormMixin, SiteState):
 
     @rx.event
     async def load_comments(self, post_slug: str) -> AsyncIterator[Any]:
-        """Show the post's comments (after a loading state if the post changed); follow it live."""
+        """Show the post's comments (after a loading state if the post changed); follow it live.
+
+        A tab locked out of a members-only post does not follow it.
+        """
         if post_slug != self.post_slug or not self.loaded:
             self.post_slug, self.page, self.loaded, self.comments = post_slug, 1, False, []
             yield
         now = utcnow()
         self._store_tokens({k: v for k, v in _parse_tokens(self.tokens).items() if _live(v, now)})
         await self._fetch(self.page)
-        live.subscribe(_topic(post_slug), self._client_token())
+        if not self.locked:
+            live.subscribe(_topic(post_slug), self._client_token())
 
     @rx.event
     async def load_page(self, page: int) -> None:
@@ -100,9 +111,12 @@ class CommentState(FormMixin, SiteState):
         await self._fetch(int(page))
 
     async def _fetch(self, page: int | None) -> None:
-        listing = await query(list_comments, self.post_slug, page=page)
-        self._show(listing)
         user = await self._current_user()
+        listing = await query(readable_comments, self.post_slug, self._action_context(), page=page)
+        if listing is None:
+            self._lock()
+            return
+        self._show(listing)
         ids = [c.id for c in listing.items]
         owned = await query(owned_by_user, ids, user.id) if user else set()
         self.account_owned = [str(i) for i in sorted(owned)]
@@ -111,7 +125,13 @@ class CommentState(FormMixin, SiteState):
         now = utcnow()
         self.page, self.pages, self.total = listing.page, listing.pages, listing.total
         self.comments = [_view(c, now) for c in listing.items]
-        self.loaded = True
+        self.loaded, self.locked = True, False
+
+    def _lock(self) -> None:
+        """Show no comments at all, only the sign-in notice."""
+        self.page, self.pages, self.total = 1, 1, 0
+        self.comments, self.account_owned = [], []
+        self.loaded, self.locked = True, True
 
     def _store_tokens(self, tokens: dict[str, dict[str, str]]) -> None:
         raw = json.dumps(tokens, separators=(",", ":"), sort_keys=True)
@@ -133,8 +153,8 @@ class CommentState(FormMixin, SiteState):
         live.publish(
             _topic(slug),
             CommentState,
-            lambda: query(comment_pages, slug),
-            lambda st, pages: _refresh(st, slug, pages),
+            lambda: _snapshot(slug),
+            lambda st, snapshot: _refresh(st, slug, snapshot),
         )
 
     @rx.event
@@ -155,10 +175,24 @@ class CommentState(FormMixin, SiteState):
         yield feedback(result, form_id=FORM_ID, success="Thanks! Your comment is posted.")
 
 
-def _refresh(state: CommentState, slug: str, pages: list[CommentPage]) -> None:
-    """Give a subscribed tab the page it is looking at (the last one if its page is gone)."""
-    if state.post_slug == slug and state.loaded:
-        state._show(pages[min(state.page, len(pages)) - 1])
+async def _snapshot(slug: str) -> tuple[bool, list[CommentPage]]:
+    """What one live round hands out: whether the post is members-only, and every page."""
+    return await query(is_members_only, slug), await query(comment_pages, slug)
+
+
+async def _refresh(state: CommentState, slug: str, snapshot: tuple[bool, list[CommentPage]]) -> None:
+    """Give a subscribed tab the page it is looking at (the last one if its page is gone).
+
+    On a members-only post the tab's session is checked first, as ``comments.list`` would
+    check it: a tab that is no longer signed in is locked instead.
+    """
+    members_only, pages = snapshot
+    if state.post_slug != slug or not state.loaded or state.locked:
+        return
+    if members_only and await state._current_user() is None:
+        state._lock()
+        return
+    state._show(pages[min(state.page, len(pages)) - 1])
 
 
 class CommentEditState(FormMixin, SiteState):

@@ -24,6 +24,7 @@ islands do not subscribe again on reconnect — they only load when they mount.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 import uuid
@@ -70,7 +71,7 @@ _absent_since: dict[str, float] = {}
 class _Job:
     cls: type[rx.State]
     load: Callable[[], Awaitable[Any]]
-    apply: Callable[[Any, Any], None]
+    apply: Callable[[Any, Any], Awaitable[None] | None]
     dirty: bool = True
 
 
@@ -165,14 +166,18 @@ async def _forget(topic: str, tokens: Collection[str]) -> None:
             log.warning("live: could not prune %s (%s)", topic, type(exc).__name__)
 
 
-async def _deliver(token: str, cls: type[rx.State], apply: Callable[[Any], None]) -> bool:
+async def _deliver(
+    token: str, cls: type[rx.State], apply: Callable[[Any], Awaitable[None] | None]
+) -> bool:
     """Apply the update to one tab; ``False`` when the tab has no socket on any worker."""
     app = _reflex_app()
     manager = getattr(app.event_namespace, "_token_manager", None)
     if manager is not None and not await manager.is_token_connected(token):
         return False
     async with app.modify_state(BaseStateToken(ident=token, cls=cls)) as root:
-        apply(await root.get_state(cls))
+        outcome = apply(await root.get_state(cls))
+        if inspect.isawaitable(outcome):
+            await outcome
     return True
 
 
@@ -185,9 +190,12 @@ def publish(
     topic: str,
     cls: type[rx.State],
     load: Callable[[], Awaitable[Any]],
-    apply: Callable[[Any, Any], None],
+    apply: Callable[[Any, Any], Awaitable[None] | None],
 ) -> None:
     """Refresh ``topic`` in every subscribed tab: ``apply(state_of_cls, await load())``.
+
+    ``apply`` may be a coroutine function, for a value not every tab may see: it can check
+    the tab (its session, say) before showing the value, while the tab's state is held.
 
     Fire-and-forget: the publishing handler answers its own tab at once. While a fan-out
     is running, further publishes on the topic only mark it dirty, so a burst of writes

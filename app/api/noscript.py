@@ -5,7 +5,10 @@ it: Reflex serves an empty app shell and React renders the post. Without JavaScr
 shell stays empty. This endpoint serves the same shell with a ``<noscript>`` block holding
 the post and plain HTML forms for its islands (like, rating, comments), which post to
 ``/api/actions/<name>`` like every other no-JS form. Browsers with JavaScript ignore the
-block. Members-only content is never rendered here, whoever asks.
+block. A members-only post's body is never rendered here, whoever asks; its comments and
+comment form only for a visitor whose session cookie is signed in (the ``comments.list``
+rule, :func:`db.comments.readable_comments`), others get a sign-in notice. That page differs
+by cookie, so it is answered ``Cache-Control: private, no-store``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from reflex_base import constants
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from db.comments import list_comments
+from app.api.session import request_user_id
+from db.actions import ActionContext
+from db.comments import readable_comments
 from db.engine import session_scope
 from db.likes import like_status
 from db.models import CommentPage, LikePublic, PostPublic, RatingPublic
@@ -28,6 +33,8 @@ from db.posts import get_post
 from db.ratings import rating_status
 from db.visitors import COOKIE_NAME
 from state.ratings import summary_text
+
+PRIVATE = "private, no-store"
 
 _HIDE_SHELL = "<style>body > *:not(noscript){display:none !important}</style>"
 _STYLE = (
@@ -57,7 +64,32 @@ def _action(name: str, fields: dict[str, str], body: str) -> str:
     return f"<form method='post' action='/api/actions/{name}'>{hidden}{body}</form>"
 
 
-def _render(post: PostPublic, likes: LikePublic, rating: RatingPublic, comments: CommentPage) -> str:
+def _comments(slug: str, comments: CommentPage | None) -> str:
+    """The comment list and form, or (``None``: locked out of a members-only post) the notice."""
+    if comments is None:
+        return (
+            f"<section><h2>Comments</h2><p><a href='/login?next=/blog/{escape(slug, quote=True)}'>"
+            "Sign in</a> to read and join the discussion.</p></section>"
+        )
+    items = "".join(
+        f"<li><strong>{escape(c.author_name)}</strong> <small>{c.created_at:%d %b %Y}</small>"
+        f"<p style='white-space:pre-wrap'>{escape(c.content)}</p></li>"
+        for c in comments.items
+    ) or "<li>No comments yet.</li>"
+    comment_form = _action(
+        "comments.create", {"post_slug": slug},
+        "<label for='ns-author'>Name</label><input id='ns-author' name='author' maxlength='80'>"
+        "<label for='ns-content'>Comment</label><textarea id='ns-content' name='content' rows='4'></textarea>"
+        "<div class='hp' aria-hidden='true'><label for='ns-website'>Leave this field empty</label>"
+        "<input id='ns-website' name='website' tabindex='-1' autocomplete='off'></div>"
+        "<button type='submit'>Post comment</button>",
+    )
+    return f"<section><h2>Comments ({comments.total})</h2><ul>{items}</ul>{comment_form}</section>"
+
+
+def _render(
+    post: PostPublic, likes: LikePublic, rating: RatingPublic, comments: CommentPage | None
+) -> str:
     slug = post.slug
     content = (
         "<p>This post is for members. Enable JavaScript and <a href='/login'>sign in</a> to read it.</p>"
@@ -72,44 +104,36 @@ def _render(post: PostPublic, likes: LikePublic, rating: RatingPublic, comments:
         for n in range(1, 6)
     )
     rate = _action("ratings.rate", {"post_slug": slug}, f"<p>Rating: {summary_text(rating)}</p>{stars}")
-    items = "".join(
-        f"<li><strong>{escape(c.author_name)}</strong> <small>{c.created_at:%d %b %Y}</small>"
-        f"<p style='white-space:pre-wrap'>{escape(c.content)}</p></li>"
-        for c in comments.items
-    ) or "<li>No comments yet.</li>"
-    comment_form = _action(
-        "comments.create", {"post_slug": slug},
-        "<label for='ns-author'>Name</label><input id='ns-author' name='author' maxlength='80'>"
-        "<label for='ns-content'>Comment</label><textarea id='ns-content' name='content' rows='4'></textarea>"
-        "<div class='hp' aria-hidden='true'><label for='ns-website'>Leave this field empty</label>"
-        "<input id='ns-website' name='website' tabindex='-1' autocomplete='off'></div>"
-        "<button type='submit'>Post comment</button>",
-    )
     return (
         f"<article><p><a href='/'>Atoll</a></p><h1>{escape(post.title)}</h1>"
         f"<p>{escape(post.author_name)} · {post.published_at:%d %b %Y}</p>{content}</article>"
-        f"{like}{rate}<section><h2>Comments ({comments.total})</h2><ul>{items}</ul>{comment_form}</section>"
+        f"{like}{rate}{_comments(slug, comments)}"
     )
 
 
-def _snapshot(slug: str, visitor: str | None) -> str | None:
+def _snapshot(slug: str, ctx: ActionContext) -> tuple[str, bool] | None:
+    """The post's no-JS markup and whether it is members-only (``None``: no such post)."""
     with session_scope() as session:
         post = get_post(session, slug)
         if post is None:
             return None
-        return _render(
+        html = _render(
             post,
-            like_status(session, slug, visitor),
-            rating_status(session, slug, visitor),
-            list_comments(session, slug, page=None),
+            like_status(session, slug, ctx.visitor_id),
+            rating_status(session, slug, ctx.visitor_id),
+            readable_comments(session, slug, ctx, page=None),
         )
+        return html, post.members_only
 
 
 async def post_page(request: Request) -> HTMLResponse:
     """The app shell plus the no-JS rendering of the post (404 when there is no such post)."""
-    body = await asyncio.to_thread(_snapshot, request.path_params["slug"], request.cookies.get(COOKIE_NAME))
+    ctx = ActionContext(visitor_id=request.cookies.get(COOKIE_NAME), user_id=await request_user_id(request))
+    snapshot = await asyncio.to_thread(_snapshot, request.path_params["slug"], ctx)
+    body, members_only = snapshot or (None, False)
     fallback = body or "<h1>Not found</h1><p>There is no post at this address. <a href='/'>Home</a></p>"
     block = f"<noscript>{_HIDE_SHELL}{_STYLE}<div class='atoll-noscript'>{fallback}</div></noscript>"
     shell = _shell_html()
     page = shell.replace("<body>", "<body>" + block, 1) if "<body>" in shell else shell + block
-    return HTMLResponse(page, status_code=200 if body else 404)
+    headers = {"Cache-Control": PRIVATE} if members_only else None
+    return HTMLResponse(page, status_code=200 if body else 404, headers=headers)

@@ -12,7 +12,8 @@ from sqlmodel import select
 from db.actions import run_action
 from db.engine import session_scope
 from db.models import Comment
-from tests.factories import visitor_ctx
+from db.users import end_session
+from tests.factories import make_post, make_user, sign_in, visitor_ctx
 from tests.server import AppServer
 
 POST = "/blog/hello-atoll"
@@ -212,3 +213,58 @@ def test_pages_of_twenty_oldest_first(page: Page, app_db: str, monkeypatch: pyte
     last = page.locator("article.comment .comment-content").all_inner_texts()
     assert last[-1] == f"Paged {tag} 24"
     expect(page.locator("article.comment")).to_have_count(count - 20 * (pages - 1))
+
+
+# --------------------------------------------------------------------------- members-only posts
+
+
+def signed_in_page(browser: Browser, app_server: AppServer, name: str) -> tuple[Page, str]:
+    """A fresh browser signed in as a new account (the session cookie set directly)."""
+    token = sign_in(make_user(f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com", display_name=name))
+    context = browser.new_context(base_url=app_server.base_url)
+    context.add_cookies([{"name": "atoll_session", "value": token, "url": app_server.base_url,
+                          "httpOnly": True, "sameSite": "Lax"}])
+    return context.new_page(), token
+
+
+def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(browser: Browser,
+                                                                    app_server: AppServer, app_db: str):
+    """Signed out: the sign-in notice, no comments, no form, and nothing live either, even in
+    a tab that was signed in when it opened the post and whose session ended since."""
+    slug = f"members-{uuid.uuid4().hex[:6]}"
+    make_post(slug, members_only=True)
+    path = f"/blog/{slug}"
+    writer, _ = signed_in_page(browser, app_server, "Writer")
+    leaver, leaver_token = signed_in_page(browser, app_server, "Leaver")
+    visitor = browser.new_context(base_url=app_server.base_url).new_page()
+    received: list[str] = []
+    visitor.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(str(p))))
+    try:
+        open_post(writer, path)
+        first = unique("Members only")
+        write(writer, "Writer", first)
+        expect(comment(writer, first)).to_be_visible()
+
+        visitor.goto(path)
+        expect(visitor.locator("#post-title")).to_be_visible()
+        expect(visitor.locator("#comments-locked")).to_contain_text("Sign in to read and join the discussion.")
+        expect(visitor.locator("#comments-sign-in")).to_have_attribute("href", f"/login?next={path}")
+        expect(visitor.locator("#comment-form")).to_have_count(0)
+        expect(visitor.locator("article.comment")).to_have_count(0)
+
+        open_post(leaver, path)  # signed in: subscribed to the post's live updates
+        expect(comment(leaver, first)).to_be_visible()
+        with session_scope(write=True) as session:
+            assert end_session(session, leaver_token)  # signed out elsewhere
+
+        second = unique("Still members only")
+        write(writer, "Writer", second)
+        expect(comment(writer, second)).to_be_visible()
+        expect(leaver.locator("#comments-locked")).to_be_visible()  # re-checked, not refreshed
+        expect(leaver.locator("article.comment")).to_have_count(0)
+        expect(leaver.locator("#comment-form")).to_have_count(0)
+        assert all(first not in f and second not in f for f in received)
+        assert received  # the socket did talk to the visitor's tab
+    finally:
+        for page in (writer, leaver, visitor):
+            page.context.close()

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from db.actions import ActionContext, run_action
-from db.comments import comment_pages, list_comments
+from db.comments import comment_pages, list_comments, readable_comments
 from db.engine import session_scope
 from db.models import Comment, Post, User
 from db.tokens import token_hash
@@ -533,3 +533,44 @@ def test_an_author_of_zero_width_characters_only_is_refused_and_stores_nothing(d
     assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID,
                                            "fields": {"author": ["Name must be at least 2 characters."]}}}
     assert stored() == 0
+
+
+def readable(slug: str, ctx: ActionContext, page: int | None = 1):
+    with session_scope() as session:
+        return readable_comments(session, slug, ctx, page=page)
+
+
+def test_readable_comments_follow_the_list_actions_rule(database):
+    """The pages' reader gives exactly what ``comments.list`` gives the same caller, or
+    ``None`` where the action answers 401 (signed out, or an account that is gone)."""
+    make_post("inside", members_only=True)
+    make_post()
+    member = make_user(display_name="Member")
+    for n in range(3):
+        assert run_action("comments.create",
+                          comment_payload(post_slug="inside", content=f"Inside {n}"), user_ctx(member)).ok
+    assert create(content="Open to all").ok
+    gone = make_user("gone@example.com")
+    with session_scope(write=True) as session:
+        session.delete(session.get(User, gone))
+
+    for ctx in (visitor_ctx(), user_ctx(None), user_ctx(gone)):
+        assert readable("inside", ctx) is None
+        assert readable("inside", ctx, page=None) is None
+        assert run_action("comments.list", {"post_slug": "inside"}, ctx).status == 401
+        opened = readable("hello-world", ctx)
+        assert opened is not None and [c.content for c in opened.items] == ["Open to all"]
+
+    for slug in ("inside", "hello-world"):
+        shown = readable(slug, user_ctx(member))
+        listed = run_action("comments.list", {"post_slug": slug}, user_ctx(member))
+        assert shown is not None and shown.model_dump(mode="json") == listed.data
+    inside = readable("inside", user_ctx(member), page=None)
+    assert inside is not None
+    assert ([c.content for c in inside.items], inside.total) == (["Inside 0", "Inside 1", "Inside 2"], 3)
+
+
+def test_readable_comments_of_an_unknown_post_are_an_empty_page(database):
+    empty = readable("no-such-post", visitor_ctx())
+    assert empty is not None
+    assert (empty.items, empty.page, empty.pages, empty.total) == ([], 1, 1, 0)
