@@ -11,7 +11,8 @@ way Django's ``SecurityMiddleware`` sits around every view:
   ``frame-ancestors 'none'`` (and ``X-Frame-Options: DENY``): no other site can frame a page.
 - ``X-Content-Type-Options``, ``Referrer-Policy``, ``Permissions-Policy``,
   ``Cross-Origin-Opener-Policy``; ``Strict-Transport-Security`` when the request came over
-  https (directly or as ``X-Forwarded-Proto`` says); no ``Server`` banner.
+  https (directly or as ``X-Forwarded-Proto`` says); ``Server: atoll`` instead of the
+  web server's own banner (its name and version help nobody but an attacker).
 - A request for ``/_event`` (Reflex's websocket) from a page on another origin is refused
   before Engine.IO sees it, so a page elsewhere can't act as a signed-in visitor.
 
@@ -54,6 +55,8 @@ FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
+    # granian adds "server: granian" unless the app names a server itself: name none of it.
+    (b"server", b"atoll"),
 )
 DROPPED = {b"server", b"x-powered-by"}
 
