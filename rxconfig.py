@@ -8,6 +8,7 @@ with credentials lets any page read a signed-in visitor's responses): see
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
+from app.render.plugin import ServerRenderPlugin
 from db.config import configured_origins
 
 config = rx.Config(
@@ -15,6 +16,9 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     cors_allowed_origins=list(configured_origins()),
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="teal", radius="medium"))],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="teal", radius="medium")),
+        ServerRenderPlugin(),
+    ],
     disable_plugins=[SitemapPlugin],
 )

@@ -7,6 +7,7 @@ import reflex as rx
 from app import runtime
 from app.api import build_api
 from app.api.guard import websocket_origin_allowed
+from app.api.pages import rendered_pages
 from app.pages import not_found
 from app.routes import ROUTES
 from app.security import secure
@@ -17,7 +18,7 @@ runtime.require_shared_state()  # before anything starts: several workers need R
 runtime.respawn_failed_workers()  # one dead worker must not stop the others
 
 app = rx.App(
-    api_transformer=[build_api(), secure],
+    api_transformer=[build_api(), rendered_pages, secure],
     stylesheets=["/styles.css"],
     backend_exception_handler=runtime.backend_exception_handler,
 )

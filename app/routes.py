@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import reflex as rx
 
@@ -21,37 +21,65 @@ from app.pages import (
     post,
     signup,
 )
+from db.cache import COMMENTS_TAG, GUESTBOOK_TAG, LISTS_TAG
 from state.admin import AdminState
 from state.auth import AuthFormState, AuthState
+from state.comments import CommentState
 from state.guestbook import GuestbookState
+from state.likes import LikeState
 from state.members import MembersState
 from state.newsletter import NewsletterLinkState
 from state.posts import BlogState, HomeState, PostState
+from state.ratings import RatingState
+
+Render = Literal["public", "private"] | None
 
 
 @dataclass(frozen=True)
 class Route:
+    """One page. ``render`` asks for it to be server-rendered with its data
+    (:mod:`app.api.pages`): ``public`` pages are the same for every anonymous visitor and
+    cached, ``private`` ones are rendered per request and never stored; the others are the
+    build's static pages. ``islands`` are the on_mount loaders of its islands, run for the
+    server render too; ``cache_tags`` (formatted with the route's parameters) are the
+    :func:`db.cache.changed` tags that drop the cached page."""
+
     path: str
-    title: str
+    title: Any
     component: Callable[[], rx.Component]
     on_load: list[Any] = field(default_factory=list)
+    render: Render = None
+    islands: Callable[[dict[str, str]], list[Any]] | None = None
+    cache_tags: tuple[str, ...] = ()
+
+
+def _post_islands(params: dict[str, str]) -> list[Any]:
+    slug = params.get("slug", "")
+    return [LikeState.load_like(slug), RatingState.load_rating(slug), CommentState.load_comments(slug)]
+
+
+POSTS = (LISTS_TAG,)
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("/", "Atoll", home.page, [HomeState.load_posts]),
-    Route("/blog", "Atoll · Blog", blog.page, [BlogState.load_blog]),
-    Route("/blog/category/[slug]", "Atoll · Category", blog.term_page, [BlogState.load_category]),
-    Route("/blog/tag/[slug]", "Atoll · Tag", blog.term_page, [BlogState.load_tag]),
-    Route("/blog/[slug]", "Atoll · Blog", post.page, [PostState.load_post]),
-    Route("/guestbook", "Atoll · Guestbook", guestbook.page, [GuestbookState.load_entries]),
+    Route("/", "Atoll", home.page, [HomeState.load_posts], "public", cache_tags=POSTS),
+    Route("/blog", "Atoll · Blog", blog.page, [BlogState.load_blog], "public", cache_tags=POSTS),
+    Route("/blog/category/[slug]", BlogState.title, blog.term_page, [BlogState.load_category],
+          "public", cache_tags=POSTS),
+    Route("/blog/tag/[slug]", BlogState.title, blog.term_page, [BlogState.load_tag], "public",
+          cache_tags=POSTS),
+    Route("/blog/[slug]", PostState.title, post.page, [PostState.load_post], "public",
+          islands=_post_islands, cache_tags=(*POSTS, "post:{slug}", COMMENTS_TAG)),
+    Route("/guestbook", "Atoll · Guestbook", guestbook.page, [GuestbookState.load_entries],
+          "public", cache_tags=(GUESTBOOK_TAG,)),
     Route("/contact", "Atoll · Contact", contact.page),
     Route("/newsletter/confirm/[token]", "Atoll · Newsletter", newsletter.confirm_page,
-          [NewsletterLinkState.load_confirmation]),
+          [NewsletterLinkState.load_confirmation], "private"),
     Route("/newsletter/unsubscribe/[token]", "Atoll · Unsubscribe", newsletter.unsubscribe_page,
-          [NewsletterLinkState.load_unsubscription]),
+          [NewsletterLinkState.load_unsubscription], "private"),
     Route("/login", "Atoll · Sign in", login.page, [AuthFormState.load_form]),
     Route("/signup", "Atoll · Create an account", signup.page, [AuthFormState.load_form]),
     Route("/account", "Atoll · Your account", account.page, [AuthState.load_account]),
-    Route("/members", "Atoll · For members", members.page, [MembersState.load_members]),
+    Route("/members", "Atoll · For members", members.page, [MembersState.load_members], "private"),
     Route("/admin", "Atoll · Admin", admin.page, [AdminState.load_admin]),
 )

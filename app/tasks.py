@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from app.api.sync import sync_worker
+from app.render.server import render_server
 from app.runtime import freeze_startup_objects
 from app.workers import outbox_worker
 from state.live import keep_shared
 
 LIFESPAN_TASKS: list[Callable[[], Awaitable[None]]] = [outbox_worker, sync_worker, keep_shared,
-                                                       freeze_startup_objects]
+                                                       render_server, freeze_startup_objects]

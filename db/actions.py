@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from db import config, errors
+from db import cache, config, errors
 from db.engine import session_scope, unavailable
 from db.errors import ActionError, ErrorCode
 from db.ratelimit import limiter
@@ -49,6 +49,7 @@ class Action:
     summary: str
     errors: tuple[ErrorCode, ...]
     writes: bool
+    invalidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,15 @@ def action(
     summary: str,
     errors: tuple[ErrorCode, ...] = (ErrorCode.BAD_REQUEST,),
     writes: bool = True,
+    invalidates: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``fn`` as the action ``name`` taking ``input``."""
+    """Register ``fn`` as the action ``name`` taking ``input``; a success announces
+    :func:`db.cache.changed` for ``invalidates`` (the cache tags of what it changes)."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in ACTIONS:
             raise ValueError(f"action {name!r} is registered twice")
-        ACTIONS[name] = Action(name, input, fn, summary, errors + COMMON_ERRORS, writes)
+        ACTIONS[name] = Action(name, input, fn, summary, errors + COMMON_ERRORS, writes, invalidates)
         return fn
 
     return register
@@ -159,11 +162,18 @@ def failure(call_name: str, ctx: ActionContext, exc: BaseException) -> ActionRes
     return ActionResult(error=shown_error(exc, f"action {call_name} [{ctx.request_id}]"))
 
 
+def announce(spec: Action) -> None:
+    """After a committed write: tell caches what it changed (``invalidates=``)."""
+    if spec.invalidates:
+        cache.changed(*spec.invalidates)
+
+
 def execute(call: Call) -> ActionResult:
     """Run a prepared call in a transaction of its own."""
     try:
         with session_scope(write=call.action.writes) as session:
             result = call.action.fn(session=session, data=call.data, ctx=call.ctx)
+        announce(call.action)
         return ActionResult(data=jsonable(result))
     except Exception as exc:
         return failure(call.action.name, call.ctx, exc)

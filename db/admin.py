@@ -22,6 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from db import sync, wordpress
 from db.actions import ActionContext, action
+from db.cache import COMMENTS_TAG, GUESTBOOK_TAG
 from db.errors import ActionError, ErrorCode
 from db.models import (
     SQLITE_INT_MAX,
@@ -258,6 +259,7 @@ def list_comments(
     "admin.moderate_comment",
     input=ModerationUpdate,
     summary="Admins: hide or show a comment (is_public) and remove or restore it (is_removed).",
+    invalidates=(COMMENTS_TAG,),
     errors=_ROW_ERRORS,
 )
 def moderate_comment(*, session: Session, data: ModerationUpdate, ctx: ActionContext) -> CommentAdmin:
@@ -280,6 +282,7 @@ def list_entries(
     "admin.moderate_entry",
     input=ModerationUpdate,
     summary="Admins: hide or show a guestbook entry (is_public) and remove or restore it (is_removed).",
+    invalidates=(GUESTBOOK_TAG,),
     errors=_ROW_ERRORS,
 )
 def moderate_entry(*, session: Session, data: ModerationUpdate, ctx: ActionContext) -> GuestbookEntryAdmin:

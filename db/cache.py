@@ -93,12 +93,14 @@ class SWRCache:
         return value
 
     def invalidate(self, *tags: str) -> None:
-        """Drop every entry carrying any of ``tags`` (in every database)."""
+        """Drop every entry carrying any of ``tags`` (in every database), and tell
+        :func:`on_change` listeners."""
         wanted = set(tags)
         with self._lock:
             self._generation += 1
             for key in [k for k, e in self._entries.items() if e.tags & wanted]:
                 del self._entries[key]
+        changed(*tags)
 
     def clear(self) -> None:
         with self._lock:
@@ -140,8 +142,30 @@ class SWRCache:
         threading.Thread(target=reload, name="cache-reload", daemon=True).start()
 
 
+_listeners: list[Callable[[frozenset[str]], None]] = []
+
+
+def on_change(listener: Callable[[frozenset[str]], None]) -> None:
+    """Call ``listener(tags)`` whenever data under ``tags`` changes in this process: how
+    caches outside ``db/`` (the rendered pages) are invalidated by the same events."""
+    _listeners.append(listener)
+
+
+def changed(*tags: str) -> None:
+    """Tell every listener that data under ``tags`` changed (a sync, an action)."""
+    for listener in list(_listeners):
+        try:
+            listener(frozenset(tags))
+        except Exception:
+            log.exception("a cache listener failed on %s", tags)
+
+
 posts_cache = SWRCache()
 """Post pages and lists; :mod:`db.sync` invalidates it when a post changes."""
+
+GUESTBOOK_TAG = "guestbook"
+COMMENTS_TAG = "comments"
+"""Tags of what visitors write, announced by the actions that change it (``invalidates=``)."""
 
 
 def post_tag(slug: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
 from db.actions import ActionContext, action
+from db.cache import COMMENTS_TAG
 from db.errors import ActionError, ErrorCode
 from db.models import (
     Comment,
@@ -85,6 +86,7 @@ def _same_author(ctx: ActionContext) -> ColumnElement[bool]:
     "comments.create",
     input=CommentCreate,
     summary="Comment on a post; the same comment again within 60 seconds returns the first one.",
+    invalidates=(COMMENTS_TAG,),
     errors=_ERRORS,
 )
 def create_comment(*, session: Session, data: CommentCreate, ctx: ActionContext) -> CommentCreated:
@@ -182,6 +184,7 @@ def _owned(session: Session, comment_id: int, token: str | None, ctx: ActionCont
     "comments.update",
     input=CommentUpdate,
     summary="Change the text of your own comment (anonymous authors send their edit token).",
+    invalidates=(COMMENTS_TAG,),
     errors=_OWNER_ERRORS,
 )
 def update_comment(*, session: Session, data: CommentUpdate, ctx: ActionContext) -> CommentPublic:
@@ -199,6 +202,7 @@ def update_comment(*, session: Session, data: CommentUpdate, ctx: ActionContext)
     "comments.delete",
     input=CommentDelete,
     summary="Remove your own comment (a soft delete; anonymous authors send their edit token).",
+    invalidates=(COMMENTS_TAG,),
     errors=_OWNER_ERRORS,
 )
 def delete_comment(*, session: Session, data: CommentDelete, ctx: ActionContext) -> CommentRemoved:

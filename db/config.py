@@ -71,6 +71,17 @@ def site_url() -> str:
     return (os.environ.get("SITE_URL") or "http://localhost:3000").rstrip("/")
 
 
+def page_cache_seconds() -> tuple[float, float]:
+    """``ATOLL_PAGE_MAX_AGE`` (10) and ``ATOLL_PAGE_STALE_SECONDS`` (60): how long a rendered
+    public page is served as is, then served stale while it is rendered again; also the
+    ``s-maxage`` and ``stale-while-revalidate`` a CDN or nginx is told."""
+    fresh = env_number("ATOLL_PAGE_MAX_AGE", 10.0)
+    stale = env_number("ATOLL_PAGE_STALE_SECONDS", 60.0)
+    if fresh < 0 or stale < 0:
+        raise ValueError("ATOLL_PAGE_MAX_AGE and ATOLL_PAGE_STALE_SECONDS must not be negative")
+    return fresh, stale
+
+
 def health_token() -> str | None:
     """``ATOLL_HEALTH_TOKEN``: the bearer token that shows ``/health``'s detail to monitors."""
     return os.environ.get("ATOLL_HEALTH_TOKEN", "").strip() or None

@@ -7,6 +7,7 @@ from dataclasses import replace
 from sqlmodel import Session, col, select
 
 from db.actions import ActionContext, action
+from db.cache import GUESTBOOK_TAG
 from db.models import GuestbookEntry, GuestbookEntryCreate, GuestbookEntryPublic
 from db.pagination import Page, paginate
 
@@ -17,6 +18,7 @@ PER_PAGE = 10
     "guestbook.add",
     input=GuestbookEntryCreate,
     summary="Sign the guestbook.",
+    invalidates=(GUESTBOOK_TAG,),
 )
 def add_entry(*, session: Session, data: GuestbookEntryCreate, ctx: ActionContext) -> GuestbookEntryPublic:
     entry = GuestbookEntry.model_validate(

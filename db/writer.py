@@ -35,6 +35,7 @@ from db.actions import (
     ActionContext,
     ActionResult,
     Call,
+    announce,
     execute,
     failure,
     jsonable,
@@ -185,4 +186,6 @@ def _together(calls: list[tuple[Call, contextvars.Context]]) -> list[ActionResul
             return [context.run(execute, call) for call, context in calls]
         head, failing, tail = calls[:failed_at], calls[failed_at], calls[failed_at + 1:]
         return _together(head) + [failing[1].run(execute, failing[0])] + _together(tail)
+    for call, _ in calls:
+        announce(call.action)
     return [ActionResult(data=jsonable(output)) for output in outputs]

@@ -96,9 +96,13 @@ class CommentState(FormMixin, SiteState):
 
         A tab locked out of a members-only post does not follow it.
         """
-        if post_slug != self.post_slug or not self.loaded:
+        if self.post_slug and post_slug != self.post_slug:
+            # Another post in the same tab: clear the old one's comments while loading. A
+            # first load goes straight to the comments, so a server-rendered page that
+            # already shows them never flashes "Loading…" when the tab connects.
             self.post_slug, self.page, self.loaded, self.comments = post_slug, 1, False, []
             yield
+        self.post_slug = post_slug
         now = utcnow()
         self._store_tokens({k: v for k, v in _parse_tokens(self.tokens).items() if _live(v, now)})
         await self._fetch(self.page)

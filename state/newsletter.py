@@ -36,15 +36,13 @@ class NewsletterLinkState(SiteState):
     loaded: bool = False
 
     @rx.event
-    async def load_confirmation(self) -> Any:
-        self.loaded = False  # never show the previous link's outcome under this one
-        yield
+    async def load_confirmation(self) -> None:
+        # One delta, no "loading" step: the server-rendered page already shows the outcome,
+        # and following the link again gives the same one (both actions are idempotent).
         await self._follow("newsletter.confirm", CONFIRM_INVALID)
 
     @rx.event
-    async def load_unsubscription(self) -> Any:
-        self.loaded = False
-        yield
+    async def load_unsubscription(self) -> None:
         await self._follow("newsletter.unsubscribe", UNSUBSCRIBE_INVALID)
 
     async def _follow(self, name: str, invalid: str) -> None:

@@ -50,6 +50,13 @@ class PostState(SiteState):
     locked: bool = False  # members-only and not signed in: the content never left the server
     loaded: bool = False
 
+    @rx.var
+    def title(self) -> str:
+        """The page's ``<title>``: the post's, or the not-found page's."""
+        if not self.found:
+            return "Atoll · Not found"
+        return f"{self.post['title']} · Atoll" if self.post.get("title") else "Atoll · Blog"
+
     @rx.event
     async def load_post(self) -> None:
         slug = str(getattr(self, "slug", "") or "")  # the [slug] route segment
@@ -73,6 +80,11 @@ class BlogState(SiteState):
     pages: int = 1
     found: bool = True
     loaded: bool = False
+
+    @rx.var
+    def title(self) -> str:
+        """The page's ``<title>``: the list's heading, or the not-found page's."""
+        return f"Atoll · {self.heading}" if self.found else "Atoll · Not found"
 
     def _page(self) -> int:
         try:

@@ -11,7 +11,6 @@ from app.api.auth import login, logout, logout_everywhere, signup
 from app.api.comments import list_comments_http
 from app.api.feeds import rss, sitemap
 from app.api.health import health
-from app.api.noscript import post_page
 from app.api.sync import receive_webhook
 
 
@@ -27,8 +26,6 @@ def build_api() -> Starlette:
             Route("/api/admin/subscribers.csv", subscribers_csv, methods=["GET"]),
             Route("/api/comments", list_comments_http, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
-            Route("/blog/{slug}", post_page, methods=["GET"]),
-            Route("/blog/{slug}/", post_page, methods=["GET"]),
             Route("/api/sync", receive_webhook, methods=["POST"]),
             Route("/rss.xml", rss, methods=["GET"]),
             Route("/sitemap.xml", sitemap, methods=["GET"]),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.server import AppServer, prepare_database, use_database
+from tests.server import AppServer, free_port, prepare_database, use_database
 
 
 @pytest.fixture(scope="package")
@@ -40,4 +40,49 @@ def client(api_server: AppServer) -> Iterator[httpx.Client]:
 def server_db(api_server: AppServer) -> Iterator[str]:
     """Point this process's engine at the server's database file, to check what it stored."""
     with use_database(api_server.database_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="package")
+def webhook_secret() -> str:
+    """The ``WORDPRESS_WEBHOOK_SECRET`` of :func:`fuzz_server` (sign bodies with :func:`db.sync.sign`)."""
+    return "fuzz-webhook-secret"
+
+
+@pytest.fixture(scope="package")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory, webhook_secret: str) -> Iterator[AppServer]:
+    """The app with a webhook secret, its own sign-in budget and its own log, for the fuzz tests.
+
+    Signed ``/api/sync`` bodies are recorded here (no ``WORDPRESS_URL``: never processed);
+    unsigned ones are never rate limited, so each answers 401. Failed sign-ins count per
+    client address for 15 minutes whatever ``ATOLL_RATE_LIMIT`` says, and every test
+    request comes from 127.0.0.1, so sign-in fuzzing happens here, not on ``api_server``.
+    ``COLUMNS`` keeps Reflex's logged tracebacks one frame per line, for the checks that
+    read the log.
+    """
+    root = tmp_path_factory.mktemp("fuzz")
+    server = AppServer.start(
+        prepare_database(root / "atoll.db"), root / "server.log", backend_only=True,
+        env={"WORDPRESS_WEBHOOK_SECRET": webhook_secret, "WORDPRESS_WEBHOOK_RATE_LIMIT": "off",
+             "COLUMNS": "400"},
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The whole production site (built frontend, server-rendered pages) with its page cache
+    at the defaults, for the read-page tests."""
+    root = tmp_path_factory.mktemp("site")
+    port = free_port()
+    server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log", port=port,
+                             env={"SITE_URL": f"http://127.0.0.1:{port}"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def site_db(site_server: AppServer) -> Iterator[str]:
+    with use_database(site_server.database_url) as url:
         yield url

@@ -1,0 +1,178 @@
+"""Read pages over plain HTTP (no JavaScript): their content and head in the first response,
+404s, ETag/304 and cache headers, what drops a cached page, and what never enters one."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from db.models import Subscriber
+from tests.api.test_newsletter_http import fresh_email, link_tokens
+from tests.factories import comment_payload, guestbook_payload, make_post, make_user, sign_in
+from tests.server import AppServer
+
+PUBLIC = re.compile(r"^public, max-age=0, s-maxage=\d+, stale-while-revalidate=\d+$")
+
+
+@pytest.fixture
+def site(site_server: AppServer):
+    with httpx.Client(base_url=site_server.base_url, timeout=20) as client:
+        yield client
+
+
+def visible(html: str) -> str:
+    """The page's text as a reader without JavaScript sees it: no scripts, styles or tags."""
+    html = re.sub(r"<(script|style|noscript)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def title(html: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert found, "the page has no <title>"
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading", "texts"),
+    [
+        ("/", "Atoll", ["Latest posts", "Hello, Atoll", "Why Atoll keeps its data in libSQL"]),
+        ("/blog", "Atoll · Blog", ["Hello, Atoll", "Islands of interactivity on a static page"]),
+        ("/blog/hello-atoll", "Hello, Atoll · Atoll",
+         ["Hello, Atoll", "Lena Varga", "a like button, a star rating", "Comments",
+          "Congratulations on the launch!", "Margaret Hamilton", "No ratings yet"]),
+        ("/guestbook", "Atoll · Guestbook", ["Signatures"]),
+    ],
+)
+def test_a_read_page_arrives_with_its_content_and_title(site, path, heading, texts):
+    response = site.get(path)
+    assert response.status_code == 200
+    assert title(response.text) == heading
+    shown = visible(response.text)
+    for text in texts:
+        assert text in shown, f"{text!r} is not in the HTML of {path}"
+    assert "Loading" not in shown
+    assert "<noscript" not in response.text
+
+
+def test_the_post_page_shows_its_like_count_and_comment_form(site):
+    html = site.get("/blog/hello-atoll").text
+    assert re.search(r'class="[^"]*like-count[^"]*">\d+<', html)
+    assert 'action="/api/actions/comments.create"' in html
+    assert 'action="/api/actions/likes.toggle"' in html
+    assert 'action="/api/actions/ratings.rate"' in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/blog/no-such-post", "/blog/" + "x" * 3000, "/blog/..%2F..%2Fetc%2Fpasswd", "/blog/%00",
+     "/blog/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/no/such/page", "/blog/category/no-such-term"],
+)
+def test_unknown_pages_answer_404_with_the_not_found_page(site, path):
+    response = site.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert "Not found" in title(response.text)
+    assert "<script>alert(1)</script>" not in response.text
+
+
+def test_an_unchanged_page_answers_304_to_its_etag(site):
+    first = site.get("/blog/hello-atoll")
+    etag = first.headers["etag"]
+    assert PUBLIC.match(first.headers["cache-control"])
+    again = site.get("/blog/hello-atoll", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    assert site.get("/blog/hello-atoll", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_pages_are_gzipped_for_clients_that_accept_it(site):
+    raw = site.get("/guestbook", headers={"Accept-Encoding": "identity"})
+    zipped = httpx.get(str(site.base_url) + "/guestbook", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.text == raw.text  # httpx decodes it
+    assert len(gzip.compress(raw.content)) < len(raw.content)
+
+
+def test_a_new_guestbook_entry_changes_the_guestbook_page_at_once(site, site_db):
+    before = site.get("/guestbook")
+    author = f"Reader {uuid.uuid4().hex[:6]}"
+    added = site.post("/api/actions/guestbook.add", json=guestbook_payload(author=author))
+    assert added.status_code == 200, added.text
+    after = site.get("/guestbook")
+    assert after.headers["etag"] != before.headers["etag"]
+    assert author in visible(after.text)
+
+
+def test_a_new_comment_changes_the_post_page_at_once(site, site_db):
+    slug = f"cached-{uuid.uuid4().hex[:8]}"
+    make_post(slug, published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    before = site.get(f"/blog/{slug}")
+    text = f"Fresh thought {uuid.uuid4().hex[:6]}"
+    created = site.post("/api/actions/comments.create", json=comment_payload(post_slug=slug, content=text))
+    assert created.status_code == 200, created.text
+    after = site.get(f"/blog/{slug}")
+    assert after.headers["etag"] != before.headers["etag"]
+    assert text in visible(after.text)
+
+
+def test_a_signed_in_visitor_gets_a_private_page_and_never_anothers(site, site_server, site_db):
+    name = f"Member {uuid.uuid4().hex[:6]}"
+    token = sign_in(make_user(f"{uuid.uuid4().hex[:8]}@example.com", display_name=name))
+    with httpx.Client(base_url=site_server.base_url, timeout=20,
+                      cookies={"atoll_session": token}) as member:
+        mine = member.get("/blog/hello-atoll")
+    assert mine.headers["cache-control"] == "private, no-store"
+    anonymous = site.get("/blog/hello-atoll")
+    assert PUBLIC.match(anonymous.headers["cache-control"])
+    assert name not in anonymous.text
+    assert "atoll_session" not in anonymous.text
+
+
+def test_members_only_text_never_reaches_an_anonymous_response(site, site_server, site_db):
+    slug = f"members-{uuid.uuid4().hex[:8]}"
+    secret = f"Only for members {uuid.uuid4().hex[:8]}"
+    make_post(slug, members_only=True, content_html=f"<p>{secret}</p>", excerpt=secret,
+              published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    token = sign_in(make_user(f"{uuid.uuid4().hex[:8]}@example.com"))
+    with httpx.Client(base_url=site_server.base_url, timeout=20,
+                      cookies={"atoll_session": token}) as member:
+        said = f"Members talking {uuid.uuid4().hex[:6]}"
+        assert member.post("/api/actions/comments.create",
+                           json=comment_payload(post_slug=slug, content=said)).status_code == 200
+        theirs = member.get(f"/blog/{slug}")
+    assert secret in theirs.text and said in theirs.text
+    assert theirs.headers["cache-control"] == "private, no-store"
+    for path in (f"/blog/{slug}", "/", "/blog", "/rss.xml", "/sitemap.xml"):
+        response = site.get(path)
+        assert secret not in response.text, path
+        assert said not in response.text, path
+    locked = site.get(f"/blog/{slug}").text
+    assert 'action="/api/actions/comments.create"' not in locked
+    assert "to read and join the discussion" in visible(locked)
+
+
+def test_the_confirm_and_unsubscribe_links_work_without_javascript(site, site_db):
+    email = fresh_email()
+    assert site.post("/api/actions/newsletter.subscribe", json={"email": email}).status_code == 200
+    confirm, unsubscribe = link_tokens(email)
+    confirmed = site.get(f"/newsletter/confirm/{confirm}")
+    assert confirmed.status_code == 200
+    assert confirmed.headers["cache-control"] == "private, no-store"
+    assert "subscribed" in visible(confirmed.text).lower()
+    assert status_of(email) == "active"
+    left = site.get(f"/newsletter/unsubscribe/{unsubscribe}")
+    assert left.status_code == 200
+    assert status_of(email) == "unsubscribed"
+
+
+def status_of(email: str) -> str:
+    from db.engine import session_scope
+
+    with session_scope() as session:
+        return session.exec(select(Subscriber.status).where(Subscriber.email == email)).one()
