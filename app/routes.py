@@ -51,6 +51,8 @@ class Route:
     render: Render = None
     islands: Callable[[dict[str, str]], list[Any]] | None = None
     cache_tags: tuple[str, ...] = ()
+    head: Any = None
+    """A :class:`state.head.PageHead` state whose vars fill the page's head."""
 
 
 def _post_islands(params: dict[str, str]) -> list[Any]:
@@ -62,16 +64,18 @@ POSTS = (LISTS_TAG,)
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("/", "Atoll", home.page, [HomeState.load_posts], "public", cache_tags=POSTS),
-    Route("/blog", "Atoll · Blog", blog.page, [BlogState.load_blog], "public", cache_tags=POSTS),
+    Route("/", "Atoll", home.page, [HomeState.load_posts], "public", cache_tags=POSTS,
+          head=HomeState),
+    Route("/blog", BlogState.title, blog.page, [BlogState.load_blog], "public", cache_tags=POSTS,
+          head=BlogState),
     Route("/blog/category/[slug]", BlogState.title, blog.term_page, [BlogState.load_category],
-          "public", cache_tags=POSTS),
+          "public", cache_tags=POSTS, head=BlogState),
     Route("/blog/tag/[slug]", BlogState.title, blog.term_page, [BlogState.load_tag], "public",
-          cache_tags=POSTS),
+          cache_tags=POSTS, head=BlogState),
     Route("/blog/[slug]", PostState.title, post.page, [PostState.load_post], "public",
-          islands=_post_islands, cache_tags=(*POSTS, "post:{slug}", COMMENTS_TAG)),
+          islands=_post_islands, cache_tags=(*POSTS, "post:{slug}", COMMENTS_TAG), head=PostState),
     Route("/guestbook", "Atoll · Guestbook", guestbook.page, [GuestbookState.load_entries],
-          "public", cache_tags=(GUESTBOOK_TAG,)),
+          "public", cache_tags=(GUESTBOOK_TAG,), head=GuestbookState),
     Route("/contact", "Atoll · Contact", contact.page),
     Route("/newsletter/confirm/[token]", "Atoll · Newsletter", newsletter.confirm_page,
           [NewsletterLinkState.load_confirmation], "private"),

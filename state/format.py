@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 
 
@@ -27,3 +29,11 @@ def ago(moment: datetime | str, now: datetime) -> str:
             count = seconds // size
             return f"{count} {unit}{'' if count == 1 else 's'} ago"
     return "just now"
+
+
+def plain_text(markup: str, limit: int = 200) -> str:
+    """Sanitized HTML (an excerpt) as one line of plain text, cut at a word near ``limit``."""
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"

@@ -12,6 +12,7 @@ from db.pagination import Page
 from state import live
 from state.actions import FormMixin, feedback, perform, query
 from state.format import when
+from state.head import PageHead
 from state.site import SiteState
 
 FORM_ID = "guestbook"
@@ -27,7 +28,7 @@ def _view(entry: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class GuestbookState(FormMixin, SiteState):
+class GuestbookState(PageHead, FormMixin, SiteState):
     entries: list[dict[str, str]] = []
     page: int = 1
     pages: int = 1
@@ -42,6 +43,10 @@ class GuestbookState(FormMixin, SiteState):
         except ValueError:
             page = 1
         await self._fetch(page)
+        at = lambda n: "/guestbook" + ("" if n == 1 else f"?page={n}")  # noqa: E731 - a page's path
+        self._set_head(at(self.page), description="Visitors' signatures in the Atoll guestbook.",
+                       prev=at(self.page - 1) if self.page > 1 else "",
+                       next_=at(self.page + 1) if self.page < self.pages else "")
         live.subscribe(TOPIC, self._client_token())
 
     async def _fetch(self, page: int) -> None:

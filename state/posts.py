@@ -6,9 +6,11 @@ from typing import Any
 
 import reflex as rx
 
+from db import config
 from db.posts import cached_post_page, cached_posts, cached_term_posts
 from state.actions import query
-from state.format import when
+from state.format import plain_text, when
+from state.head import SITE_NAME, PageHead
 from state.site import SiteState
 
 
@@ -29,7 +31,7 @@ def _term(term: dict[str, Any]) -> dict[str, str]:
             "taxonomy": term["taxonomy"]}
 
 
-class HomeState(SiteState):
+class HomeState(PageHead, SiteState):
     posts: list[dict[str, str]] = []
     loaded: bool = False
 
@@ -37,10 +39,11 @@ class HomeState(SiteState):
     async def load_posts(self) -> None:
         posts, _pages = await query(cached_posts, page=1)
         self.posts = [_card(p.model_dump(mode="json")) for p in posts]
+        self._set_head("/")
         self.loaded = True
 
 
-class PostState(SiteState):
+class PostState(PageHead, SiteState):
     """The post named by the ``[slug]`` route segment; ``found`` drives the not-found view."""
 
     post: dict[str, str] = {}
@@ -65,12 +68,37 @@ class PostState(SiteState):
         self.found = post is not None
         self.locked = bool(post and post.members_only and not member)
         self.post = _card(post.model_dump(mode="json")) if post else {}
+        if self.locked:
+            self.post["excerpt_html"] = ""  # the excerpt is the post's text too
         self.content_html = post.content_html if post else ""
         self.terms = [_term(t.model_dump()) for t in terms]
+        self._post_head(post)
         self.loaded = True
 
+    def _post_head(self, post: Any) -> None:
+        """The post's description, image and JSON-LD; a locked post's head says only that
+        it is for members (its excerpt is members-only text too)."""
+        if post is None:
+            self._set_head(self.router.page.path)
+            return
+        path = f"/blog/{post.slug}"
+        if self.locked:
+            self._set_head(path, description="A post for members of Atoll.", kind="article")
+            return
+        description = plain_text(post.excerpt_html) or plain_text(post.content_html)
+        image = post.featured_image_url or ""
+        ld: dict[str, Any] = {
+            "@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
+            "description": description, "datePublished": post.published_at.isoformat(),
+            "author": {"@type": "Person", "name": post.author_name or SITE_NAME},
+            "mainEntityOfPage": config.site_url() + path,
+        }
+        if image:
+            ld["image"] = image
+        self._set_head(path, description=description, image=image, kind="article", json_ld=ld)
 
-class BlogState(SiteState):
+
+class BlogState(PageHead, SiteState):
     """``/blog`` and its category and tag pages: one page of post cards, newest first."""
 
     posts: list[dict[str, str]] = []
@@ -92,10 +120,14 @@ class BlogState(SiteState):
         except ValueError:
             return 1
 
-    def _show(self, posts: list[Any], page: int, pages: int) -> None:
+    def _show(self, posts: list[Any], page: int, pages: int, description: str = "") -> None:
         self.posts = [_card(p.model_dump(mode="json")) for p in posts]
         self.page = min(page, pages)
         self.pages = pages
+        at = lambda n: self.base + ("" if n == 1 else f"?page={n}")  # noqa: E731 - a page's path
+        self._set_head(at(self.page), description=description,
+                       prev=at(self.page - 1) if self.page > 1 else "",
+                       next_=at(self.page + 1) if self.page < pages else "")
         self.loaded = True
 
     @rx.event
@@ -103,7 +135,7 @@ class BlogState(SiteState):
         page = self._page()
         posts, pages = await query(cached_posts, page=page)
         self.heading, self.base, self.found = "Blog", "/blog", True
-        self._show(posts, page, pages)
+        self._show(posts, page, pages, "Every post on Atoll, newest first.")
 
     @rx.event
     async def load_category(self) -> None:
@@ -120,4 +152,4 @@ class BlogState(SiteState):
         self.found = term is not None
         self.heading = f"{label}: {term.name}" if term else ""
         self.base = f"/blog/{taxonomy}/{slug}"
-        self._show(posts, page, pages)
+        self._show(posts, page, pages, f"Posts filed under {term.name} on Atoll." if term else "")

@@ -26,10 +26,10 @@ import gzip
 import hashlib
 import logging
 import time
-from urllib.parse import quote, urlencode
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import uuid
 from datetime import UTC, datetime
@@ -137,7 +138,7 @@ def test_a_signed_in_visitor_gets_a_private_page_and_never_anothers(site, site_s
 def test_members_only_text_never_reaches_an_anonymous_response(site, site_server, site_db):
     slug = f"members-{uuid.uuid4().hex[:8]}"
     secret = f"Only for members {uuid.uuid4().hex[:8]}"
-    make_post(slug, members_only=True, content_html=f"<p>{secret}</p>", excerpt=secret,
+    make_post(slug, members_only=True, content_html=f"<p>{secret}</p>", excerpt_html=secret,
               published_at=datetime(2001, 1, 1, tzinfo=UTC))
     token = sign_in(make_user(f"{uuid.uuid4().hex[:8]}@example.com"))
     with httpx.Client(base_url=site_server.base_url, timeout=20,
@@ -176,3 +177,55 @@ def status_of(email: str) -> str:
 
     with session_scope() as session:
         return session.exec(select(Subscriber.status).where(Subscriber.email == email)).one()
+
+
+def head(html: str) -> dict[str, str]:
+    """The head's tags by name/property/rel (first wins, as link previews read them)."""
+    found: dict[str, str] = {}
+    for tag in re.findall(r"<(?:meta|link)\b[^>]*>", html):
+        attrs = dict(re.findall(r'([\w:-]+)="([^"]*)"', tag))
+        key = attrs.get("property") or attrs.get("name") or (f"rel={attrs['rel']}" if "rel" in attrs else "")
+        value = attrs.get("content") or attrs.get("href") or ""
+        if key and key not in found:
+            found[key] = value
+    return found
+
+
+def test_a_post_has_a_full_head_for_search_and_link_previews(site, site_server):
+    html = site.get("/blog/hello-atoll").text
+    tags = head(html)
+    site_url = site_server.base_url
+    assert '<html lang="en"' in html
+    assert tags["description"] == "Why this blog is mostly static pages with a few small islands."
+    assert "<" not in tags["description"]
+    assert tags["rel=canonical"] == f"{site_url}/blog/hello-atoll"
+    assert tags["og:title"] == "Hello, Atoll · Atoll"
+    assert tags["og:type"] == "article"
+    assert tags["og:url"] == f"{site_url}/blog/hello-atoll"
+    assert tags["og:image"].startswith(("http://", "https://"))
+    assert tags["twitter:card"] == "summary_large_image"
+    assert site.get(tags["og:image"].removeprefix(site_url)).status_code == 200
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert ld, "no JSON-LD"
+    data = json.loads(ld.group(1))
+    assert data["@type"] == "BlogPosting"
+    assert data["headline"] == "Hello, Atoll"
+    assert data["author"] == {"@type": "Person", "name": "Lena Varga"}
+    assert data["datePublished"].startswith("2025-03-03")
+
+
+def test_the_site_has_a_favicon(site):
+    icon = site.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.content[:4] == b"\x00\x00\x01\x00"
+
+
+def test_a_locked_posts_head_says_nothing_of_its_text(site, site_db):
+    slug = f"members-{uuid.uuid4().hex[:8]}"
+    secret = f"Members' excerpt {uuid.uuid4().hex[:8]}"
+    make_post(slug, members_only=True, excerpt_html=f"<p>{secret}</p>",
+              published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    html = site.get(f"/blog/{slug}").text
+    assert secret not in html
+    assert "application/ld+json" not in html
+    assert head(html)["description"] == "A post for members of Atoll."

@@ -1,0 +1,45 @@
+"""What a read page says about itself in ``<head>``: description, canonical URL, social cards.
+
+Search engines, link previews and feed readers read the head of the first response, so
+these are state like the page's content: set by the page's load handler on the server
+(:mod:`app.render`) and rendered into the head by :func:`components.head.head_tags`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import reflex as rx
+
+from db import config
+
+SITE_NAME = "Atoll"
+DEFAULT_DESCRIPTION = "Atoll: a blog whose pages are written in Python and whose data lives in libSQL."
+SITE_IMAGE = "/og-image.png"
+
+
+class PageHead(rx.State, mixin=True):
+    """The head vars every read page's state carries (absolute URLs: previews need them)."""
+
+    description: str = DEFAULT_DESCRIPTION
+    canonical: str = ""
+    og_image: str = ""
+    og_type: str = "website"
+    json_ld: str = ""
+    prev_url: str = ""
+    next_url: str = ""
+
+    def _set_head(
+        self, path: str, *, description: str = "", image: str = "", kind: str = "website",
+        json_ld: dict[str, Any] | None = None, prev: str = "", next_: str = "",
+    ) -> None:
+        site = config.site_url()
+        self.description = description or DEFAULT_DESCRIPTION
+        self.canonical = site + path
+        self.og_image = image if image.startswith(("http://", "https://")) else site + (image or SITE_IMAGE)
+        self.og_type = kind
+        # Inside <script>: never let the text close the tag.
+        self.json_ld = json.dumps(json_ld, ensure_ascii=False).replace("<", "\\u003c") if json_ld else ""
+        self.prev_url = site + prev if prev else ""
+        self.next_url = site + next_ if next_ else ""
