@@ -212,6 +212,22 @@ def _is_static_file(path: str) -> bool:
     return any((static / name).is_file() for name in (relative, f"{relative}.html") if name)
 
 
+ASSETS = "/assets/"
+IMMUTABLE = b"public, max-age=31536000, immutable"
+
+
+def _immutable(send: Send) -> Send:
+    """The build's assets are named by their content hash: a browser may keep them for good."""
+
+    async def sending(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+            message["headers"] = [*headers, (b"cache-control", IMMUTABLE)]
+        await send(message)
+
+    return sending
+
+
 class RenderedPages:
     """The ``api_transformer`` that answers rendered pages in front of Reflex's static files."""
 
@@ -219,6 +235,9 @@ class RenderedPages:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(ASSETS):
+            await self.app(scope, receive, _immutable(send))
+            return
         route = _route_of(scope)
         if route is None or not has_server_build():
             await self.app(scope, receive, send)

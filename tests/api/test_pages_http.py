@@ -229,3 +229,12 @@ def test_a_locked_posts_head_says_nothing_of_its_text(site, site_db):
     assert secret not in html
     assert "application/ld+json" not in html
     assert head(html)["description"] == "A post for members of Atoll."
+
+
+def test_hashed_assets_may_be_kept_for_good(site):
+    html = site.get("/").text
+    asset = re.search(r'(/assets/[^"]+\.js)"', html)
+    assert asset, "no hashed script in the page"
+    response = site.get(asset.group(1))
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
