@@ -6,7 +6,10 @@
 Starts the full production build (frontend included, so the page and the hydrate are
 the ones a browser gets). For each client count N:
 
-* ``GET /blog/hello-atoll``: N clients in a closed loop; req/s, p50, p99.
+* ``GET /blog/hello-atoll``, ``GET /`` and ``GET`` one of the build's hashed scripts: N
+  clients in a closed loop each; req/s, p50, p99, and each page's rate as a share of the
+  static file's in the same run (the ceiling: the same server sending bytes it never
+  computes). A page counts only if it arrived complete (its server-rendered content).
 * data ready: N clients in a closed loop each open a new tab as the browser does — the
   websocket with ``hydrate_and_load`` (and the compiled page's state hashes) in its
   CONNECT packet, ``AuthState.load_user`` from the layout as it mounts; when the post's
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import time
 
 import aiohttp
@@ -37,6 +41,7 @@ from harness import (
     REPLY_TIMEOUT,
     SLUG,
     Message,
+    Run,
     Socket,
     Target,
     arguments,
@@ -48,6 +53,7 @@ from harness import (
     header,
     http_session,
     load_average,
+    ratio_line,
     rss_mb,
     socket_session,
     target,
@@ -86,15 +92,29 @@ async def view_post(session: aiohttp.ClientSession, base_url: str, hashes: list[
     return sock, arrived - started
 
 
-async def html_run(app: Target, clients: int, args: argparse.Namespace) -> None:
+PAGES = {PATH: b'id="post-title"', "/": b"Latest posts"}
+"""Each page measured, and what its complete HTML must contain."""
+
+
+async def first_asset(base_url: str) -> str:
+    """A hashed script the post page loads (the static ceiling of the same run)."""
+    async with http_session(base_url) as http:
+        _status, body, _latency = await timed_get(http, PATH)
+    found = re.search(rb'"(/assets/[^"]+\.js)"', body)
+    if not found:
+        raise SystemExit(f"{PATH} names no hashed script: is the frontend built?")
+    return found.group(1).decode()
+
+
+async def html_run(app: Target, clients: int, args: argparse.Namespace, path: str,
+                   must_contain: bytes) -> Run:
     sessions = [http_session(app.base_url) for _ in range(clients)]
 
     async def step(http: aiohttp.ClientSession) -> tuple[bool, float]:
-        status, body, latency = await timed_get(http, PATH)
-        return status == 200 and b"<noscript" in body, latency
+        status, body, latency = await timed_get(http, path)
+        return status == 200 and must_contain in body, latency
 
-    run = await drive_closing(f"GET {PATH}", app, sessions, step, args)
-    print(run.line("req/s"), flush=True)
+    return await drive_closing(f"GET {path}", app, sessions, step, args)
 
 
 async def ready_run(app: Target, clients: int, args: argparse.Namespace, hashes: list[str] | None) -> None:
@@ -145,9 +165,15 @@ async def main(args: argparse.Namespace) -> None:
         print(f"post page: {app.base_url}{PATH}, backend pids {app.pids}", flush=True)
         if args.idle:  # first, on a fresh worker: later runs leave thousands of tabs' states behind
             await idle_memory(app, args.idle, hashes)
+        asset = await first_asset(app.base_url)
         header(f"post page at 1..N clients (hydrate with {note})")
         for clients in client_counts(args):
-            await html_run(app, clients, args)
+            ceiling = await html_run(app, clients, args, asset, b"")
+            print(ceiling.line("req/s"), flush=True)
+            for path, must_contain in PAGES.items():
+                run = await html_run(app, clients, args, path, must_contain)
+                print(run.line("req/s"), flush=True)
+                print(ratio_line(run, ceiling), flush=True)
             await ready_run(app, clients, args, hashes)
 
 
