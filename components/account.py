@@ -30,8 +30,10 @@ def _fetch_script(form_id: str) -> str:
   const button = form.querySelector("button[type=submit]");
   if (button) button.disabled = true;
   const data = new FormData(form);
-  // The hidden field is filled once the page's state loads; a fast submit reads the URL.
-  if (!data.get("next")) data.set("next", new URLSearchParams(window.location.search).get("next") || "");
+  // The hidden field is filled once the page's state loads (it starts as "/"): the URL's
+  // ?next= is the same value and is there from the start, so it wins.
+  const next = new URLSearchParams(window.location.search).get("next");
+  if (next) data.set("next", next);
   try {{
     const response = await fetch(form.action, {{
       method: "POST",

@@ -9,10 +9,18 @@ happen not to look at the part that broke.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -72,14 +80,17 @@ def _record_csp_violations(context: BrowserContext) -> list[str]:
 
 
 @contextmanager
-def browser_context(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
+def browser_context(browser: Browser, base_url: str, **options: Any) -> Iterator[BrowserContext]:
     """A fresh profile (own cookies, own Reflex token) on ``base_url``, closed afterwards.
+
+    ``options`` are Playwright's context options (``java_script_enabled=False`` for the
+    no-JavaScript fallback), so no test needs ``browser.new_context`` and escapes the check.
 
     Raises:
         AssertionError: at close, listing every CSP violation a page of the context logged
             (raised even when the test failed first: a blocked script often is why).
     """
-    context = browser.new_context(base_url=base_url)
+    context = browser.new_context(base_url=base_url, **options)
     context.set_default_timeout(TIMEOUT_MS)
     violations = _record_csp_violations(context)
     try:
@@ -88,3 +99,15 @@ def browser_context(browser: Browser, base_url: str) -> Iterator[BrowserContext]
         context.close()
         if violations:
             raise AssertionError("Content-Security-Policy violations:\n" + "\n".join(violations))
+
+
+@contextmanager
+def visitors(browser: Browser, base_url: str, count: int = 2, **options: Any) -> Iterator[list[Page]]:
+    """``count`` independent visitors: one page each, in a :func:`browser_context` of its own.
+
+    For what one visitor does and another sees (live updates, who may edit what). Every
+    context is closed at the end, and each one's CSP violations fail the test.
+    """
+    with ExitStack() as stack:
+        yield [stack.enter_context(browser_context(browser, base_url, **options)).new_page()
+               for _ in range(count)]

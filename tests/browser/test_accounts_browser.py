@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.models import Comment, ContactMessage, User
-from tests.chromium import browser_context
+from db.models import Comment, ContactMessage, LikeCount, User
+from tests.chromium import browser_context, visitors
 from tests.factories import PASSWORD, make_post, make_user, sign_in
 from tests.server import AppServer
 
@@ -78,6 +78,24 @@ def session_token(context: BrowserContext) -> str:
     return next(c["value"] for c in context.cookies() if c["name"] == "atoll_session")
 
 
+def comments_loaded(page: Page) -> None:
+    """The post's comment list (or "no comments yet") has come from the server."""
+    expect(page.locator("#comment-list, #comments-empty")).to_be_visible()
+
+
+def post_page_loaded(page: Page, slug: str, name: str) -> None:
+    """Every load the page of post ``slug`` starts has been answered: the post, the header's
+    account menu (showing ``name``), and the comments, rating and like islands (the like
+    total as stored)."""
+    expect(page.locator("#post-title")).to_be_visible()
+    signed_in_as(page, name)
+    comments_loaded(page)
+    expect(page.locator(".rating-summary")).to_have_text(re.compile(r"\S"))
+    with session_scope() as session:
+        likes = session.exec(select(LikeCount.likes).where(LikeCount.post_slug == slug)).first() or 0
+    expect(page.locator(".like-count")).to_have_text(str(likes))
+
+
 def stored(email: str) -> User | None:
     with session_scope() as session:
         return session.exec(select(User).where(User.email == email)).first()
@@ -134,8 +152,7 @@ def test_wrong_password_then_right_one_returns_to_the_page_asked_for(context: Br
 def test_without_javascript_sign_in_is_a_plain_form_post(browser: Browser, app_server: AppServer, app_db: str):
     email = address()
     make_user(email)
-    context = browser.new_context(base_url=app_server.base_url, java_script_enabled=False)
-    try:
+    with browser_context(browser, app_server.base_url, java_script_enabled=False) as context:
         page = context.new_page()
         page.goto("/login")
         page.fill("input[name=email]", email)
@@ -149,8 +166,6 @@ def test_without_javascript_sign_in_is_a_plain_form_post(browser: Browser, app_s
         page.locator("#login button[type=submit]").click()
         page.wait_for_url(app_server.base_url + "/")
         assert [c for c in context.cookies() if c["name"] == "atoll_session"]
-    finally:
-        context.close()
 
 
 # --------------------------------------------------------------------------- gated content
@@ -167,7 +182,9 @@ def test_members_only_content_never_reaches_a_signed_out_browser(context: Browse
     expect(page.locator("#members-only-notice")).to_be_visible()
     page.goto("/members")
     expect(page).to_have_url(re.compile(r"/login/?\?next=/members$"))
-    page.wait_for_timeout(500)
+    # The secret must not arrive, so wait for the last answer that could bring it: the sign-in
+    # page's own load (it writes ?next= into this link), which follows /members' redirect.
+    expect(page.get_by_role("link", name="Create one")).to_have_attribute("href", "/signup?next=/members")
     assert SECRET not in page.content()
     assert all(SECRET not in d for d in documents)
     assert frames.received and SECRET not in frames.text()
@@ -205,7 +222,7 @@ def test_no_frame_carries_a_hash_a_token_or_another_users_email(context: Browser
     expect(page.locator("#admin-denied")).to_have_text("Only administrators can do that.")
     page.goto("/blog/hello-atoll")
     expect(page.locator("#post-title")).to_be_visible()
-    page.wait_for_timeout(500)
+    post_page_loaded(page, "hello-atoll", "Frank")  # every frame a secret could ride in has come
     me, them = stored(email), stored(other)
     assert me is not None and them is not None
     text = frames.text()
@@ -249,10 +266,7 @@ def test_sign_out_in_one_tab_ends_the_session_in_a_tab_left_open(context: Browse
 def test_sign_out_everywhere_signs_out_other_browsers(browser: Browser, app_server: AppServer, app_db: str):
     email = address()
     make_user(email, display_name="Wanderer")
-    here = browser.new_context(base_url=app_server.base_url)
-    there = browser.new_context(base_url=app_server.base_url)
-    try:
-        pages = [here.new_page(), there.new_page()]
+    with visitors(browser, app_server.base_url) as pages:
         for page in pages:
             page.goto("/login?next=/account")
             log_in(page, email)
@@ -262,9 +276,6 @@ def test_sign_out_everywhere_signs_out_other_browsers(browser: Browser, app_serv
         pages[1].reload()
         expect(pages[1]).to_have_url(re.compile(r"/login/?\?next=/account$"))
         expect(pages[1].locator("#sign-in-link")).to_be_visible()
-    finally:
-        here.close()
-        there.close()
 
 
 # --------------------------------------------------------------------------- admin
@@ -281,11 +292,14 @@ def test_admin_page_redirects_visitors_and_refuses_members(context: BrowserConte
     expect(page).to_have_url(re.compile(r"/admin/?$"))
     expect(page.locator("#admin-denied")).to_have_text("Only administrators can do that.")
     expect(page.locator("#admin-dashboard")).to_have_count(0)
-    page.wait_for_timeout(300)
+    # The refusal above came in the answer to the page's load, the one inbox rows would ride
+    # in; the header's own load (the name in the menu) is the page's other round trip.
+    signed_in_as(page, "Plain Member")
     assert "visitor@example.com" not in frames.text()  # no inbox rows were sent
 
 
-def test_admin_moderates_a_comment_and_downloads_subscribers(context: BrowserContext, app_db: str):
+def test_admin_moderates_a_comment_and_downloads_subscribers(context: BrowserContext, browser: Browser,
+                                                              app_server: AppServer, app_db: str):
     email = address()
     make_user(email, role="admin", display_name="Moderator")
     marker = f"Spam spam spam {uuid.uuid4().hex[:6]}"
@@ -304,14 +318,12 @@ def test_admin_moderates_a_comment_and_downloads_subscribers(context: BrowserCon
         hidden = session.exec(select(Comment).where(Comment.content == marker)).one()
     assert hidden.is_public is False
 
-    visitor = context.browser.new_context(base_url=page.url.split("/admin")[0]).new_page()  # type: ignore[union-attr]
-    try:
+    with browser_context(browser, app_server.base_url) as visitor_context:
+        visitor = visitor_context.new_page()
         visitor.goto("/blog/hello-atoll")
         expect(visitor.locator("#comments-heading")).to_be_visible()
-        visitor.wait_for_timeout(500)
+        comments_loaded(visitor)  # so that no comment shown means none was sent
         expect(visitor.get_by_text(marker)).to_have_count(0)
-    finally:
-        visitor.context.close()
 
     page.get_by_role("tab", name="Subscribers").click()
     with page.expect_download() as download:
@@ -333,10 +345,7 @@ def test_a_members_comment_is_theirs_in_any_browser_until_they_sign_out(browser:
                                                                          app_server: AppServer, app_db: str):
     """Sign up → sign in → comment → edit from a second browser → sign out → can't edit."""
     email = address()
-    first = browser.new_context(base_url=app_server.base_url)
-    second = browser.new_context(base_url=app_server.base_url)
-    try:
-        page = first.new_page()
+    with visitors(browser, app_server.base_url) as [page, other]:
         sign_up(page, email, "Commenter", next_path="/blog/hello-atoll")
         page.goto("/blog/hello-atoll")
         expect(page.locator("#comments-heading")).to_be_visible()
@@ -348,7 +357,6 @@ def test_a_members_comment_is_theirs_in_any_browser_until_they_sign_out(browser:
         mine = page.locator(".comment").filter(has_text=text)
         expect(mine).to_be_visible()
 
-        other = second.new_page()
         other.goto("/login?next=/blog/hello-atoll")
         log_in(other, email)
         expect(other).to_have_url(re.compile(r"/blog/hello-atoll/?$"))
@@ -368,6 +376,3 @@ def test_a_members_comment_is_theirs_in_any_browser_until_they_sign_out(browser:
             row = session.exec(select(Comment).where(Comment.content == text + " (edited elsewhere)")).one()
             user = session.exec(select(User).where(User.email == email)).one()
         assert row.user_id == user.id
-    finally:
-        first.close()
-        second.close()

@@ -13,6 +13,7 @@ from db.actions import run_action
 from db.engine import session_scope
 from db.models import Comment
 from db.users import end_session
+from tests.chromium import visitors
 from tests.factories import make_post, make_user, sign_in, visitor_ctx
 from tests.server import AppServer
 
@@ -106,9 +107,7 @@ def test_post_edit_and_delete_your_own_comment(page: Page, app_db: str):
 
 
 def test_own_comments_survive_a_reload_and_strangers_get_no_edit_button(browser: Browser, app_server: AppServer):
-    author = browser.new_context(base_url=app_server.base_url).new_page()
-    stranger = browser.new_context(base_url=app_server.base_url).new_page()
-    try:
+    with visitors(browser, app_server.base_url) as [author, stranger]:
         open_post(author)
         text = unique("Mine to edit")
         write(author, "Owner", text)
@@ -122,15 +121,10 @@ def test_own_comments_survive_a_reload_and_strangers_get_no_edit_button(browser:
         expect(comment(stranger, text)).to_be_visible()
         expect(comment(stranger, text).get_by_role("button")).to_have_count(0)
         assert stranger.evaluate("() => localStorage.getItem('atoll_comment_tokens')") in (None, "{}")
-    finally:
-        author.context.close()
-        stranger.context.close()
 
 
 def test_a_second_browser_sees_new_edited_and_deleted_comments_live(browser: Browser, app_server: AppServer):
-    writer = browser.new_context(base_url=app_server.base_url).new_page()
-    reader = browser.new_context(base_url=app_server.base_url).new_page()
-    try:
+    with visitors(browser, app_server.base_url) as [writer, reader]:
         open_post(writer, "/blog/why-libsql")
         open_post(reader, "/blog/why-libsql")
         total_before = reader.locator(".comments-total").all_inner_texts()
@@ -150,9 +144,6 @@ def test_a_second_browser_sees_new_edited_and_deleted_comments_live(browser: Bro
         mine.get_by_role("button", name="Delete your comment").click()
         mine.get_by_role("button", name="Confirm delete").click()
         expect(comment(reader, edited)).to_have_count(0)
-    finally:
-        writer.context.close()
-        reader.context.close()
 
 
 def test_html_in_a_comment_shows_literally_and_never_runs(page: Page, app_db: str):
@@ -165,7 +156,9 @@ def test_html_in_a_comment_shows_literally_and_never_runs(page: Page, app_db: st
     page.reload()
     open_post(page)
     expect(page.locator(".comment-content", has_text=html)).to_have_text(html)
-    page.wait_for_timeout(300)
+    # Had the markup been let in, its <img src=x> would be in the comment, and would have run
+    # its onerror once it is complete (failed to load): wait for every image in a comment to be.
+    page.wait_for_function("() => [...document.querySelectorAll('article.comment img')].every(i => i.complete)")
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
     assert stored(html) is not None
 
@@ -218,13 +211,13 @@ def test_pages_of_twenty_oldest_first(page: Page, app_db: str, monkeypatch: pyte
 # --------------------------------------------------------------------------- members-only posts
 
 
-def signed_in_page(browser: Browser, app_server: AppServer, name: str) -> tuple[Page, str]:
-    """A fresh browser signed in as a new account (the session cookie set directly)."""
+def sign_in_as(page: Page, app_server: AppServer, name: str) -> str:
+    """Sign ``page``'s fresh browser in as a new account (the session cookie set directly);
+    returns the session token."""
     token = sign_in(make_user(f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com", display_name=name))
-    context = browser.new_context(base_url=app_server.base_url)
-    context.add_cookies([{"name": "atoll_session", "value": token, "url": app_server.base_url,
-                          "httpOnly": True, "sameSite": "Lax"}])
-    return context.new_page(), token
+    page.context.add_cookies([{"name": "atoll_session", "value": token, "url": app_server.base_url,
+                               "httpOnly": True, "sameSite": "Lax"}])
+    return token
 
 
 def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(browser: Browser,
@@ -234,12 +227,11 @@ def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(browser: Bro
     slug = f"members-{uuid.uuid4().hex[:6]}"
     make_post(slug, members_only=True)
     path = f"/blog/{slug}"
-    writer, _ = signed_in_page(browser, app_server, "Writer")
-    leaver, leaver_token = signed_in_page(browser, app_server, "Leaver")
-    visitor = browser.new_context(base_url=app_server.base_url).new_page()
-    received: list[str] = []
-    visitor.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(str(p))))
-    try:
+    with visitors(browser, app_server.base_url, count=3) as [writer, leaver, visitor]:
+        sign_in_as(writer, app_server, "Writer")
+        leaver_token = sign_in_as(leaver, app_server, "Leaver")
+        received: list[str] = []
+        visitor.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(str(p))))
         open_post(writer, path)
         first = unique("Members only")
         write(writer, "Writer", first)
@@ -265,6 +257,3 @@ def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(browser: Bro
         expect(leaver.locator("#comment-form")).to_have_count(0)
         assert all(first not in f and second not in f for f in received)
         assert received  # the socket did talk to the visitor's tab
-    finally:
-        for page in (writer, leaver, visitor):
-            page.context.close()

@@ -7,7 +7,6 @@ loopback, with ``OUTBOX_POLL_SECONDS=0.2`` so the outbox worker delivers at once
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from playwright.sync_api import Browser, Page, expect
@@ -15,8 +14,10 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.models import ContactMessage, Subscriber
+from tests.chromium import browser_context
 from tests.server import AppServer
 from tests.smtp import Received, SmtpSink
+from tests.waiting import eventually
 
 RECEIVED = "Thanks! Your message has been received."
 CHECK_INBOX = "Thanks! Check your inbox for a link to confirm your subscription."
@@ -38,13 +39,10 @@ def subscriber(email: str) -> Subscriber | None:
 
 def mail_to(sink: SmtpSink, address: str, subject_part: str = "", timeout: float = 20) -> Received:
     """The first mail to ``address`` whose subject contains ``subject_part``, waiting for it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for mail in sink.to(address):
-            if subject_part in str(mail.message["Subject"]):
-                return mail
-        time.sleep(0.1)
-    raise AssertionError(f"no mail to {address} about {subject_part!r}")
+    return eventually(
+        lambda: next((mail for mail in sink.to(address) if subject_part in str(mail.message["Subject"])), None),
+        timeout=timeout,
+    )
 
 
 def link(mail: Received, kind: str) -> str:
@@ -114,10 +112,9 @@ def test_the_button_is_disabled_while_the_action_runs(page: Page, app_db: str):
 def test_contact_works_without_javascript(
     browser: Browser, app_server: AppServer, app_db: str, mail_sink: SmtpSink
 ):
-    context = browser.new_context(base_url=app_server.base_url, java_script_enabled=False)
-    page = context.new_page()
     name, subject = unique("NoScript"), unique("Plain form")
-    try:
+    with browser_context(browser, app_server.base_url, java_script_enabled=False) as context:
+        page = context.new_page()
         page.goto("/contact")
         page.fill("input[name=name]", name)
         page.fill("input[name=email]", "noscript@example.com")
@@ -127,8 +124,6 @@ def test_contact_works_without_javascript(
         expect(page.locator("#outcome")).to_have_text(RECEIVED)
         assert len(contact_messages(name)) == 1
         assert "Sent as a plain HTML form." in mail_to(mail_sink, "owner@example.com", subject).body
-    finally:
-        context.close()
 
 
 # --------------------------------------------------------------------------- newsletter
@@ -186,10 +181,9 @@ def test_newsletter_error_appears_next_to_the_field(page: Page, app_db: str):
 def test_newsletter_works_without_javascript(
     browser: Browser, app_server: AppServer, app_db: str, mail_sink: SmtpSink
 ):
-    context = browser.new_context(base_url=app_server.base_url, java_script_enabled=False)
-    page = context.new_page()
     email = f"{unique('plain')}@example.com"
-    try:
+    with browser_context(browser, app_server.base_url, java_script_enabled=False) as context:
+        page = context.new_page()
         page.goto("/")
         page.fill("#newsletter input[name=email]", email)
         page.locator("#newsletter button[type=submit]").click()
@@ -197,5 +191,3 @@ def test_newsletter_works_without_javascript(
         row = subscriber(email)
         assert row is not None and row.status == "pending"
         assert link(mail_to(mail_sink, email), "confirm")
-    finally:
-        context.close()

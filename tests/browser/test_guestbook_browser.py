@@ -7,6 +7,7 @@ from sqlmodel import func, select
 
 from db.engine import session_scope
 from db.models import GuestbookEntry
+from tests.chromium import browser_context, visitors
 from tests.server import AppServer
 
 
@@ -45,9 +46,7 @@ def test_good_input_appears_without_a_reload(page: Page, app_db: str):
 
 
 def test_another_open_guestbook_shows_the_new_entry_live(browser: Browser, app_server: AppServer):
-    writer = browser.new_context(base_url=app_server.base_url).new_page()
-    reader = browser.new_context(base_url=app_server.base_url).new_page()
-    try:
+    with visitors(browser, app_server.base_url) as [writer, reader]:
         for p in (writer, reader):
             p.goto("/guestbook")
             expect(p.get_by_text("Signatures", exact=True)).to_be_visible()
@@ -55,15 +54,11 @@ def test_another_open_guestbook_shows_the_new_entry_live(browser: Browser, app_s
         writer.fill("#guestbook-content", "Hello, other tab")
         writer.get_by_role("button", name="Sign the guestbook").click()
         expect(reader.locator(".guestbook-entry").first).to_contain_text("Hello, other tab")
-    finally:
-        writer.context.close()
-        reader.context.close()
 
 
 def test_without_javascript_the_form_still_posts(browser: Browser, app_server: AppServer, app_db: str):
-    context = browser.new_context(base_url=app_server.base_url, java_script_enabled=False)
-    page = context.new_page()
-    try:
+    with browser_context(browser, app_server.base_url, java_script_enabled=False) as context:
+        page = context.new_page()
         page.goto("/guestbook")
         page.fill("#guestbook input[name=author]", "No JS Visitor")
         page.fill("#guestbook textarea[name=content]", "Posted as a plain HTML form")
@@ -72,5 +67,3 @@ def test_without_javascript_the_form_still_posts(browser: Browser, app_server: A
         assert stored("No JS Visitor") == 1
         page.locator("#back").click()
         assert "/guestbook" in page.url
-    finally:
-        context.close()

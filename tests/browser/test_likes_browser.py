@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
+from sqlmodel import select
 
+from db.engine import session_scope
+from db.models import LikeCount
+from tests.chromium import visitors
 from tests.server import AppServer
 
-POST = "/blog/hello-atoll"
+SLUG = "hello-atoll"
+POST = f"/blog/{SLUG}"
+
+
+def stored() -> int:
+    """The post's like total in the app's database."""
+    with session_scope() as session:
+        return session.exec(select(LikeCount.likes).where(LikeCount.post_slug == SLUG)).first() or 0
 
 
 def open_post(page: Page) -> None:
+    """Open the post and wait until its like button has loaded (it shows the stored total)."""
     page.goto(POST)
     expect(page.locator("#post-title")).to_be_visible()
     expect(page.locator(".like-button")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator(".like-count")).to_have_text(str(stored()))
 
 
 def count(page: Page) -> int:
     return int(page.locator(".like-count").inner_text())
 
 
-def test_like_changes_the_count_and_survives_a_reload(page: Page):
+def test_like_changes_the_count_and_survives_a_reload(page: Page, app_db: str):
     open_post(page)
-    page.wait_for_timeout(300)  # let the initial load settle before reading
     before = count(page)
     page.locator(".like-button").click()
     expect(page.locator(".like-count")).to_have_text(str(before + 1))
@@ -38,7 +50,6 @@ def like_seen_live(clicker: Page, watcher: Page) -> int:
     without a reload. Returns the total before the click."""
     open_post(clicker)
     open_post(watcher)
-    clicker.wait_for_timeout(300)
     before = count(watcher)
     clicker.locator(".like-button").click()
     expect(clicker.locator(".like-count")).to_have_text(str(before + 1))
@@ -47,14 +58,9 @@ def like_seen_live(clicker: Page, watcher: Page) -> int:
     return before
 
 
-def test_a_second_browser_sees_the_count_change_live(browser: Browser, app_server: AppServer):
-    first = browser.new_context(base_url=app_server.base_url).new_page()
-    second = browser.new_context(base_url=app_server.base_url).new_page()
-    try:
+def test_a_second_browser_sees_the_count_change_live(browser: Browser, app_server: AppServer, app_db: str):
+    with visitors(browser, app_server.base_url) as [first, second]:
         like_seen_live(first, second)
-    finally:
-        first.context.close()
-        second.context.close()
 
 
 def test_unknown_slug_shows_not_found(page: Page):

@@ -11,7 +11,7 @@ from sqlmodel import func, select, update
 from db.engine import session_scope
 from db.models import Post, Rating
 from db.ratings import average
-from tests.chromium import browser_context
+from tests.chromium import browser_context, visitors
 from tests.server import AppServer
 
 
@@ -132,18 +132,13 @@ def test_enter_or_space_rates_the_focused_star(context: BrowserContext, app_db: 
 
 
 def test_a_second_browser_sees_the_new_average_live(browser: Browser, app_server: AppServer, app_db: str):
-    first = browser.new_context(base_url=app_server.base_url).new_page()
-    second = browser.new_context(base_url=app_server.base_url).new_page()
-    try:
+    with visitors(browser, app_server.base_url) as [first, second]:
         count, total = open_post(first, "hello-atoll")
         open_post(second, "hello-atoll")
         star(first, 5).click()
         expect(first.locator(".rating-summary")).to_have_text(expected_summary(count + 1, total + 5))
         expect(second.locator(".rating-summary")).to_have_text(expected_summary(count + 1, total + 5))  # no reload
         expect_checked(second, None)  # the second visitor has rated nothing
-    finally:
-        first.context.close()
-        second.context.close()
 
 
 def test_a_failed_rating_shows_a_toast_and_unchecks_the_star(context: BrowserContext, app_db: str):
@@ -163,15 +158,14 @@ def test_a_failed_rating_shows_a_toast_and_unchecks_the_star(context: BrowserCon
 
 
 def test_without_javascript_a_star_posts_the_form(browser: Browser, app_server: AppServer, app_db: str):
-    """With JavaScript off the post page is the server-rendered fallback, whose stars are
-    submit buttons of a plain form posting ``ratings.rate``."""
+    """With JavaScript off the server-rendered post page's stars are submit buttons of a
+    plain form posting ``ratings.rate``."""
     slug = "why-libsql"
     count, total = stored(slug)
-    context = browser.new_context(base_url=app_server.base_url, java_script_enabled=False)
-    try:
+    with browser_context(browser, app_server.base_url, java_script_enabled=False) as context:
         plain = context.new_page()
         plain.goto(f"/blog/{slug}")
-        form = plain.locator(".atoll-noscript form[action='/api/actions/ratings.rate']")
+        form = plain.locator("form.star-rating[action='/api/actions/ratings.rate']")
         expect(form.locator("input[name=post_slug]")).to_have_attribute("value", slug)
         form.get_by_role("button", name="3 stars").click()
         expect(plain.locator("#outcome")).to_have_text("Saved. Thank you!")
@@ -179,8 +173,6 @@ def test_without_javascript_a_star_posts_the_form(browser: Browser, app_server: 
         assert stored(slug) == (count + 1, total + 3)
         plain.locator("#back").click()
         assert plain.url.endswith(f"/blog/{slug}")
-        expect(plain.locator(".atoll-noscript form[action='/api/actions/ratings.rate']")).to_contain_text(
+        expect(plain.locator("form.star-rating[action='/api/actions/ratings.rate']")).to_contain_text(
             f"{count + 1} rating{'' if count == 0 else 's'}"
         )
-    finally:
-        context.close()
