@@ -88,7 +88,10 @@ def health_token() -> str | None:
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        raise ValueError(f"not a URL: {url!r} (in SITE_URL, REFLEX_DEPLOY_URL or ATOLL_ALLOWED_ORIGINS)") from None
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 

@@ -39,7 +39,11 @@ def is_https(request: Request) -> bool:
 
 
 def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
+    """``scheme://host[:port]`` of ``url``, or ``""`` when it has none (or is malformed)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[": an unterminated IPv6 literal, from a client's header
+        return ""
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 

@@ -64,11 +64,17 @@ class Page:
     tags: frozenset[str]
     rendered_at: float = field(default_factory=time.monotonic)
     refreshing: bool = False
+    location: str | None = None
 
     @classmethod
     def of(cls, status: int, body: bytes, tags: frozenset[str]) -> Page:
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         return cls(status, body, gzip.compress(body, 6), etag, tags)
+
+    @classmethod
+    def redirect(cls, location: str) -> Page:
+        """A load handler's ``rx.redirect``: the same place, before any page is sent."""
+        return cls(303, b"", b"", "", frozenset(), location=location)
 
 
 class PageCache:
@@ -109,6 +115,8 @@ async def _render(path: str, query: dict[str, str], route: Route, visitor: Reque
     cookie = visitor.headers.get("cookie", "") if visitor else ""
     ip = client_ip(visitor) if visitor else ""
     shot = await snapshot(path, query, cookie=cookie, client_ip=ip, islands=islands)
+    if shot.redirect is not None:
+        return Page.redirect(shot.redirect)
     # The render server parses a URL: send the path percent-encoded, as a browser would.
     full = quote(path, safe=_PATH_SAFE) + ("?" + urlencode(sorted(query.items())) if query else "")
     rendered = await renderer.render(full, shot.state)
@@ -161,6 +169,8 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 def _respond(request: Request, page: Page, cache_control: str) -> Response:
+    if page.location is not None:
+        return Response(status_code=303, headers={"Location": page.location, "Cache-Control": PRIVATE})
     headers = {"Cache-Control": cache_control, "ETag": page.etag, "Vary": "Accept-Encoding"}
     if page.status == 200 and _matches(request.headers.get("if-none-match", ""), page.etag):
         return Response(status_code=304, headers=headers)

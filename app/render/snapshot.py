@@ -34,6 +34,8 @@ class Snapshot:
     """The route pattern the path matched, e.g. ``/blog/[slug]`` (``/404`` for none)."""
     params: dict[str, str]
     state: dict[str, dict[str, Any]]
+    redirect: str | None = None
+    """Where a load handler sent the visitor (``rx.redirect``): answered as an HTTP 303."""
 
 
 def reflex_app() -> Any:
@@ -60,12 +62,28 @@ def route_params(route: str, path: str) -> dict[str, str]:
     }
 
 
-async def _run(result: Any) -> None:
+async def _run(result: Any) -> list[Any]:
+    """Run a handler's result to the end; the events it returned or yielded."""
+    events: list[Any] = []
     if inspect.isasyncgen(result):
-        async for _ in result:
-            pass
+        events = [event async for event in result]
     elif inspect.isawaitable(result):
-        await result
+        events = [await result]
+    else:
+        events = [result]
+    flat: list[Any] = []
+    for event in events:
+        flat.extend(event if isinstance(event, list | tuple) else [event])
+    return [event for event in flat if event is not None]
+
+
+def _redirect_of(events: list[Any]) -> str | None:
+    for event in events:
+        if isinstance(event, EventSpec) and getattr(event.handler.fn, "__qualname__", "") == "_redirect":
+            args = {name._js_expr: value._decode() for name, value in event.args}
+            if not args.get("external"):
+                return str(args["path"])
+    return None
 
 
 def _handler_and_args(spec: EventHandler | EventSpec) -> tuple[EventHandler, dict[str, Any]]:
@@ -95,7 +113,9 @@ async def snapshot(
         if handler.state is None or handler.state is SiteState:
             continue  # ensure_visitor: a cookie is issued by the live page, never in shared HTML
         substate = await root.get_state(handler.state)
-        await _run(handler.fn(substate, **args))
+        redirect = _redirect_of(await _run(handler.fn(substate, **args)))
+        if redirect is not None:
+            return Snapshot(route, params, {}, redirect)
         touched.add(handler.state.get_full_name())
     resolved = await _resolve_delta(root.dict())
     return Snapshot(route, params, {name: resolved[name] for name in touched if name in resolved})

@@ -238,3 +238,23 @@ def test_hashed_assets_may_be_kept_for_good(site):
     response = site.get(asset.group(1))
     assert response.status_code == 200
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_members_page_arrives_complete_for_a_signed_in_member(site, site_server, site_db):
+    slug = f"members-list-{uuid.uuid4().hex[:8]}"
+    make_post(slug, title=f"For members {slug}", members_only=True,
+              published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    token = sign_in(make_user(f"{uuid.uuid4().hex[:8]}@example.com"))
+    with httpx.Client(base_url=site_server.base_url, timeout=20,
+                      cookies={"atoll_session": token}) as member:
+        page = member.get("/members")
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "private, no-store"
+    assert f"For members {slug}" in visible(page.text)
+    assert f"For members {slug}" not in site.get("/members").text
+
+
+def test_the_members_page_sends_a_signed_out_visitor_to_sign_in(site):
+    response = site.get("/members")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/members"
