@@ -19,9 +19,10 @@ def new_visitor_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def is_valid(visitor_id: str | None) -> bool:
-    """Whether a cookie value looks like one we issued (refuses junk before it is stored)."""
-    return bool(visitor_id) and bool(_VALID.match(visitor_id or ""))
+def is_valid(visitor_id: object) -> bool:
+    """Whether a cookie value looks like one we issued (refuses junk before it is stored;
+    a browser can set the cookie var to anything, not only text)."""
+    return isinstance(visitor_id, str) and bool(_VALID.match(visitor_id))
 
 
 def require_visitor(visitor_id: str | None) -> str:

@@ -17,6 +17,7 @@ from db.errors import ActionError, ErrorCode
 from db.pagination import Page
 from state.actions import perform, query
 from state.auth import login_url
+from state.checks import typed
 from state.format import when
 from state.site import SiteState
 
@@ -133,6 +134,7 @@ class AdminState(SiteState):
         return None
 
     @rx.event
+    @typed
     async def load_section(self, name: str, status: str) -> Any:
         """Change a list's filter (back to its first page)."""
         if name in SECTIONS:
@@ -140,6 +142,7 @@ class AdminState(SiteState):
         return None
 
     @rx.event
+    @typed
     async def load_page(self, name: str, page: int) -> Any:
         """Move a list to another page (clamped to the pages there are)."""
         if name in SECTIONS and isinstance(page, int):
@@ -157,6 +160,7 @@ class AdminState(SiteState):
         return rx.toast.success(success)
 
     @rx.event
+    @typed
     async def submit_moderation(self, section: str, row_id: int, flag: str, value: bool) -> Any:
         """Hide/show (``is_public``) or remove/restore (``is_removed``) a comment or entry."""
         if section not in MODERATION_ACTIONS or flag not in ("is_public", "is_removed"):
@@ -164,11 +168,13 @@ class AdminState(SiteState):
         return await self._act(MODERATION_ACTIONS[section], {"id": row_id, flag: value}, section, "Saved.")
 
     @rx.event
+    @typed
     async def toggle_message_read(self, row_id: int, is_read: bool) -> Any:
         return await self._act("admin.mark_message", {"id": row_id, "is_read": is_read}, "messages",
                                "Marked read." if is_read else "Marked unread.")
 
     @rx.event
+    @typed
     async def submit_outbox_retry(self, row_id: int) -> Any:
         return await self._act("admin.retry_outbox", {"id": row_id}, "outbox", "Queued for sending.")
 

@@ -15,6 +15,7 @@ import reflex as rx
 
 from db.users import UserPublic, safe_return_path
 from state.actions import FormMixin
+from state.checks import typed
 from state.site import SiteState
 
 
@@ -80,6 +81,7 @@ class AuthFormState(FormMixin, SiteState):
         return None
 
     @rx.event
+    @typed
     def receive_result(self, outcome: dict[str, Any]) -> Any:
         """Show what ``POST /api/auth/*`` answered the form's fetch (the browser then navigates)."""
         outcome = outcome if isinstance(outcome, dict) else {}

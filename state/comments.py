@@ -25,6 +25,7 @@ from db.posts import is_members_only
 from db.types import utcnow
 from state import live
 from state.actions import FormMixin, feedback, perform, query
+from state.checks import typed
 from state.format import ago, when
 from state.site import SiteState
 
@@ -53,7 +54,7 @@ def _parse_tokens(raw: str) -> dict[str, dict[str, str]]:
     """This browser's ``{comment id: {"token", "expires"}}``; junk in storage reads as none."""
     try:
         value = json.loads(raw or "{}")
-    except ValueError:
+    except (TypeError, ValueError):  # local storage is the browser's: it may hold anything
         return {}
     if not isinstance(value, dict):
         return {}
@@ -91,6 +92,7 @@ class CommentState(FormMixin, SiteState):
         return sorted(set(by_token) | set(self.account_owned))
 
     @rx.event
+    @typed
     async def load_comments(self, post_slug: str) -> AsyncIterator[Any]:
         """Show the post's comments (after a loading state if the post changed); follow it live.
 
@@ -110,6 +112,7 @@ class CommentState(FormMixin, SiteState):
             live.subscribe(_topic(post_slug), self._client_token())
 
     @rx.event
+    @typed
     async def load_page(self, page: int) -> None:
         """Move to another page of comments (the pagination controls)."""
         await self._fetch(int(page))
@@ -162,6 +165,7 @@ class CommentState(FormMixin, SiteState):
         )
 
     @rx.event
+    @typed
     async def submit_comment(self, form_data: dict[str, Any]) -> AsyncIterator[Any]:
         """Post a comment; it shows at once here (on the last page) and live in other tabs."""
         self.pending = True
@@ -206,6 +210,7 @@ class CommentEditState(FormMixin, SiteState):
     confirming: str = ""
 
     @rx.event
+    @typed
     def toggle_edit(self, comment_id: str) -> Any:
         """Open the edit form on a comment (focusing its text), or close it if already open."""
         self.editing = "" if self.editing == comment_id else comment_id
@@ -213,6 +218,7 @@ class CommentEditState(FormMixin, SiteState):
         return rx.set_focus(f"{EDIT_FORM_ID}-content") if self.editing else None
 
     @rx.event
+    @typed
     async def submit_edit(self, form_data: dict[str, Any]) -> AsyncIterator[Any]:
         """Save the new text with this browser's edit token; other tabs see the change live."""
         self.pending = True
@@ -233,6 +239,7 @@ class CommentEditState(FormMixin, SiteState):
         yield feedback(result, form_id=EDIT_FORM_ID, success="Your comment is updated.")
 
     @rx.event
+    @typed
     async def delete_comment(self, comment_id: str) -> AsyncIterator[Any]:
         """First press asks for confirmation; the second removes the comment everywhere."""
         if self.confirming != comment_id:

@@ -8,6 +8,7 @@ import reflex as rx
 
 from db.contact import RECEIVED
 from state.actions import FormMixin, feedback, perform
+from state.checks import typed
 from state.site import SiteState
 
 FORM_ID = "contact"
@@ -15,6 +16,7 @@ FORM_ID = "contact"
 
 class ContactState(FormMixin, SiteState):
     @rx.event
+    @typed
     async def submit_message(self, form_data: dict[str, Any]) -> Any:
         """Store the message and queue it for the owner; the form clears on success."""
         self.pending = True

@@ -11,6 +11,7 @@ from db.models import GuestbookEntryPublic
 from db.pagination import Page
 from state import live
 from state.actions import FormMixin, feedback, perform, query
+from state.checks import typed
 from state.format import when
 from state.head import PageHead
 from state.site import SiteState
@@ -56,6 +57,7 @@ class GuestbookState(PageHead, FormMixin, SiteState):
         self.loaded = True
 
     @rx.event
+    @typed
     async def submit_entry(self, form_data: dict[str, Any]) -> Any:
         """Sign the guestbook; the entry shows at once here and in every open guestbook."""
         self.pending = True

@@ -9,6 +9,7 @@ import reflex as rx
 from db.likes import count_likes, like_status
 from state import live
 from state.actions import perform, query
+from state.checks import typed
 from state.site import SiteState
 
 
@@ -23,6 +24,7 @@ class LikeState(SiteState):
     liked: dict[str, bool] = {}
 
     @rx.event
+    @typed
     async def load_like(self, post_slug: str) -> None:
         """Fetch the total and this visitor's like, and follow the post's live count."""
         status = await query(like_status, post_slug, self._ensure_visitor())
@@ -31,6 +33,7 @@ class LikeState(SiteState):
         live.subscribe(_topic(post_slug), self._client_token())
 
     @rx.event
+    @typed
     async def toggle_like(self, post_slug: str) -> Any:
         """Like or unlike; every tab showing the post then gets the committed total."""
         result = await perform(self, "likes.toggle", {

@@ -13,6 +13,7 @@ import reflex as rx
 
 from db.newsletter import CHECK_INBOX, CONFIRM_INVALID, UNSUBSCRIBE_INVALID
 from state.actions import FormMixin, feedback, perform
+from state.checks import typed
 from state.site import SiteState
 
 FORM_ID = "newsletter"
@@ -20,6 +21,7 @@ FORM_ID = "newsletter"
 
 class NewsletterState(FormMixin, SiteState):
     @rx.event
+    @typed
     async def submit_subscription(self, form_data: dict[str, Any]) -> Any:
         """Ask for a confirmation email; the answer is the same whatever the address's history."""
         self.pending = True

@@ -13,6 +13,7 @@ from db.models import RatingPublic
 from db.ratings import rating_status, rating_summary
 from state import live
 from state.actions import perform, query
+from state.checks import typed
 from state.site import SiteState
 
 MAX_STARS = 5
@@ -62,12 +63,14 @@ class RatingState(SiteState):
             self.mine[view.post_slug] = view.stars
 
     @rx.event
+    @typed
     async def load_rating(self, post_slug: str) -> None:
         """Fetch the summary and this visitor's stars, and follow the post's live summary."""
         self._show(await query(rating_status, post_slug, self._ensure_visitor()))
         live.subscribe(_topic(post_slug), self._client_token())
 
     @rx.event
+    @typed
     async def submit_rating(self, post_slug: str, stars: int) -> Any:
         """Rate (click, Enter, Space); the checked star moves at once and reverts on failure."""
         previous = self.mine.get(post_slug)
@@ -93,6 +96,7 @@ class RatingState(SiteState):
         )
 
     @rx.event
+    @typed
     def submit_rating_key(self, post_slug: str, focused: int, key: str) -> Any:
         """Arrow keys, Home and End on the star ``focused``: focus and rate the star they name.
 
