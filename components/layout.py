@@ -6,6 +6,7 @@ import reflex as rx
 
 from components.account import account_menu
 from components.newsletter import newsletter_signup
+from state.site import SiteState
 
 NAV = (("Home", "/"), ("Blog", "/blog"), ("Guestbook", "/guestbook"), ("Contact", "/contact"))
 
@@ -40,7 +41,11 @@ def page_layout(*children: rx.Component) -> rx.Component:
     """Wrap a page's content in the site frame."""
     return rx.container(
         _header(),
-        rx.el.main(rx.vstack(*children, spacing="5", width="100%"), style={"padding_top": "2rem"}),
+        rx.el.main(
+            rx.vstack(*children, spacing="5", width="100%"),
+            style={"padding_top": "2rem"},
+            data_live=rx.cond(SiteState.live, "true", "false"),
+        ),
         _footer(),
         size="3",
     )

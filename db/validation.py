@@ -24,6 +24,7 @@ INPUT_CONFIG = ConfigDict(str_strip_whitespace=True, extra="ignore")
 """Config every ``*Create`` input model uses: trim text, ignore unknown form fields."""
 
 HONEYPOT_MESSAGE = "Leave this field empty."
+NOT_AN_OBJECT = "Expected an object of fields."
 
 
 def _empty(value: str) -> str:
@@ -184,7 +185,7 @@ def field_errors(model: type[BaseModel], exc: ValidationError) -> dict[str, list
 def parse(model: type[M], data: Any) -> M:
     """Validate ``data`` against ``model``; raise :class:`ActionError` with every bad field."""
     if not isinstance(data, dict):
-        raise ActionError.invalid({"__root__": ["Expected an object of fields."]})
+        raise ActionError.invalid({"__root__": [NOT_AN_OBJECT]})
     try:
         return model.model_validate(data)
     except ValidationError as exc:

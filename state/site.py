@@ -23,6 +23,9 @@ class SiteState(rx.State):
         "", name=COOKIE_NAME, max_age=COOKIE_MAX_AGE, same_site="lax", path="/"
     )
     _user_id: int | None = None  # backend-only: the account behind the session cookie
+    live: bool = False
+    """True once this tab's websocket has loaded the page (never in server-rendered HTML):
+    the page's ``data-live`` attribute, what tests and scripts wait on before interacting."""
 
     async def _current_user(self) -> UserPublic | None:
         """Who this socket's session cookie belongs to, checked against the database now.
@@ -40,6 +43,7 @@ class SiteState(rx.State):
     def ensure_visitor(self) -> None:
         """Issue a visitor id when the browser has none (runs on every page load)."""
         self._ensure_visitor()
+        self.live = True
 
     def _ensure_visitor(self) -> str:
         if not is_valid(self.visitor_id):

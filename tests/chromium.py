@@ -111,3 +111,13 @@ def visitors(browser: Browser, base_url: str, count: int = 2, **options: Any) ->
     with ExitStack() as stack:
         yield [stack.enter_context(browser_context(browser, base_url, **options)).new_page()
                for _ in range(count)]
+
+
+def wait_until_live(page: Page) -> None:
+    """Until the page's websocket has loaded it (``<main data-live="true">``).
+
+    Read pages arrive server-rendered, so what a test sees proves nothing about the live
+    connection: a click before it would post the plain form instead of running the handler,
+    and another tab's update would find no subscription yet.
+    """
+    expect(page.locator('main[data-live="true"]')).to_have_count(1)

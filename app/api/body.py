@@ -19,6 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from db import errors
 from db.errors import ActionError, ErrorCode
+from db.validation import NOT_AN_OBJECT
 
 log = logging.getLogger("atoll.http")
 
@@ -29,7 +30,6 @@ BODY_TIMEOUT_SECONDS = 5.0
 NOT_JSON = "The body is not valid JSON."
 NOT_UTF8 = "The body is not valid UTF-8."
 TOO_DEEP = "The body is nested too deeply."
-NOT_OBJECT = "The body must be a JSON object or a form."
 DUPLICATE_KEY = "The field {name!r} appears more than once."
 UNSUPPORTED = "Send JSON (application/json) or a form (application/x-www-form-urlencoded)."
 TOO_SLOW = "The request body did not arrive in time."
@@ -62,7 +62,7 @@ def parse_json(body: bytes) -> dict[str, Any]:
     except ValueError as exc:
         raise _refuse(NOT_JSON, detail=type(exc).__name__) from None
     if not isinstance(payload, dict):
-        raise _refuse(NOT_OBJECT)
+        raise _refuse(NOT_AN_OBJECT)
     return payload
 
 

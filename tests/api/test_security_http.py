@@ -310,7 +310,7 @@ JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
 TOO_DEEP = "The body is nested too deeply."
 NOT_UTF8 = "The body is not valid UTF-8."
-NOT_OBJECT = "The body must be a JSON object or a form."
+NOT_OBJECT = "Expected an object of fields."
 NOT_JSON = "The body is not valid JSON."
 
 # (id, body, content type, the message for a POST endpoint, the message for the webhook)

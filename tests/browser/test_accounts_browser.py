@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.models import Comment, ContactMessage, LikeCount, User
-from tests.chromium import browser_context, visitors
+from tests.chromium import browser_context, visitors, wait_until_live
 from tests.factories import PASSWORD, make_post, make_user, sign_in
 from tests.server import AppServer
 
@@ -87,6 +87,7 @@ def post_page_loaded(page: Page, slug: str, name: str) -> None:
     """Every load the page of post ``slug`` starts has been answered: the post, the header's
     account menu (showing ``name``), and the comments, rating and like islands (the like
     total as stored)."""
+    wait_until_live(page)
     expect(page.locator("#post-title")).to_be_visible()
     signed_in_as(page, name)
     comments_loaded(page)

@@ -13,7 +13,7 @@ from db.actions import run_action
 from db.engine import session_scope
 from db.models import Comment
 from db.users import end_session
-from tests.chromium import visitors
+from tests.chromium import visitors, wait_until_live
 from tests.factories import make_post, make_user, sign_in, visitor_ctx
 from tests.server import AppServer
 
@@ -23,6 +23,7 @@ ABSOLUTE = re.compile(r"^\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC$")
 
 def open_post(page: Page, path: str = POST) -> None:
     page.goto(path)
+    wait_until_live(page)
     expect(page.locator("#post-title")).to_be_visible()
     expect(page.locator("#comments-heading")).to_be_visible()
     expect(page.locator("#comment-list, #comments-empty")).to_be_visible()

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.models import ContactMessage, Subscriber
-from tests.chromium import browser_context
+from tests.chromium import browser_context, wait_until_live
 from tests.server import AppServer
 from tests.smtp import Received, SmtpSink
 from tests.waiting import eventually
@@ -134,6 +134,7 @@ def test_subscribe_confirm_and_unsubscribe_from_the_emails(
 ):
     email = f"{unique('reader')}@example.com"
     page.goto("/guestbook")  # the sign-up box is in the footer of every page
+    wait_until_live(page)
     page.fill("#newsletter-email", email)
     page.get_by_role("button", name="Subscribe").click()
     expect(page.get_by_text(CHECK_INBOX)).to_be_visible()

@@ -7,7 +7,7 @@ from sqlmodel import func, select
 
 from db.engine import session_scope
 from db.models import GuestbookEntry
-from tests.chromium import browser_context, visitors
+from tests.chromium import browser_context, visitors, wait_until_live
 from tests.server import AppServer
 
 
@@ -20,6 +20,7 @@ def stored(author: str) -> int:
 
 def test_bad_input_shows_field_errors_and_stores_nothing(page: Page, app_db: str):
     page.goto("/guestbook")
+    wait_until_live(page)
     expect(page.get_by_text("Signatures", exact=True)).to_be_visible()
     page.fill("#guestbook-author", "Z")
     page.get_by_role("button", name="Sign the guestbook").click()
@@ -32,6 +33,7 @@ def test_bad_input_shows_field_errors_and_stores_nothing(page: Page, app_db: str
 
 def test_good_input_appears_without_a_reload(page: Page, app_db: str):
     page.goto("/guestbook")
+    wait_until_live(page)
     expect(page.get_by_text("Signatures", exact=True)).to_be_visible()
     page.fill("#guestbook-author", "Browser Visitor")
     page.fill("#guestbook-content", "Signed from Chromium")
@@ -49,6 +51,7 @@ def test_another_open_guestbook_shows_the_new_entry_live(browser: Browser, app_s
     with visitors(browser, app_server.base_url) as [writer, reader]:
         for p in (writer, reader):
             p.goto("/guestbook")
+            wait_until_live(p)
             expect(p.get_by_text("Signatures", exact=True)).to_be_visible()
         writer.fill("#guestbook-author", "Live Writer")
         writer.fill("#guestbook-content", "Hello, other tab")

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.models import LikeCount
-from tests.chromium import visitors
+from tests.chromium import visitors, wait_until_live
 from tests.server import AppServer
 
 SLUG = "hello-atoll"
@@ -23,6 +23,7 @@ def stored() -> int:
 def open_post(page: Page) -> None:
     """Open the post and wait until its like button has loaded (it shows the stored total)."""
     page.goto(POST)
+    wait_until_live(page)
     expect(page.locator("#post-title")).to_be_visible()
     expect(page.locator(".like-button")).to_have_attribute("aria-pressed", "false")
     expect(page.locator(".like-count")).to_have_text(str(stored()))

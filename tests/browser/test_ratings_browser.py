@@ -11,7 +11,7 @@ from sqlmodel import func, select, update
 from db.engine import session_scope
 from db.models import Post, Rating
 from db.ratings import average
-from tests.chromium import browser_context, visitors
+from tests.chromium import browser_context, visitors, wait_until_live
 from tests.server import AppServer
 
 
@@ -38,6 +38,7 @@ def stored(slug: str) -> tuple[int, int]:
 def open_post(page: Page, slug: str) -> tuple[int, int]:
     """Open a post, wait until its rating has loaded, and return the stored (count, total)."""
     page.goto(f"/blog/{slug}")
+    wait_until_live(page)
     expect(page.locator("#post-title")).to_be_visible()
     count, total = stored(slug)
     expect(page.locator(".rating-summary")).to_have_text(expected_summary(count, total))
@@ -167,7 +168,7 @@ def test_without_javascript_a_star_posts_the_form(browser: Browser, app_server: 
         plain.goto(f"/blog/{slug}")
         form = plain.locator("form.star-rating[action='/api/actions/ratings.rate']")
         expect(form.locator("input[name=post_slug]")).to_have_attribute("value", slug)
-        form.get_by_role("button", name="3 stars").click()
+        form.get_by_role("radio", name="3 stars").click()
         expect(plain.locator("#outcome")).to_have_text("Saved. Thank you!")
         assert plain.url.endswith("/api/actions/ratings.rate")
         assert stored(slug) == (count + 1, total + 3)

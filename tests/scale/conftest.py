@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from db.engine import session_scope
 from db.models import Like, LikeCount
-from tests.chromium import browser_context, launch_chromium
+from tests.chromium import browser_context, launch_chromium, wait_until_live
 from tests.cluster import Cluster
 from tests.factories import make_post
 from tests.server import AppServer, use_database
@@ -45,6 +45,7 @@ def cluster_db(cluster: Cluster) -> Iterator[str]:
 def open_post(page: Page, path: str = POST) -> None:
     """Load a post and wait until its islands have loaded their data over the websocket."""
     page.goto(path)
+    wait_until_live(page)
     expect(page.locator("#post-title")).to_be_visible()
     expect(page.locator(".like-button")).to_be_visible()
     expect(page.locator("#comment-list, #comments-empty")).to_be_visible()

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from db.engine import session_scope
 from db.models import Post
+from tests.chromium import csp_violations
 from tests.factories import make_post, wordpress_post
 from tests.waiting import eventually
 
@@ -82,6 +83,11 @@ def test_the_flag_check_would_catch_an_unsanitized_payload(page: Page, app_db):
         page.goto("/blog/unsanitized-control")
         expect(page.locator(".post-content")).to_contain_text("After the payloads.")
         page.wait_for_function(f"!({XSS_FLAG})")  # some payload ran and set the flag
+        # The page's Content-Security-Policy blocked the rest (inline handlers,
+        # javascript: URLs): a second line of defence, expected here and only here.
+        blocked = csp_violations(page.context)
+        assert blocked and all("Content Security Policy" in v for v in blocked)
+        blocked.clear()
     finally:
         with session_scope(write=True) as session:
             session.delete(session.get(Post, post.id))
