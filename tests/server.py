@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -148,3 +149,19 @@ class AppServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+def serve(tmp_path_factory: pytest.TempPathFactory, name: str, *, site: bool = False,
+          env: dict[str, str] | None = None, **options: Any) -> Iterator[AppServer]:
+    """For a fixture (``yield from serve(...)``): the app on a fresh seeded database, stopped
+    afterwards. ``site=True`` is the whole production site (built pages on the same port)
+    whose ``SITE_URL`` is its own address; otherwise ``options`` go to :meth:`AppServer.start`."""
+    root = tmp_path_factory.mktemp(name)
+    if site:
+        options["port"] = options.get("port") or free_port()
+        env = {"SITE_URL": f"http://127.0.0.1:{options['port']}"} | (env or {})
+    server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log", env=env, **options)
+    try:
+        yield server
+    finally:
+        server.stop()

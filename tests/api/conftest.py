@@ -7,27 +7,18 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.server import AppServer, free_port, prepare_database, use_database
+from tests.server import AppServer, serve, use_database
 
 
 @pytest.fixture(scope="package")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    root = tmp_path_factory.mktemp("api")
-    server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log", backend_only=True)
-    yield server
-    server.stop()
+    yield from serve(tmp_path_factory, "api", backend_only=True)
 
 
 @pytest.fixture(scope="package")
 def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The same app with ATOLL_RATE_LIMIT=3/60, for the 429 path."""
-    root = tmp_path_factory.mktemp("limited")
-    server = AppServer.start(
-        prepare_database(root / "atoll.db"), root / "server.log", backend_only=True,
-        env={"ATOLL_RATE_LIMIT": "3/60"},
-    )
-    yield server
-    server.stop()
+    yield from serve(tmp_path_factory, "limited", backend_only=True, env={"ATOLL_RATE_LIMIT": "3/60"})
 
 
 @pytest.fixture
@@ -60,26 +51,16 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory, webhook_secret: str) -
     ``COLUMNS`` keeps Reflex's logged tracebacks one frame per line, for the checks that
     read the log.
     """
-    root = tmp_path_factory.mktemp("fuzz")
-    server = AppServer.start(
-        prepare_database(root / "atoll.db"), root / "server.log", backend_only=True,
-        env={"WORDPRESS_WEBHOOK_SECRET": webhook_secret, "WORDPRESS_WEBHOOK_RATE_LIMIT": "off",
-             "COLUMNS": "400"},
-    )
-    yield server
-    server.stop()
+    yield from serve(tmp_path_factory, "fuzz", backend_only=True, env={
+        "WORDPRESS_WEBHOOK_SECRET": webhook_secret, "WORDPRESS_WEBHOOK_RATE_LIMIT": "off",
+        "COLUMNS": "400"})
 
 
 @pytest.fixture(scope="package")
 def site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The whole production site (built frontend, server-rendered pages) with its page cache
     at the defaults, for the read-page tests."""
-    root = tmp_path_factory.mktemp("site")
-    port = free_port()
-    server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log", port=port,
-                             env={"SITE_URL": f"http://127.0.0.1:{port}"})
-    yield server
-    server.stop()
+    yield from serve(tmp_path_factory, "site", site=True)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from db.actions import load_actions
 from db.engine import session_scope
 from db.models import GuestbookEntry
 from tests.factories import PASSWORD, guestbook_payload, make_user
-from tests.server import AppServer, free_port, prepare_database, use_database
+from tests.server import AppServer, serve, use_database
 
 SECRET = "security-test-webhook-secret"
 INVALID = "Please correct the highlighted fields."
@@ -60,38 +60,22 @@ def port_of(server: AppServer) -> int:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The full prod server (built pages, assets, API and websocket on one port), whose
     SITE_URL is its own origin, with the sync webhook configured."""
-    root = tmp_path_factory.mktemp("security-site")
-    port = free_port()
-    server = AppServer.start(
-        prepare_database(root / "atoll.db"), root / "server.log", port=port,
-        env={"SITE_URL": f"http://127.0.0.1:{port}", "WORDPRESS_WEBHOOK_SECRET": SECRET},
-    )
-    yield server
-    server.stop()
+    yield from serve(tmp_path_factory, "security-site", site=True,
+                     env={"WORDPRESS_WEBHOOK_SECRET": SECRET})
 
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """A backend behind one trusted proxy: the client is the last X-Forwarded-For address."""
-    root = tmp_path_factory.mktemp("security-proxied")
-    server = AppServer.start(
-        prepare_database(root / "atoll.db"), root / "server.log", backend_only=True,
-        env={"REFLEX_TRUSTED_PROXY_HOPS": "1", "ATOLL_RATE_LIMIT": "off"},
-    )
-    yield server
-    server.stop()
+    yield from serve(tmp_path_factory, "security-proxied", backend_only=True,
+                     env={"REFLEX_TRUSTED_PROXY_HOPS": "1", "ATOLL_RATE_LIMIT": "off"})
 
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """A backend allowing 5 requests per client and action a minute."""
-    root = tmp_path_factory.mktemp("security-limited")
-    server = AppServer.start(
-        prepare_database(root / "atoll.db"), root / "server.log", backend_only=True,
-        env={"ATOLL_RATE_LIMIT": "5/60"},
-    )
-    yield server
-    server.stop()
+    yield from serve(tmp_path_factory, "security-limited", backend_only=True,
+                     env={"ATOLL_RATE_LIMIT": "5/60"})
 
 
 @pytest.fixture
