@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from datetime import UTC, datetime
 import httpx
 
 from tests.factories import make_post
+from tests.waiting import eventually
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 CACHE_TURNOVER = 150.0
@@ -19,14 +19,13 @@ CACHE_TURNOVER = 150.0
 
 def until(fetch: Callable[[], httpx.Response], ready: Callable[[str], bool]) -> str:
     """The body ``fetch`` answers once ``ready`` holds for it, polled up to a deadline."""
-    deadline = time.monotonic() + CACHE_TURNOVER
-    while True:
+
+    def body() -> str | None:
         response = fetch()
         assert response.status_code == 200
-        if ready(response.text):
-            return response.text
-        assert time.monotonic() < deadline, "the feed never showed the new public post"
-        time.sleep(0.25)
+        return response.text if ready(response.text) else None
+
+    return eventually(body, timeout=CACHE_TURNOVER, every=0.25)
 
 
 # First in the file, so it normally meets a cold cache: the server caches both documents and
