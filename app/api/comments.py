@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from app.api.errors import error_response
 from app.api.guard import client_key
+from app.api.pages import etag_matches
 from app.api.session import request_user_id
 from db.actions import ActionContext
 from db.engine import session_scope
@@ -32,12 +33,6 @@ PRIVATE = "private, no-store"
 
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest() + '"'
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    """RFC 9110 ``If-None-Match``: a list of tags or ``*``, compared weakly (``W/`` ignored)."""
-    tags = [t.strip() for t in if_none_match.split(",") if t.strip()]
-    return "*" in tags or etag in (t.removeprefix("W/") for t in tags)
 
 
 def _members_only(slug: str) -> bool:
@@ -59,6 +54,6 @@ async def list_comments_http(request: Request) -> Response:
     # Only a signed-in caller gets here for a members-only post, so only then ask which it is.
     private = user_id is not None and await asyncio.to_thread(_members_only, payload["post_slug"])
     headers = {"ETag": etag, "Cache-Control": PRIVATE if private else CACHE_CONTROL}
-    if _matches(request.headers.get("if-none-match", ""), etag):
+    if etag_matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

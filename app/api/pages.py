@@ -157,13 +157,24 @@ async def _public_page(key: str, path: str, query: dict[str, str], route: Route)
                 page.refreshing = True
                 _refresh(key, path, query, route)
             return page
+    if (pending := _rendering.get(key)) is not None:
+        return await asyncio.shield(pending)  # a burst of misses waits for one render
     generation = pages.generation
-    page = await _render(path, query, route, None)
+    pending = asyncio.get_running_loop().create_task(_render(path, query, route, None))
+    _rendering[key] = pending
+    try:
+        page = await asyncio.shield(pending)
+    finally:
+        _rendering.pop(key, None)
     pages.store(key, page, generation)
     return page
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+_rendering: dict[str, asyncio.Task[Page]] = {}
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 ``If-None-Match``: a list of tags or ``*``, compared weakly (``W/`` ignored)."""
     tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",") if t.strip()]
     return "*" in tags or etag in tags
 
@@ -172,7 +183,7 @@ def _respond(request: Request, page: Page, cache_control: str) -> Response:
     if page.location is not None:
         return Response(status_code=303, headers={"Location": page.location, "Cache-Control": PRIVATE})
     headers = {"Cache-Control": cache_control, "ETag": page.etag, "Vary": "Accept-Encoding"}
-    if page.status == 200 and _matches(request.headers.get("if-none-match", ""), page.etag):
+    if page.status == 200 and etag_matches(request.headers.get("if-none-match", ""), page.etag):
         return Response(status_code=304, headers=headers)
     body = page.body
     if "gzip" in request.headers.get("accept-encoding", ""):
