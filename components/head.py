@@ -14,7 +14,7 @@ def head_tags(state: Any, title: Any) -> list[rx.Component]:
     (React hoists them into ``<head>``). The description and image are given to
     ``add_page`` as well, which renders those two itself."""
     return [
-        rx.el.link(rel="canonical", href=state.canonical),
+        rx.cond(state.canonical != "", rx.el.link(rel="canonical", href=state.canonical)),
         rx.el.meta(property="og:site_name", content=SITE_NAME),
         rx.el.meta(property="og:title", content=title),
         rx.el.meta(property="og:description", content=state.description),
