@@ -31,11 +31,11 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import reflex as rx
 
 from app.api.guard import origin_allowed
+from db import config
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,18 +61,13 @@ FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 DROPPED = {b"server", b"x-powered-by"}
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
 @functools.lru_cache(maxsize=1)
 def _other_sources() -> tuple[str, str]:
     """Origins besides ``'self'`` the pages use: the backend when it is served apart (dev
     mode, ``reflex export``) for fetches, the websocket and form posts; WordPress for images."""
-    api = _origin(rx.config.get_config().api_url or "")
+    api = config.origin_of(rx.config.get_config().api_url or "")
     connect = f"{api} {api.replace('http', 'ws', 1)}" if api else ""
-    images = _origin(os.environ.get("WORDPRESS_URL", ""))
+    images = config.origin_of(os.environ.get("WORDPRESS_URL", ""))
     return connect, images
 
 

@@ -87,11 +87,13 @@ def health_token() -> str | None:
     return os.environ.get("ATOLL_HEALTH_TOKEN", "").strip() or None
 
 
-def _origin(url: str) -> str:
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-cased; ``""`` when it has none or is
+    malformed (``http://[`` in a client's header must not raise)."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
-        raise ValueError(f"not a URL: {url!r} (in SITE_URL, REFLEX_DEPLOY_URL or ATOLL_ALLOWED_ORIGINS)") from None
+        return ""
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
@@ -110,7 +112,7 @@ def configured_origins() -> tuple[str, ...]:
     urls += os.environ.get("ATOLL_ALLOWED_ORIGINS", "").split(",")
     origins: list[str] = []
     for url in urls:
-        origin = _origin(url)
+        origin = origin_of(url)
         if not origin:
             continue
         origins.append(origin)

@@ -44,10 +44,8 @@ class GuestbookState(PageHead, FormMixin, SiteState):
         except ValueError:
             page = 1
         await self._fetch(page)
-        at = lambda n: "/guestbook" + ("" if n == 1 else f"?page={n}")  # noqa: E731 - a page's path
-        self._set_head(at(self.page), description="Visitors' signatures in the Atoll guestbook.",
-                       prev=at(self.page - 1) if self.page > 1 else "",
-                       next_=at(self.page + 1) if self.page < self.pages else "")
+        self._set_list_head("/guestbook", self.page, self.pages,
+                            "Visitors' signatures in the Atoll guestbook.")
         live.subscribe(TOPIC, self._client_token())
 
     async def _fetch(self, page: int) -> None:

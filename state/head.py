@@ -43,3 +43,14 @@ class PageHead(rx.State, mixin=True):
         self.json_ld = json.dumps(json_ld, ensure_ascii=False).replace("<", "\\u003c") if json_ld else ""
         self.prev_url = site + prev if prev else ""
         self.next_url = site + next_ if next_ else ""
+
+    def _set_list_head(self, base: str, page: int, pages: int, description: str) -> None:
+        """The head of page ``page`` of ``pages`` of a list at ``base`` (``?page=N`` after the
+        first), with ``rel=prev/next`` to its neighbours."""
+
+        def at(n: int) -> str:
+            return base + ("" if n == 1 else f"?page={n}")
+
+        self._set_head(at(page), description=description,
+                       prev=at(page - 1) if page > 1 else "",
+                       next_=at(page + 1) if page < pages else "")

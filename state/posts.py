@@ -124,10 +124,7 @@ class BlogState(PageHead, SiteState):
         self.posts = [_card(p.model_dump(mode="json")) for p in posts]
         self.page = min(page, pages)
         self.pages = pages
-        at = lambda n: self.base + ("" if n == 1 else f"?page={n}")  # noqa: E731 - a page's path
-        self._set_head(at(self.page), description=description,
-                       prev=at(self.page - 1) if self.page > 1 else "",
-                       next_=at(self.page + 1) if self.page < pages else "")
+        self._set_list_head(self.base, self.page, pages, description)
         self.loaded = True
 
     @rx.event

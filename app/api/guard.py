@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import reflex as rx
 from starlette.requests import Request
@@ -38,27 +37,18 @@ def is_https(request: Request) -> bool:
     return request.url.scheme == "https" or forwarded == "https"
 
 
-def _origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``, or ``""`` when it has none (or is malformed)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # "http://[": an unterminated IPv6 literal, from a client's header
-        return ""
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
-
-
 def origin_allowed(origin: str, *, scheme: str, host: str, forwarded_proto: str = "") -> bool:
     """Whether a browser page at ``origin`` is this site: the host the request was sent to
     (over its own or the proxy-reported scheme), the configured frontend (Reflex's
     ``deploy_url``) or one of :func:`db.config.configured_origins`. ``null`` (sandboxed
     frames, ``file:``) never is."""
-    candidate = _origin_of(origin)
+    candidate = config.origin_of(origin)
     if not candidate or origin == "null":
         return False
     schemes = {scheme.lower(), forwarded_proto.split(",")[0].strip().lower()} - {""}
     if host and candidate in {f"{s}://{host.lower()}" for s in schemes}:
         return True
-    deploy = _origin_of(rx.config.get_config().deploy_url or "")
+    deploy = config.origin_of(rx.config.get_config().deploy_url or "")
     return candidate == deploy or candidate in config.configured_origins()
 
 

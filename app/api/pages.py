@@ -26,7 +26,7 @@ import gzip
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -38,15 +38,12 @@ from app.api.guard import client_ip
 from app.render.server import RenderUnavailable, build_dir, has_server_build, renderer
 from app.render.snapshot import NOT_FOUND, route_of, route_params, snapshot
 from app.routes import ROUTES, Route
+from app.security import ASGIApp, Receive, Scope, Send
 from db import cache, config
 from db.users import SESSION_COOKIE
 
 log = logging.getLogger("atoll.pages")
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_ENTRIES = 512
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
