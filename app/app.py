@@ -29,8 +29,11 @@ app = rx.App(
 for route in ROUTES:
     head: dict[str, Any] = {}
     if route.head is not None:
-        head = {"description": route.head.description, "image": route.head.og_image,
-                "meta": head_tags(route.head, route.title)}
+        head = {
+            "description": route.head.description,
+            "image": route.head.og_image,
+            "meta": head_tags(route.head, route.title),
+        }
     app.add_page(
         route.component,
         route=route.path,
@@ -39,7 +42,9 @@ for route in ROUTES:
         **head,
     )
 
-app.add_page(not_found.page, route="404", title="Atoll · Not found", on_load=SiteState.ensure_visitor)
+app.add_page(
+    not_found.page, route="404", title="Atoll · Not found", on_load=SiteState.ensure_visitor
+)
 
 # Engine.IO checks the handshake's Origin against a list; a check that knows the request's
 # own host admits this site under whatever name it was reached and nothing else.

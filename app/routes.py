@@ -57,30 +57,81 @@ class Route:
 
 def _post_islands(params: dict[str, str]) -> list[Any]:
     slug = params.get("slug", "")
-    return [LikeState.load_like(slug), RatingState.load_rating(slug), CommentState.load_comments(slug)]
+    return [
+        LikeState.load_like(slug),
+        RatingState.load_rating(slug),
+        CommentState.load_comments(slug),
+    ]
 
 
 POSTS = (LISTS_TAG,)
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("/", "Atoll", home.page, [HomeState.load_posts], "public", cache_tags=POSTS,
-          head=HomeState),
-    Route("/blog", BlogState.title, blog.page, [BlogState.load_blog], "public", cache_tags=POSTS,
-          head=BlogState),
-    Route("/blog/category/[slug]", BlogState.title, blog.term_page, [BlogState.load_category],
-          "public", cache_tags=POSTS, head=BlogState),
-    Route("/blog/tag/[slug]", BlogState.title, blog.term_page, [BlogState.load_tag], "public",
-          cache_tags=POSTS, head=BlogState),
-    Route("/blog/[slug]", PostState.title, post.page, [PostState.load_post], "public",
-          islands=_post_islands, cache_tags=(*POSTS, "post:{slug}", COMMENTS_TAG), head=PostState),
-    Route("/guestbook", "Atoll · Guestbook", guestbook.page, [GuestbookState.load_entries],
-          "public", cache_tags=(GUESTBOOK_TAG,), head=GuestbookState),
+    Route(
+        "/", "Atoll", home.page, [HomeState.load_posts], "public", cache_tags=POSTS, head=HomeState
+    ),
+    Route(
+        "/blog",
+        BlogState.title,
+        blog.page,
+        [BlogState.load_blog],
+        "public",
+        cache_tags=POSTS,
+        head=BlogState,
+    ),
+    Route(
+        "/blog/category/[slug]",
+        BlogState.title,
+        blog.term_page,
+        [BlogState.load_category],
+        "public",
+        cache_tags=POSTS,
+        head=BlogState,
+    ),
+    Route(
+        "/blog/tag/[slug]",
+        BlogState.title,
+        blog.term_page,
+        [BlogState.load_tag],
+        "public",
+        cache_tags=POSTS,
+        head=BlogState,
+    ),
+    Route(
+        "/blog/[slug]",
+        PostState.title,
+        post.page,
+        [PostState.load_post],
+        "public",
+        islands=_post_islands,
+        cache_tags=(*POSTS, "post:{slug}", COMMENTS_TAG),
+        head=PostState,
+    ),
+    Route(
+        "/guestbook",
+        "Atoll · Guestbook",
+        guestbook.page,
+        [GuestbookState.load_entries],
+        "public",
+        cache_tags=(GUESTBOOK_TAG,),
+        head=GuestbookState,
+    ),
     Route("/contact", "Atoll · Contact", contact.page),
-    Route("/newsletter/confirm/[token]", "Atoll · Newsletter", newsletter.confirm_page,
-          [NewsletterLinkState.load_confirmation], "private"),
-    Route("/newsletter/unsubscribe/[token]", "Atoll · Unsubscribe", newsletter.unsubscribe_page,
-          [NewsletterLinkState.load_unsubscription], "private"),
+    Route(
+        "/newsletter/confirm/[token]",
+        "Atoll · Newsletter",
+        newsletter.confirm_page,
+        [NewsletterLinkState.load_confirmation],
+        "private",
+    ),
+    Route(
+        "/newsletter/unsubscribe/[token]",
+        "Atoll · Unsubscribe",
+        newsletter.unsubscribe_page,
+        [NewsletterLinkState.load_unsubscription],
+        "private",
+    ),
     Route("/login", "Atoll · Sign in", login.page, [AuthFormState.load_form]),
     Route("/signup", "Atoll · Create an account", signup.page, [AuthFormState.load_form]),
     Route("/account", "Atoll · Your account", account.page, [AuthState.load_account]),

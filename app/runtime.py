@@ -33,7 +33,9 @@ WORKER_VARS = ("GRANIAN_WORKERS", "WORKERS")
 REDIS_PING_TIMEOUT = 1.0
 """Seconds ``/health`` waits for Redis to answer before reporting it unreachable."""
 
-SESSION_STORE_DOWN = "The site can't reach its session store right now. Please try again in a moment."
+SESSION_STORE_DOWN = (
+    "The site can't reach its session store right now. Please try again in a moment."
+)
 """Shown (as a toast) when an event fails because Redis, which holds every tab's state, is down."""
 
 _health_clients: dict[str, Redis] = {}
@@ -67,7 +69,9 @@ def requested_workers() -> int:
         except ValueError:
             value = 0
         if value < 1:
-            raise SystemExit(f"{name}={raw!r}: the number of backend workers must be a whole number ≥ 1.")
+            raise SystemExit(
+                f"{name}={raw!r}: the number of backend workers must be a whole number ≥ 1."
+            )
         count = max(count, value)
     return count
 

@@ -76,18 +76,20 @@ def policy(script_hashes: list[str]) -> str:
     connect, images = _other_sources()
     api = connect.split(" ")[0] if connect else ""
     scripts = " ".join(["'self'", "'unsafe-eval'", *(f"'sha256-{h}'" for h in script_hashes)])
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src {scripts}",
-        "style-src 'self' 'unsafe-inline'",
-        f"img-src 'self' data: blob: {images}".rstrip(),
-        "font-src 'self' data:",
-        f"connect-src 'self' {connect}".rstrip(),
-        f"form-action 'self' {api}".rstrip(),
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src 'self' data: blob: {images}".rstrip(),
+            "font-src 'self' data:",
+            f"connect-src 'self' {connect}".rstrip(),
+            f"form-action 'self' {api}".rstrip(),
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -121,7 +123,9 @@ def _cross_origin_event(scope: Scope) -> bool:
         return False
     scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
     return not origin_allowed(
-        origin, scheme=scheme, host=_header(scope, b"host"),
+        origin,
+        scheme=scheme,
+        host=_header(scope, b"host"),
         forwarded_proto=_header(scope, b"x-forwarded-proto"),
     )
 
@@ -131,10 +135,18 @@ async def _refuse(scope: Scope, send: Send) -> None:
         await send({"type": "websocket.close", "code": 1008})
         return
     body = b'{"error":{"code":"FORBIDDEN","message":"Cross-origin requests are not allowed.","fields":{}}}'
-    await send({"type": "http.response.start", "status": 403, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        *FIXED_HEADERS, (b"content-security-policy", policy([]).encode()),
-    ]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *FIXED_HEADERS,
+                (b"content-security-policy", policy([]).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

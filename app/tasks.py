@@ -14,5 +14,10 @@ from app.runtime import freeze_startup_objects
 from app.workers import outbox_worker
 from state.live import keep_shared
 
-LIFESPAN_TASKS: list[Callable[[], Awaitable[None]]] = [outbox_worker, sync_worker, keep_shared,
-                                                       render_server, freeze_startup_objects]
+LIFESPAN_TASKS: list[Callable[[], Awaitable[None]]] = [
+    outbox_worker,
+    sync_worker,
+    keep_shared,
+    render_server,
+    freeze_startup_objects,
+]

@@ -59,7 +59,12 @@ VISITORS = 50
 
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    for pragma in ("journal_mode=WAL", "busy_timeout=5000", "foreign_keys=ON", "synchronous=NORMAL"):
+    for pragma in (
+        "journal_mode=WAL",
+        "busy_timeout=5000",
+        "foreign_keys=ON",
+        "synchronous=NORMAL",
+    ):
         db.execute(f"PRAGMA {pragma}")
     return db
 
@@ -68,7 +73,8 @@ def raw_upsert(db: sqlite3.Connection) -> bool:
     db.execute("BEGIN IMMEDIATE")
     db.execute(
         "INSERT INTO like_counts (post_slug, likes) VALUES (?, 1) "
-        "ON CONFLICT (post_slug) DO UPDATE SET likes = likes + 1 RETURNING likes", (SLUG,)
+        "ON CONFLICT (post_slug) DO UPDATE SET likes = likes + 1 RETURNING likes",
+        (SLUG,),
     ).fetchone()
     db.execute("COMMIT")
     return True
@@ -80,15 +86,20 @@ def raw_toggle(db: sqlite3.Connection, visitor: str, liked: bool) -> bool:
     if liked:
         changed = db.execute(
             "INSERT INTO likes (post_slug, visitor_id, created_at) VALUES (?, ?, datetime('now')) "
-            "ON CONFLICT (post_slug, visitor_id) DO NOTHING RETURNING id", (SLUG, visitor)).fetchone()
+            "ON CONFLICT (post_slug, visitor_id) DO NOTHING RETURNING id",
+            (SLUG, visitor),
+        ).fetchone()
     else:
         changed = db.execute(
-            "DELETE FROM likes WHERE post_slug = ? AND visitor_id = ? RETURNING id", (SLUG, visitor)).fetchone()
+            "DELETE FROM likes WHERE post_slug = ? AND visitor_id = ? RETURNING id", (SLUG, visitor)
+        ).fetchone()
     db.execute("SELECT id FROM posts WHERE slug = ? AND status = 'publish'", (SLUG,)).fetchone()
     if changed is not None:
         db.execute(
             "INSERT INTO like_counts (post_slug, likes) VALUES (?, 1) ON CONFLICT (post_slug) "
-            "DO UPDATE SET likes = max(likes + ?, 0) RETURNING likes", (SLUG, 1 if liked else -1)).fetchone()
+            "DO UPDATE SET likes = max(likes + ?, 0) RETURNING likes",
+            (SLUG, 1 if liked else -1),
+        ).fetchone()
     db.execute("COMMIT")
     return True
 
@@ -108,8 +119,10 @@ def database_runs(args: argparse.Namespace) -> None:
             state[visitor] = not state[visitor]
             return raw_toggle(db, visitor, state[visitor])
 
-        for label, op in (("sqlite3 counter upsert", lambda: raw_upsert(db)),
-                          ("sqlite3 like toggle statements", toggle_raw)):
+        for label, op in (
+            ("sqlite3 counter upsert", lambda: raw_upsert(db)),
+            ("sqlite3 like toggle statements", toggle_raw),
+        ):
             print(spin(label, op, args, scale=10).line("txn/s"))
         db.close()
 
@@ -117,14 +130,19 @@ def database_runs(args: argparse.Namespace) -> None:
         os.environ["ATOLL_RATE_LIMIT"] = "off"
         from db.actions import ActionContext, run_action  # after DATABASE_URL: the engine reads it
 
-        contexts = [ActionContext(visitor_id=v.replace("bench-visitor", "bench-action"), client=v) for v in visitors]
+        contexts = [
+            ActionContext(visitor_id=v.replace("bench-visitor", "bench-action"), client=v)
+            for v in visitors
+        ]
         liked = {c.visitor_id: False for c in contexts}
         ctx_cycle = itertools.cycle(contexts)
 
         def toggle_action() -> bool:
             ctx = next(ctx_cycle)
             liked[ctx.visitor_id] = not liked[ctx.visitor_id]
-            result = run_action("likes.toggle", {"post_slug": SLUG, "liked": liked[ctx.visitor_id]}, ctx)
+            result = run_action(
+                "likes.toggle", {"post_slug": SLUG, "liked": liked[ctx.visitor_id]}, ctx
+            )
             return result.ok
 
         print(spin("run_action('likes.toggle')", toggle_action, args).line("txn/s"))
@@ -138,13 +156,16 @@ def _visitor_set(message: Message) -> bool:
     return var("visitor_id") in changes(message, SITE)
 
 
-async def trivial_view_run(app: Target, clients: int, args: argparse.Namespace,
-                           hashes: list[str] | None) -> None:
+async def trivial_view_run(
+    app: Target, clients: int, args: argparse.Namespace, hashes: list[str] | None
+) -> None:
     async with socket_session() as session:
 
         async def step(_: int) -> tuple[bool, float]:
             started = time.perf_counter()
-            sock = await Socket.open(session, app.base_url, path="/contact", hashes=hashes, expect=_visitor_set)
+            sock = await Socket.open(
+                session, app.base_url, path="/contact", hashes=hashes, expect=_visitor_set
+            )
             try:
                 assert sock.first is not None
                 await asyncio.wait_for(sock.first, REPLY_TIMEOUT)
@@ -168,7 +189,9 @@ async def main(args: argparse.Namespace) -> None:
         for clients in client_counts(args):
             print((await trivial_http_run(app, clients, args)).line("req/s"), flush=True)
         hashes = await frontend_hashes(app.base_url, "/contact")
-        header(f"trivial page view over the websocket ({'with' if hashes else 'without'} the page's state hashes)")
+        header(
+            f"trivial page view over the websocket ({'with' if hashes else 'without'} the page's state hashes)"
+        )
         for clients in client_counts(args):
             await trivial_view_run(app, clients, args, hashes)
     database_runs(args)

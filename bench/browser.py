@@ -116,7 +116,9 @@ class Network:
     def sent(self, event: dict[str, Any]) -> None:
         request = event["request"]
         if not request["url"].startswith(("data:", "blob:")):
-            self.transfers[event["requestId"]] = Transfer(request["url"], script=event.get("type") == "Script")
+            self.transfers[event["requestId"]] = Transfer(
+                request["url"], script=event.get("type") == "Script"
+            )
 
     def received(self, event: dict[str, Any]) -> None:
         if transfer := self.transfers.get(event["requestId"]):
@@ -141,10 +143,13 @@ class Network:
         every = list(self.transfers.values())
         scripts = [t for t in every if t.script and t.done]
         return Load(
-            len(every), [f"{urlsplit(t.url).path} ({t.status or 'no answer'})" for t in every if t.failed],
+            len(every),
+            [f"{urlsplit(t.url).path} ({t.status or 'no answer'})" for t in every if t.failed],
             len(scripts),
-            sum(t.wire for t in scripts), sum(t.decoded for t in scripts),
-            sum(t.wire for t in every), sum(t.decoded for t in every),
+            sum(t.wire for t in scripts),
+            sum(t.decoded for t in scripts),
+            sum(t.wire for t in every),
+            sum(t.decoded for t in every),
         )
 
 
@@ -164,8 +169,10 @@ async def cold_load(browser: Browser, url: str, *, post: bool, likes: int) -> Lo
         network = Network()
         cdp = await context.new_cdp_session(page)
         for name, handler in (
-            ("requestWillBeSent", network.sent), ("responseReceived", network.received),
-            ("dataReceived", network.data), ("loadingFinished", network.finished),
+            ("requestWillBeSent", network.sent),
+            ("responseReceived", network.received),
+            ("dataReceived", network.data),
+            ("loadingFinished", network.finished),
             ("loadingFailed", network.failed),
         ):
             cdp.on(f"Network.{name}", handler)
@@ -176,8 +183,10 @@ async def cold_load(browser: Browser, url: str, *, post: bool, likes: int) -> Lo
         body = await response.body()
         marks: dict[str, Any] = {}
         if post:
-            await page.wait_for_function("() => { const m = window.__benchMarks;"
-                                         " return m && m.title !== null && m.likes !== null; }")
+            await page.wait_for_function(
+                "() => { const m = window.__benchMarks;"
+                " return m && m.title !== null && m.likes !== null; }"
+            )
             marks = await page.evaluate("() => window.__benchMarks")
         await page.wait_for_load_state("networkidle")
         load = network.load()
@@ -229,8 +238,15 @@ def line(path: str, loads: list[Load], likes: int, seconds: float) -> str:
         )
     text += f"  (median of {len(loads)} in {seconds:.0f}s; load {load_average():.2f})"
     counts = Counter(failure for load in loads for failure in load.failed)
-    return "\n".join([text, *(f"    failed: {failure}" + ("" if n == len(loads) else f" ({n}/{len(loads)} loads)")
-                              for failure, n in sorted(counts.items()))])
+    return "\n".join(
+        [
+            text,
+            *(
+                f"    failed: {failure}" + ("" if n == len(loads) else f" ({n}/{len(loads)} loads)")
+                for failure, n in sorted(counts.items())
+            ),
+        ]
+    )
 
 
 @asynccontextmanager
@@ -238,7 +254,8 @@ async def chromium() -> AsyncIterator[Browser]:
     """Debian's Chromium as the browser tests launch it, closed afterwards."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield browser
         finally:
@@ -248,16 +265,22 @@ async def chromium() -> AsyncIterator[Browser]:
 async def main(args: argparse.Namespace) -> None:
     pages = chosen_pages(args)
     async with target(args, frontend=True) as app, chromium() as browser:
-        likes = await post_likes(app.base_url, started_here=not args.url) if POST_PAGE in pages else 0
-        header(f"cold loads at {app.base_url}, Debian Chromium (no throttling), "
-               f"median of {args.runs} per line")
+        likes = (
+            await post_likes(app.base_url, started_here=not args.url) if POST_PAGE in pages else 0
+        )
+        header(
+            f"cold loads at {app.base_url}, Debian Chromium (no throttling), "
+            f"median of {args.runs} per line"
+        )
         for path in pages:
             started = time.perf_counter()
             url = app.base_url + path
             await check_build(url)
             try:
-                loads = [await cold_load(browser, url, post=path == POST_PAGE, likes=likes)
-                         for _ in range(args.runs)]
+                loads = [
+                    await cold_load(browser, url, post=path == POST_PAGE, likes=likes)
+                    for _ in range(args.runs)
+                ]
             except PlaywrightError:
                 await check_build(url)  # the likelier cause first: a rebuilt frontend
                 raise

@@ -30,10 +30,17 @@ def page_arguments(doc: str | None, *, runs: int) -> argparse.ArgumentParser:
     for action in parser._actions:  # argparse has no public way to hide an inherited option
         if action.dest in _UNUSED_OPTIONS:
             action.help = argparse.SUPPRESS
-    parser.add_argument("--pages", default=",".join(PAGES),
-                        help=f"comma-separated paths to measure (default {','.join(PAGES)})")
-    parser.add_argument("--runs", type=int, default=runs,
-                        help=f"cold loads per page; each figure is their median (default {runs})")
+    parser.add_argument(
+        "--pages",
+        default=",".join(PAGES),
+        help=f"comma-separated paths to measure (default {','.join(PAGES)})",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=runs,
+        help=f"cold loads per page; each figure is their median (default {runs})",
+    )
     return parser
 
 

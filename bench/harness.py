@@ -141,7 +141,9 @@ def load_average() -> float:
 
 def header(title: str) -> None:
     load1, load5, _ = os.getloadavg()
-    print(f"\n== {title}  (load average {load1:.2f} / {load5:.2f}, {os.cpu_count()} CPUs)", flush=True)
+    print(
+        f"\n== {title}  (load average {load1:.2f} / {load5:.2f}, {os.cpu_count()} CPUs)", flush=True
+    )
 
 
 # ---------------------------------------------------------------- processes
@@ -205,25 +207,55 @@ class Target:
         return sum(_cpu_seconds(pid) for pid in self.pids)
 
 
-def arguments(description: str, *, clients: str = "1,10,50", events: int = 50000,
-              seconds: float = 10.0) -> argparse.ArgumentParser:
+def arguments(
+    description: str, *, clients: str = "1,10,50", events: int = 50000, seconds: float = 10.0
+) -> argparse.ArgumentParser:
     """The options every benchmark takes."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--url", help="measure an app already running at this loopback URL "
-                        "instead of starting one (e.g. http://127.0.0.1:3000)")
-    parser.add_argument("--database", type=Path, help="with --url: its libSQL file, for the row checks")
-    parser.add_argument("--pid", type=int, action="append", default=[],
-                        help="with --url: a backend worker pid, for CPU and memory figures (repeatable)")
-    parser.add_argument("--clients", default=clients, help=f"client counts to run (default {clients})")
-    parser.add_argument("--events", type=int, default=events,
-                        help=f"events (or requests) per run, shared by its clients (default {events})")
-    parser.add_argument("--seconds", type=float, default=seconds,
-                        help=f"time limit of one run (default {seconds:g})")
-    parser.add_argument("--warmup", type=float, default=2.0,
-                        help="seconds of the same load, unmeasured, before each run (default 2)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (server log, db)")
-    parser.add_argument("--sqld", action="store_true",
-                        help="start the app on a libSQL server (sqld from `make sqld`) instead of a file")
+    parser.add_argument(
+        "--url",
+        help="measure an app already running at this loopback URL "
+        "instead of starting one (e.g. http://127.0.0.1:3000)",
+    )
+    parser.add_argument(
+        "--database", type=Path, help="with --url: its libSQL file, for the row checks"
+    )
+    parser.add_argument(
+        "--pid",
+        type=int,
+        action="append",
+        default=[],
+        help="with --url: a backend worker pid, for CPU and memory figures (repeatable)",
+    )
+    parser.add_argument(
+        "--clients", default=clients, help=f"client counts to run (default {clients})"
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=events,
+        help=f"events (or requests) per run, shared by its clients (default {events})",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=seconds,
+        help=f"time limit of one run (default {seconds:g})",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=2.0,
+        help="seconds of the same load, unmeasured, before each run (default 2)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory (server log, db)"
+    )
+    parser.add_argument(
+        "--sqld",
+        action="store_true",
+        help="start the app on a libSQL server (sqld from `make sqld`) instead of a file",
+    )
     return parser
 
 
@@ -242,7 +274,9 @@ async def target(args: argparse.Namespace, *, frontend: bool = False) -> AsyncIt
     if args.url:
         host = urlsplit(args.url).hostname or ""
         if host not in LOOPBACK:
-            raise SystemExit(f"--url must be a loopback address (127.0.0.1, localhost, ::1), not {host!r}")
+            raise SystemExit(
+                f"--url must be a loopback address (127.0.0.1, localhost, ::1), not {host!r}"
+            )
         yield Target(args.url.rstrip("/"), args.database, list(args.pid))
         return
     workdir = Path(tempfile.mkdtemp(prefix="atoll-bench-"))
@@ -259,7 +293,10 @@ async def target(args: argparse.Namespace, *, frontend: bool = False) -> AsyncIt
         database = workdir / "bench.db"
         url = prepare_database(database)
     log = workdir / "server.log"
-    print(f"starting the app (prod, 1 worker{'' if frontend else ', backend only'}); log: {log}", flush=True)
+    print(
+        f"starting the app (prod, 1 worker{'' if frontend else ', backend only'}); log: {log}",
+        flush=True,
+    )
     server = await asyncio.to_thread(AppServer.start, url, log, backend_only=not frontend, env=env)
     try:
         yield Target(server.base_url, database, backend_workers(server.process.pid), log)
@@ -289,17 +326,28 @@ class Socket:
         self._connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     @classmethod
-    async def open(cls, session: aiohttp.ClientSession, base_url: str, *, path: str = f"/blog/{SLUG}",
-                   hashes: list[str] | None = None, expect: Callable[[Message], bool] | None = None,
-                   timeout: float = 30.0) -> Socket:
+    async def open(
+        cls,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        path: str = f"/blog/{SLUG}",
+        hashes: list[str] | None = None,
+        expect: Callable[[Message], bool] | None = None,
+        timeout: float = 30.0,
+    ) -> Socket:
         """Connect as a new tab on ``path``, hydrating as the frontend does.
 
         ``expect``: watch, from before the hydrate is sent, for the first message it
         accepts (e.g. the page's on_load result); :attr:`first` resolves to its arrival.
         """
         token = str(uuid.uuid4())
-        ws_url = base_url.replace("http", "ws", 1) + f"/_event/?EIO=4&transport=websocket&token={token}"
-        ws = await session.ws_connect(ws_url, max_msg_size=0, timeout=aiohttp.ClientWSTimeout(ws_close=5))
+        ws_url = (
+            base_url.replace("http", "ws", 1) + f"/_event/?EIO=4&transport=websocket&token={token}"
+        )
+        ws = await session.ws_connect(
+            ws_url, max_msg_size=0, timeout=aiohttp.ClientWSTimeout(ws_close=5)
+        )
         sock = cls(ws, token, path)
         opened = await asyncio.wait_for(ws.receive(), timeout)
         if opened.type != aiohttp.WSMsgType.TEXT or not str(opened.data).startswith("0"):
@@ -333,7 +381,7 @@ class Socket:
                     await self.ws.send_str("3")
                 elif data.startswith(prefix):
                     now = time.perf_counter()
-                    name, message = json.loads(data[len(prefix):])[:2]
+                    name, message = json.loads(data[len(prefix) :])[:2]
                     if name != "event":
                         continue
                     self.received += 1
@@ -348,7 +396,11 @@ class Socket:
                         self._connected.set_result(None)
                 elif data.startswith(f"44{NAMESPACE}"):
                     raise ConnectionError(f"connect refused: {data}")
-        except (aiohttp.ClientError, ConnectionError, ValueError) as exc:  # surface to whoever waits
+        except (
+            aiohttp.ClientError,
+            ConnectionError,
+            ValueError,
+        ) as exc:  # surface to whoever waits
             for future in (self._connected, self._waiter[1] if self._waiter else None):
                 if future is not None and not future.done():
                     future.set_exception(exc)
@@ -362,8 +414,13 @@ class Socket:
         """Send one event, as ``applyEvent`` does."""
         await self.ws.send_str(f"42{NAMESPACE},{json.dumps(['event', self._event(name, payload)])}")
 
-    async def request(self, name: str, payload: dict[str, Any], answer: Callable[[Message], bool],
-                      timeout: float = REPLY_TIMEOUT) -> float:
+    async def request(
+        self,
+        name: str,
+        payload: dict[str, Any],
+        answer: Callable[[Message], bool],
+        timeout: float = REPLY_TIMEOUT,
+    ) -> float:
         """Send an event and return the seconds until a message ``answer`` accepts arrives."""
         future = self.expect(answer)
         started = time.perf_counter()
@@ -381,8 +438,14 @@ def socket_session() -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=True))
 
 
-async def open_sockets(session: aiohttp.ClientSession, base_url: str, count: int, *,
-                       concurrency: int = 25, **kwargs: Any) -> list[Socket]:
+async def open_sockets(
+    session: aiohttp.ClientSession,
+    base_url: str,
+    count: int,
+    *,
+    concurrency: int = 25,
+    **kwargs: Any,
+) -> list[Socket]:
     """``count`` connected tabs, opened ``concurrency`` at a time."""
     gate = asyncio.Semaphore(concurrency)
 
@@ -416,11 +479,14 @@ async def frontend_hashes(base_url: str, path: str) -> list[str] | None:
 
 def http_session(base_url: str) -> aiohttp.ClientSession:
     """One visitor: its own connection and cookie jar (``unsafe`` accepts cookies from 127.0.0.1)."""
-    return aiohttp.ClientSession(base_url, cookie_jar=aiohttp.CookieJar(unsafe=True),
-                                 connector=aiohttp.TCPConnector(limit=1))
+    return aiohttp.ClientSession(
+        base_url, cookie_jar=aiohttp.CookieJar(unsafe=True), connector=aiohttp.TCPConnector(limit=1)
+    )
 
 
-async def timed_post(session: aiohttp.ClientSession, path: str, body: Any) -> tuple[int, Any, float]:
+async def timed_post(
+    session: aiohttp.ClientSession, path: str, body: Any
+) -> tuple[int, Any, float]:
     """POST JSON; the status, the decoded answer and the seconds it took."""
     started = time.perf_counter()
     async with session.post(path, json=body) as response:
@@ -443,8 +509,9 @@ Step = Callable[[Any], Awaitable[tuple[bool, float]]]
 """One event for one client: whether it succeeded and its latency in seconds."""
 
 
-async def drive(label: str, target_: Target, actors: Sequence[Any], step: Step,
-                args: argparse.Namespace) -> Run:
+async def drive(
+    label: str, target_: Target, actors: Sequence[Any], step: Step, args: argparse.Namespace
+) -> Run:
     """Closed loop: each actor repeats ``step`` until ``--events`` are spent or ``--seconds`` pass.
 
     The budget is shared, so all actors finish together. The same loop runs unmeasured for
@@ -473,7 +540,11 @@ async def drive(label: str, target_: Target, actors: Sequence[Any], step: Step,
     await asyncio.gather(*(loop(a, started + args.seconds, results) for a in actors))
     elapsed = time.perf_counter() - started
     return Run(
-        label, len(actors), len(results), sum(not ok for ok, _ in results), elapsed,
+        label,
+        len(actors),
+        len(results),
+        sum(not ok for ok, _ in results),
+        elapsed,
         [latency for _, latency in results],
         server_cpu=(target_.server_cpu() - cpu_server) / elapsed if target_.pids else 0.0,
         client_cpu=(_own_cpu_seconds() - cpu_client) / elapsed,
@@ -481,8 +552,9 @@ async def drive(label: str, target_: Target, actors: Sequence[Any], step: Step,
     )
 
 
-async def drive_closing(label: str, target_: Target, actors: Sequence[Any], step: Step,
-                        args: argparse.Namespace) -> Run:
+async def drive_closing(
+    label: str, target_: Target, actors: Sequence[Any], step: Step, args: argparse.Namespace
+) -> Run:
     """:func:`drive`, then close every actor (sockets, HTTP sessions) whatever happened."""
     try:
         return await drive(label, target_, actors, step, args)
@@ -507,8 +579,16 @@ def spin(label: str, op: Callable[[], bool], args: argparse.Namespace, *, scale:
         failed += not op()
         latencies.append(time.perf_counter() - began)
     elapsed = time.perf_counter() - started
-    return Run(label, 1, len(latencies), failed, elapsed, latencies,
-               client_cpu=(_own_cpu_seconds() - cpu) / elapsed, load=load_average())
+    return Run(
+        label,
+        1,
+        len(latencies),
+        failed,
+        elapsed,
+        latencies,
+        client_cpu=(_own_cpu_seconds() - cpu) / elapsed,
+        load=load_average(),
+    )
 
 
 # ---------------------------------------------------------------- shared workloads
@@ -529,7 +609,9 @@ async def trivial_socket_run(target_: Target, clients: int, args: argparse.Names
         sockets = await open_sockets(session, target_.base_url, clients)
 
         async def step(sock: Socket) -> tuple[bool, float]:
-            latency = await sock.request(f"{COMMENT_EDIT}.toggle_edit", {"comment_id": "bench"}, edit_toggled)
+            latency = await sock.request(
+                f"{COMMENT_EDIT}.toggle_edit", {"comment_id": "bench"}, edit_toggled
+            )
             return True, latency
 
         return await drive_closing("trivial event (ws, no db)", target_, sockets, step, args)
@@ -545,4 +627,3 @@ async def trivial_http_run(target_: Target, clients: int, args: argparse.Namespa
         return status == 404, latency
 
     return await drive_closing("trivial POST (http, no db)", target_, sessions, step, args)
-

@@ -79,31 +79,44 @@ def parse(report: dict[str, Any]) -> Audit:
     for name in CATEGORIES:
         score = report["categories"][name]["score"]
         scores[name] = float("nan") if score is None else score * 100
-    failing = sorted({
-        audits[ref["id"]]["title"]
-        for name in CATEGORIES
-        for ref in report["categories"][name]["auditRefs"]
-        if ref.get("group") not in HIDDEN_GROUPS
-        and audits[ref["id"]].get("scoreDisplayMode") not in NOT_SCORED
-        and audits[ref["id"]].get("score") is not None
-        and audits[ref["id"]]["score"] < 0.9
-    })
+    failing = sorted(
+        {
+            audits[ref["id"]]["title"]
+            for name in CATEGORIES
+            for ref in report["categories"][name]["auditRefs"]
+            if ref.get("group") not in HIDDEN_GROUPS
+            and audits[ref["id"]].get("scoreDisplayMode") not in NOT_SCORED
+            and audits[ref["id"]].get("score") is not None
+            and audits[ref["id"]]["score"] < 0.9
+        }
+    )
     return Audit(
-        scores, metric("first-contentful-paint"), metric("largest-contentful-paint"),
-        metric("total-blocking-time"), metric("cumulative-layout-shift"),
-        float(report.get("environment", {}).get("benchmarkIndex") or 0), failing,
+        scores,
+        metric("first-contentful-paint"),
+        metric("largest-contentful-paint"),
+        metric("total-blocking-time"),
+        metric("cumulative-layout-shift"),
+        float(report.get("environment", {}).get("benchmarkIndex") or 0),
+        failing,
     )
 
 
 async def lighthouse(url: str, form_factor: str) -> Audit:
     """One Lighthouse run in a fresh Chromium profile (chrome-launcher makes and removes it)."""
     command = [
-        str(LIGHTHOUSE), url, "--output=json", "--quiet", f"--chrome-flags={CHROME_FLAGS}",
-        f"--only-categories={','.join(CATEGORIES)}", *FORM_FACTORS[form_factor],
+        str(LIGHTHOUSE),
+        url,
+        "--output=json",
+        "--quiet",
+        f"--chrome-flags={CHROME_FLAGS}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        *FORM_FACTORS[form_factor],
     ]
     process = await asyncio.create_subprocess_exec(
-        *command, env=os.environ | {"CHROME_PATH": CHROMIUM},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *command,
+        env=os.environ | {"CHROME_PATH": CHROMIUM},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         out, err = await asyncio.wait_for(process.communicate(), RUN_TIMEOUT)
@@ -112,7 +125,9 @@ async def lighthouse(url: str, form_factor: str) -> Audit:
         await process.wait()
         raise RuntimeError(f"lighthouse took over {RUN_TIMEOUT:.0f}s on {url}") from None
     if process.returncode != 0 or not out:
-        raise RuntimeError(f"lighthouse exited {process.returncode} on {url}:\n{err.decode()[-2000:]}")
+        raise RuntimeError(
+            f"lighthouse exited {process.returncode} on {url}:\n{err.decode()[-2000:]}"
+        )
     return parse(json.loads(out))
 
 
@@ -150,8 +165,10 @@ def line(path: str, form_factor: str, audits: list[Audit], seconds: float) -> st
 
 def failures(audits: list[Audit]) -> list[str]:
     counts = Counter(title for audit in audits for title in audit.failing)
-    return [f"    failing: {title}" + ("" if n == len(audits) else f" ({n}/{len(audits)} runs)")
-            for title, n in sorted(counts.items())]
+    return [
+        f"    failing: {title}" + ("" if n == len(audits) else f" ({n}/{len(audits)} runs)")
+        for title, n in sorted(counts.items())
+    ]
 
 
 async def main(args: argparse.Namespace) -> None:

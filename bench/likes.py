@@ -81,7 +81,9 @@ def check(target_: Target, before: int, net: int, after: int) -> str:
     text = f"{'':<34} count check: stored {after} = {before} before + {net} net: {verdict}"
     if target_.database is not None:
         with sqlite3.connect(target_.database) as db:
-            rows = db.execute("SELECT COUNT(*) FROM likes WHERE post_slug = ?", (SLUG,)).fetchone()[0]
+            rows = db.execute("SELECT COUNT(*) FROM likes WHERE post_slug = ?", (SLUG,)).fetchone()[
+                0
+            ]
         text += f"; {rows} like rows: {'ok' if rows == after else 'MISMATCH'}"
     return text
 
@@ -110,7 +112,9 @@ async def http_likes(target_: Target, clients: int, args: argparse.Namespace) ->
     liked = {id(s): False for s in sessions}
 
     async def step(http: aiohttp.ClientSession) -> tuple[bool, float]:
-        status, body, latency = await timed_post(http, ACTION, {"post_slug": SLUG, "liked": not liked[id(http)]})
+        status, body, latency = await timed_post(
+            http, ACTION, {"post_slug": SLUG, "liked": not liked[id(http)]}
+        )
         if status != 200:
             return False, latency
         liked[id(http)] = bool(body["data"]["liked"])

@@ -73,7 +73,9 @@ def comments_loaded(message: Message) -> bool:
     return found.get(var("loaded")) is True and var("comments") in found
 
 
-async def view_post(session: aiohttp.ClientSession, base_url: str, hashes: list[str] | None) -> tuple[Socket, float]:
+async def view_post(
+    session: aiohttp.ClientSession, base_url: str, hashes: list[str] | None
+) -> tuple[Socket, float]:
     """Open the post as a new tab; the tab and the seconds until its comments arrived."""
     started = time.perf_counter()
     sock = await Socket.open(session, base_url, path=PATH, hashes=hashes, expect=post_loaded)
@@ -106,8 +108,9 @@ async def first_asset(base_url: str) -> str:
     return found.group(1).decode()
 
 
-async def html_run(app: Target, clients: int, args: argparse.Namespace, path: str,
-                   must_contain: bytes) -> Run:
+async def html_run(
+    app: Target, clients: int, args: argparse.Namespace, path: str, must_contain: bytes
+) -> Run:
     sessions = [http_session(app.base_url) for _ in range(clients)]
 
     async def step(http: aiohttp.ClientSession) -> tuple[bool, float]:
@@ -117,7 +120,9 @@ async def html_run(app: Target, clients: int, args: argparse.Namespace, path: st
     return await drive_closing(f"GET {path}", app, sessions, step, args)
 
 
-async def ready_run(app: Target, clients: int, args: argparse.Namespace, hashes: list[str] | None) -> None:
+async def ready_run(
+    app: Target, clients: int, args: argparse.Namespace, hashes: list[str] | None
+) -> None:
     async with socket_session() as session:
 
         async def step(_: int) -> tuple[bool, float]:
@@ -125,7 +130,9 @@ async def ready_run(app: Target, clients: int, args: argparse.Namespace, hashes:
             await sock.close()
             return True, latency
 
-        run = await drive("data ready (ws connect → comments)", app, list(range(clients)), step, args)
+        run = await drive(
+            "data ready (ws connect → comments)", app, list(range(clients)), step, args
+        )
     print(run.line("views/s"), flush=True)
 
 
@@ -151,8 +158,11 @@ async def idle_memory(app: Target, tabs: int, hashes: list[str] | None) -> None:
         sockets = await asyncio.gather(*(one() for _ in range(tabs)))
         opened = time.perf_counter() - started
         await asyncio.sleep(5)  # idle: let the writes and the garbage settle
-        print(f"backend worker VmRSS with {len(sockets)} idle tabs: {rss()} "
-              f"(opened in {opened:.1f}s; load {load_average():.2f})", flush=True)
+        print(
+            f"backend worker VmRSS with {len(sockets)} idle tabs: {rss()} "
+            f"(opened in {opened:.1f}s; load {load_average():.2f})",
+            flush=True,
+        )
         await asyncio.gather(*(s.close() for s in sockets))
     await asyncio.sleep(2)
     print(f"backend worker VmRSS after they closed: {rss()}", flush=True)
@@ -161,7 +171,11 @@ async def idle_memory(app: Target, tabs: int, hashes: list[str] | None) -> None:
 async def main(args: argparse.Namespace) -> None:
     async with target(args, frontend=True) as app:
         hashes = await frontend_hashes(app.base_url, PATH)
-        note = f"{len(hashes)} state hashes from the compiled page" if hashes else "no frontend: full snapshots"
+        note = (
+            f"{len(hashes)} state hashes from the compiled page"
+            if hashes
+            else "no frontend: full snapshots"
+        )
         print(f"post page: {app.base_url}{PATH}, backend pids {app.pids}", flush=True)
         if args.idle:  # first, on a fresh worker: later runs leave thousands of tabs' states behind
             await idle_memory(app, args.idle, hashes)
@@ -179,5 +193,7 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = arguments(__doc__.split("\n\n")[0])
-    parser.add_argument("--idle", type=int, default=500, help="idle tabs for the memory figure (0: skip)")
+    parser.add_argument(
+        "--idle", type=int, default=500, help="idle tabs for the memory figure (0: skip)"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -52,8 +52,15 @@ def wordpress_dev(*args: str) -> None:
 def credentials() -> dict[str, str]:
     lines = (ROOT / ".run" / "wordpress.env").read_text().splitlines()
     env = dict(line.split("=", 1) for line in lines if "=" in line)
-    return {k: env[k] for k in ("WORDPRESS_URL", "WORDPRESS_USER", "WORDPRESS_APP_PASSWORD",
-                                "WORDPRESS_WEBHOOK_SECRET")}
+    return {
+        k: env[k]
+        for k in (
+            "WORDPRESS_URL",
+            "WORDPRESS_USER",
+            "WORDPRESS_APP_PASSWORD",
+            "WORDPRESS_WEBHOOK_SECRET",
+        )
+    }
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -65,30 +72,42 @@ def bench_full_sync(env: dict[str, str], workdir: Path) -> None:
     url = prepare_database(workdir / "full.db", seed=False)
     os.environ["DATABASE_URL"] = url
     dispose_engines()
-    settings = WordPressSettings(env["WORDPRESS_URL"], env["WORDPRESS_USER"],
-                                 env["WORDPRESS_APP_PASSWORD"])
+    settings = WordPressSettings(
+        env["WORDPRESS_URL"], env["WORDPRESS_USER"], env["WORDPRESS_APP_PASSWORD"]
+    )
     with WordPressClient(settings) as client:
         for label in ("cold (every post created)", "warm (every post unchanged)"):
             report = full_sync(client=client, restart=True)
             rate = report.seen / report.seconds
-            print(f"full sync, {label}: {report.seen} posts in {report.seconds:.2f}s "
-                  f"= {rate:.0f} posts/s ({report.pages} pages; created {report.created}, "
-                  f"unchanged {report.unchanged})")
+            print(
+                f"full sync, {label}: {report.seen} posts in {report.seconds:.2f}s "
+                f"= {rate:.0f} posts/s ({report.pages} pages; created {report.created}, "
+                f"unchanged {report.unchanged})"
+            )
     dispose_engines()
 
 
 def bench_latency(env: dict[str, str], workdir: Path, samples: int) -> None:
     path = workdir / "app.db"
     url = prepare_database(path, seed=False)
-    server = AppServer.start(url, workdir / "server.log", backend_only=True, env=env | {
-        "WORDPRESS_WEBHOOK_RATE_LIMIT": "off", "SYNC_POLL_SECONDS": "5"})
+    server = AppServer.start(
+        url,
+        workdir / "server.log",
+        backend_only=True,
+        env=env | {"WORDPRESS_WEBHOOK_RATE_LIMIT": "off", "SYNC_POLL_SECONDS": "5"},
+    )
     try:
         wordpress_dev("webhook", f"{server.base_url}/api/sync")
         auth = (env["WORDPRESS_USER"], env["WORDPRESS_APP_PASSWORD"])
-        with httpx.Client(base_url=f"{env['WORDPRESS_URL']}/wp-json/wp/v2", auth=auth,
-                          timeout=30) as wp, sqlite3.connect(path, timeout=10) as db:
-            posts = wp.get("/posts", params={"search": "Bulk post", "per_page": samples,
-                                             "_fields": "id"}).json()
+        with (
+            httpx.Client(
+                base_url=f"{env['WORDPRESS_URL']}/wp-json/wp/v2", auth=auth, timeout=30
+            ) as wp,
+            sqlite3.connect(path, timeout=10) as db,
+        ):
+            posts = wp.get(
+                "/posts", params={"search": "Bulk post", "per_page": samples, "_fields": "id"}
+            ).json()
             ids = [p["id"] for p in posts]
             stamp = int(time.time())
             edit_to_visible: list[float] = []
@@ -99,8 +118,9 @@ def bench_latency(env: dict[str, str], workdir: Path, samples: int) -> None:
                 started = time.perf_counter()
                 wp.post(f"/posts/{wp_id}", json={"title": title}).raise_for_status()
                 while True:
-                    found = db.execute("SELECT synced_at FROM posts WHERE wp_id = ? AND title = ?",
-                                       (wp_id, title)).fetchone()
+                    found = db.execute(
+                        "SELECT synced_at FROM posts WHERE wp_id = ? AND title = ?", (wp_id, title)
+                    ).fetchone()
                     if found:
                         break
                     if time.perf_counter() - started > 30:
@@ -109,14 +129,20 @@ def bench_latency(env: dict[str, str], workdir: Path, samples: int) -> None:
                 edit_to_visible.append(time.perf_counter() - started)
                 received = db.execute(
                     "SELECT received_at FROM sync_events WHERE wp_post_id = ? "
-                    "ORDER BY id DESC LIMIT 1", (wp_id,)).fetchone()[0]
+                    "ORDER BY id DESC LIMIT 1",
+                    (wp_id,),
+                ).fetchone()[0]
                 delta = datetime.fromisoformat(found[0]) - datetime.fromisoformat(received)
                 hook_to_visible.append(delta.total_seconds())
-        for label, values in (("webhook → visible", hook_to_visible),
-                              ("edit → visible", edit_to_visible)):
-            print(f"{label}: p50 {percentile(values, 50) * 1000:.1f} ms, "
-                  f"p99 {percentile(values, 99) * 1000:.1f} ms, "
-                  f"mean {statistics.fmean(values) * 1000:.1f} ms over {len(values)} edits")
+        for label, values in (
+            ("webhook → visible", hook_to_visible),
+            ("edit → visible", edit_to_visible),
+        ):
+            print(
+                f"{label}: p50 {percentile(values, 50) * 1000:.1f} ms, "
+                f"p99 {percentile(values, 99) * 1000:.1f} ms, "
+                f"mean {statistics.fmean(values) * 1000:.1f} ms over {len(values)} edits"
+            )
     finally:
         wordpress_dev("webhook", DEFAULT_WEBHOOK)
         server.stop()

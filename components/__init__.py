@@ -8,4 +8,12 @@ from components.likes import like_button
 from components.newsletter import newsletter_signup
 from components.ratings import star_rating
 
-__all__ = ["comment_section", "contact_form", "guestbook_section", "like_button", "newsletter_signup", "page_layout", "star_rating"]
+__all__ = [
+    "comment_section",
+    "contact_form",
+    "guestbook_section",
+    "like_button",
+    "newsletter_signup",
+    "page_layout",
+    "star_rating",
+]

@@ -76,7 +76,9 @@ def _auth_form(form_id: str, endpoint: str, label: str, *fields: rx.Component) -
 def login_form() -> rx.Component:
     errors = AuthFormState.field_errors
     return _auth_form(
-        LOGIN_FORM, "/api/auth/login", "Sign in",
+        LOGIN_FORM,
+        "/api/auth/login",
+        "Sign in",
         field(LOGIN_FORM, "email", "Email", errors, input_type="email", max_length=254),
         field(LOGIN_FORM, "password", "Password", errors, input_type="password", max_length=1000),
     )
@@ -85,17 +87,32 @@ def login_form() -> rx.Component:
 def signup_form() -> rx.Component:
     errors = AuthFormState.field_errors
     return _auth_form(
-        SIGNUP_FORM, "/api/auth/signup", "Create account",
+        SIGNUP_FORM,
+        "/api/auth/signup",
+        "Create account",
         field(SIGNUP_FORM, "email", "Email", errors, input_type="email", max_length=254),
-        field(SIGNUP_FORM, "display_name", "Display name (shown with your comments)", errors, max_length=40),
-        field(SIGNUP_FORM, "password", "Password (at least 10 characters)", errors,
-              input_type="password", max_length=1000),
+        field(
+            SIGNUP_FORM,
+            "display_name",
+            "Display name (shown with your comments)",
+            errors,
+            max_length=40,
+        ),
+        field(
+            SIGNUP_FORM,
+            "password",
+            "Password (at least 10 characters)",
+            errors,
+            input_type="password",
+            max_length=1000,
+        ),
         honeypot(SIGNUP_FORM),
     )
 
 
-def sign_out_button(form_id: str, label: str, endpoint: str = "/api/auth/logout",
-                    **button_props: object) -> rx.Component:
+def sign_out_button(
+    form_id: str, label: str, endpoint: str = "/api/auth/logout", **button_props: object
+) -> rx.Component:
     """A one-button form: native POST, then the endpoint redirects to a fresh page load."""
     return rx.form(
         rx.button(label, type="submit", **button_props),
@@ -137,17 +154,27 @@ def account_panel() -> rx.Component:
     return rx.cond(
         S.signed_in,
         rx.vstack(
-            rx.text("Signed in as ", rx.text.strong(S.display_name, id="account-display-name"),
-                    rx.cond(S.is_admin, " (administrator)", "")),
+            rx.text(
+                "Signed in as ",
+                rx.text.strong(S.display_name, id="account-display-name"),
+                rx.cond(S.is_admin, " (administrator)", ""),
+            ),
             rx.hstack(
                 sign_out_button("sign-out", "Sign out"),
-                sign_out_button("sign-out-everywhere", "Sign out everywhere",
-                                endpoint="/api/auth/logout-everywhere", color_scheme="red",
-                                variant="outline"),
+                sign_out_button(
+                    "sign-out-everywhere",
+                    "Sign out everywhere",
+                    endpoint="/api/auth/logout-everywhere",
+                    color_scheme="red",
+                    variant="outline",
+                ),
                 spacing="3",
             ),
-            rx.text("“Sign out everywhere” ends your session in every browser and device.",
-                    size="2", color_scheme="gray"),
+            rx.text(
+                "“Sign out everywhere” ends your session in every browser and device.",
+                size="2",
+                color_scheme="gray",
+            ),
             spacing="4",
         ),
         rx.text("Checking your session…", color_scheme="gray"),

@@ -31,11 +31,21 @@ def _filter(section: str, options: list[str], label: str) -> rx.Component:
 def _pager(section: str) -> rx.Component:
     page, pages = S.page[section], S.pages[section]
     return rx.hstack(
-        rx.button("← Previous", size="1", variant="soft", disabled=page <= 1,
-                  on_click=S.load_page(section, page - 1)),
+        rx.button(
+            "← Previous",
+            size="1",
+            variant="soft",
+            disabled=page <= 1,
+            on_click=S.load_page(section, page - 1),
+        ),
         rx.text("Page ", page, " of ", pages, " · ", S.total[section], " in all", size="2"),
-        rx.button("Next →", size="1", variant="soft", disabled=page >= pages,
-                  on_click=S.load_page(section, page + 1)),
+        rx.button(
+            "Next →",
+            size="1",
+            variant="soft",
+            disabled=page >= pages,
+            on_click=S.load_page(section, page + 1),
+        ),
         spacing="3",
         align="center",
         aria_label=f"{section} pages",
@@ -51,8 +61,11 @@ def _status_badge(row: rx.Var) -> rx.Component:
     return rx.cond(
         row["is_removed"],
         rx.badge("removed", color_scheme="red"),
-        rx.cond(row["is_public"], rx.badge("visible", color_scheme="green"),
-                rx.badge("hidden", color_scheme="amber")),
+        rx.cond(
+            row["is_public"],
+            rx.badge("visible", color_scheme="green"),
+            rx.badge("hidden", color_scheme="amber"),
+        ),
     )
 
 
@@ -73,17 +86,34 @@ def _moderation_row(section: str, row: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.cond(
                     row["is_public"],
-                    rx.button("Hide", size="1", variant="soft",
-                              on_click=S.submit_moderation(section, row_id, "is_public", False)),
-                    rx.button("Show", size="1", variant="soft",
-                              on_click=S.submit_moderation(section, row_id, "is_public", True)),
+                    rx.button(
+                        "Hide",
+                        size="1",
+                        variant="soft",
+                        on_click=S.submit_moderation(section, row_id, "is_public", False),
+                    ),
+                    rx.button(
+                        "Show",
+                        size="1",
+                        variant="soft",
+                        on_click=S.submit_moderation(section, row_id, "is_public", True),
+                    ),
                 ),
                 rx.cond(
                     row["is_removed"],
-                    rx.button("Restore", size="1", variant="soft",
-                              on_click=S.submit_moderation(section, row_id, "is_removed", False)),
-                    rx.button("Remove", size="1", variant="soft", color_scheme="red",
-                              on_click=S.submit_moderation(section, row_id, "is_removed", True)),
+                    rx.button(
+                        "Restore",
+                        size="1",
+                        variant="soft",
+                        on_click=S.submit_moderation(section, row_id, "is_removed", False),
+                    ),
+                    rx.button(
+                        "Remove",
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=S.submit_moderation(section, row_id, "is_removed", True),
+                    ),
                 ),
                 spacing="2",
             ),
@@ -120,10 +150,18 @@ def _message_row(row: rx.Var) -> rx.Component:
             rx.text(row["text"], white_space="pre-wrap", size="2"),
             rx.cond(
                 row["is_read"],
-                rx.button("Mark unread", size="1", variant="soft",
-                          on_click=S.toggle_message_read(row["id"], False)),
-                rx.button("Mark read", size="1", variant="soft",
-                          on_click=S.toggle_message_read(row["id"], True)),
+                rx.button(
+                    "Mark unread",
+                    size="1",
+                    variant="soft",
+                    on_click=S.toggle_message_read(row["id"], False),
+                ),
+                rx.button(
+                    "Mark read",
+                    size="1",
+                    variant="soft",
+                    on_click=S.toggle_message_read(row["id"], True),
+                ),
             ),
             spacing="2",
             width="100%",
@@ -147,7 +185,9 @@ def _table(
 ) -> rx.Component:
     return rx.table.root(
         rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
-        rx.table.body(rx.foreach(rows, lambda row: rx.table.row(*cells(row), class_name=row_class))),
+        rx.table.body(
+            rx.foreach(rows, lambda row: rx.table.row(*cells(row), class_name=row_class))
+        ),
         width="100%",
         size="1",
     )
@@ -160,16 +200,25 @@ def _subscribers() -> rx.Component:
         rx.hstack(
             _filter("subscribers", ["all", "pending", "active", "unsubscribed"], "Show"),
             # A document request, not a client-side route: the endpoint answers with the file.
-            rx.el.a("Download CSV", href=csv_href, download="subscribers.csv", id="subscribers-csv",
-                    custom_attrs={"reloadDocument": True}),
+            rx.el.a(
+                "Download CSV",
+                href=csv_href,
+                download="subscribers.csv",
+                id="subscribers-csv",
+                custom_attrs={"reloadDocument": True},
+            ),
             spacing="5",
             align="center",
         ),
         _table(
             ["Email", "Status", "Subscribed", "Confirmed"],
             S.rows["subscribers"],
-            lambda r: [rx.table.cell(r["email"]), rx.table.cell(r["status"]),
-                       rx.table.cell(r["created"]), rx.table.cell(r["confirmed"])],
+            lambda r: [
+                rx.table.cell(r["email"]),
+                rx.table.cell(r["status"]),
+                rx.table.cell(r["created"]),
+                rx.table.cell(r["confirmed"]),
+            ],
             "admin-subscribers-row",
         ),
     )
@@ -183,10 +232,22 @@ def _outbox() -> rx.Component:
             ["Kind", "Status", "Attempts", "Next attempt", "Last error", ""],
             S.rows["outbox"],
             lambda r: [
-                rx.table.cell(r["kind"]), rx.table.cell(r["status"]), rx.table.cell(r["attempts"]),
-                rx.table.cell(r["due"]), rx.table.cell(rx.text(r["error"], size="1")),
-                rx.table.cell(rx.cond(r["retryable"], rx.button(
-                    "Retry now", size="1", variant="soft", on_click=S.submit_outbox_retry(r["id"])))),
+                rx.table.cell(r["kind"]),
+                rx.table.cell(r["status"]),
+                rx.table.cell(r["attempts"]),
+                rx.table.cell(r["due"]),
+                rx.table.cell(rx.text(r["error"], size="1")),
+                rx.table.cell(
+                    rx.cond(
+                        r["retryable"],
+                        rx.button(
+                            "Retry now",
+                            size="1",
+                            variant="soft",
+                            on_click=S.submit_outbox_retry(r["id"]),
+                        ),
+                    )
+                ),
             ],
             "admin-outbox-row",
         ),
@@ -198,19 +259,42 @@ def _sync() -> rx.Component:
         rx.cond(
             S.sync["configured"],
             rx.text("WordPress is configured. Last full sync: ", S.sync["last_full_sync"]),
-            rx.callout("WORDPRESS_URL is not set: webhook events are stored but not processed.",
-                       icon="info"),
+            rx.callout(
+                "WORDPRESS_URL is not set: webhook events are stored but not processed.",
+                icon="info",
+            ),
         ),
         rx.text(S.sync["pending"], " waiting · ", S.sync["failed"], " failed", size="2"),
-        rx.button("Sync now", on_click=S.submit_sync_now, disabled=~S.sync["configured"].to(bool),
-                  id="sync-now"),
+        rx.button(
+            "Sync now",
+            on_click=S.submit_sync_now,
+            disabled=~S.sync["configured"].to(bool),
+            id="sync-now",
+        ),
         _table(
-            ["#", "Source", "Post", "Action", "Status", "Attempts", "Received", "Processed", "Error"],
+            [
+                "#",
+                "Source",
+                "Post",
+                "Action",
+                "Status",
+                "Attempts",
+                "Received",
+                "Processed",
+                "Error",
+            ],
             S.sync_events,
-            lambda e: [rx.table.cell(e["id"]), rx.table.cell(e["source"]), rx.table.cell(e["post"]),
-                       rx.table.cell(e["action"]), rx.table.cell(e["status"]),
-                       rx.table.cell(e["attempts"]), rx.table.cell(e["received"]),
-                       rx.table.cell(e["processed"]), rx.table.cell(rx.text(e["error"], size="1"))],
+            lambda e: [
+                rx.table.cell(e["id"]),
+                rx.table.cell(e["source"]),
+                rx.table.cell(e["post"]),
+                rx.table.cell(e["action"]),
+                rx.table.cell(e["status"]),
+                rx.table.cell(e["attempts"]),
+                rx.table.cell(e["received"]),
+                rx.table.cell(e["processed"]),
+                rx.table.cell(rx.text(e["error"], size="1")),
+            ],
             "admin-sync-row",
         ),
         spacing="3",
@@ -228,9 +312,15 @@ def _activity_chart() -> rx.Component:
                 rx.recharts.y_axis(allow_decimals=False),
                 rx.recharts.tooltip(),
                 rx.recharts.legend(),
-                rx.recharts.line(data_key="likes", name="Likes", stroke="#e5484d", type_="monotone"),
-                rx.recharts.line(data_key="ratings", name="Ratings", stroke="#ffb224", type_="monotone"),
-                rx.recharts.line(data_key="comments", name="Comments", stroke="#0090ff", type_="monotone"),
+                rx.recharts.line(
+                    data_key="likes", name="Likes", stroke="#e5484d", type_="monotone"
+                ),
+                rx.recharts.line(
+                    data_key="ratings", name="Ratings", stroke="#ffb224", type_="monotone"
+                ),
+                rx.recharts.line(
+                    data_key="comments", name="Comments", stroke="#0090ff", type_="monotone"
+                ),
                 data=S.activity,
                 width="100%",
                 height=280,

@@ -25,8 +25,9 @@ def _form(post_slug: str | rx.Var[str]) -> rx.Component:
             form_error(S.form_error),
             field(FORM_ID, "author", "Name", S.field_errors, max_length=80),
             field(FORM_ID, "content", "Comment", S.field_errors, multiline=True, max_length=5000),
-            rx.el.input(type="hidden", name="post_slug", value=post_slug,
-                        id=f"{FORM_ID}-post_slug"),
+            rx.el.input(
+                type="hidden", name="post_slug", value=post_slug, id=f"{FORM_ID}-post_slug"
+            ),
             honeypot(FORM_ID),
             submit_button("Post comment", S.pending),
             spacing="3",
@@ -40,12 +41,24 @@ def _edit_form(comment: rx.Var) -> rx.Component:
     return rx.form(
         rx.vstack(
             form_error(E.form_error),
-            field(EDIT_FORM_ID, "content", "Edit your comment", E.field_errors, multiline=True,
-                  max_length=5000, default_value=comment["content"]),
+            field(
+                EDIT_FORM_ID,
+                "content",
+                "Edit your comment",
+                E.field_errors,
+                multiline=True,
+                max_length=5000,
+                default_value=comment["content"],
+            ),
             rx.hstack(
                 submit_button("Save", E.pending),
-                rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                          on_click=E.toggle_edit(comment["id"])),
+                rx.button(
+                    "Cancel",
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=E.toggle_edit(comment["id"]),
+                ),
                 spacing="2",
             ),
             spacing="2",
@@ -62,14 +75,24 @@ def _edit_form(comment: rx.Var) -> rx.Component:
 def _owner_actions(comment: rx.Var) -> rx.Component:
     confirming = E.confirming == comment["id"]
     return rx.hstack(
-        rx.button("Edit", size="1", variant="soft", class_name="comment-edit",
-                  on_click=E.toggle_edit(comment["id"]),
-                  aria_label="Edit your comment"),
-        rx.button(rx.cond(confirming, "Confirm delete", "Delete"), size="1",
-                  variant=rx.cond(confirming, "solid", "soft"), color_scheme="red",
-                  class_name="comment-delete", disabled=E.pending,
-                  on_click=E.delete_comment(comment["id"]),
-                  aria_label=rx.cond(confirming, "Confirm delete", "Delete your comment")),
+        rx.button(
+            "Edit",
+            size="1",
+            variant="soft",
+            class_name="comment-edit",
+            on_click=E.toggle_edit(comment["id"]),
+            aria_label="Edit your comment",
+        ),
+        rx.button(
+            rx.cond(confirming, "Confirm delete", "Delete"),
+            size="1",
+            variant=rx.cond(confirming, "solid", "soft"),
+            color_scheme="red",
+            class_name="comment-delete",
+            disabled=E.pending,
+            on_click=E.delete_comment(comment["id"]),
+            aria_label=rx.cond(confirming, "Confirm delete", "Delete your comment"),
+        ),
         spacing="2",
     )
 
@@ -80,12 +103,22 @@ def _comment(comment: rx.Var) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(comment["author"], weight="bold", class_name="comment-author"),
-                rx.el.time(comment["ago"], date_time=comment["iso"], title=comment["at"],
-                           class_name="comment-time", style={"font_size": "var(--font-size-1)",
-                                                             "color": "var(--gray-11)"}),
-                rx.cond(comment["edited"] != "",
-                        rx.badge(comment["edited"], variant="soft", color_scheme="gray",
-                                 class_name="comment-edited")),
+                rx.el.time(
+                    comment["ago"],
+                    date_time=comment["iso"],
+                    title=comment["at"],
+                    class_name="comment-time",
+                    style={"font_size": "var(--font-size-1)", "color": "var(--gray-11)"},
+                ),
+                rx.cond(
+                    comment["edited"] != "",
+                    rx.badge(
+                        comment["edited"],
+                        variant="soft",
+                        color_scheme="gray",
+                        class_name="comment-edited",
+                    ),
+                ),
                 spacing="2",
                 align="center",
             ),
@@ -100,8 +133,11 @@ def _comment(comment: rx.Var) -> rx.Component:
         ),
         id="comment-" + comment["id"].to(str),
         class_name="comment",
-        style={"padding": "0.75rem 0", "border_bottom": "1px solid var(--gray-a4)",
-               "width": "100%"},
+        style={
+            "padding": "0.75rem 0",
+            "border_bottom": "1px solid var(--gray-a4)",
+            "width": "100%",
+        },
     )
 
 
@@ -110,11 +146,23 @@ def _pager() -> rx.Component:
         S.pages > 1,
         rx.el.nav(
             rx.hstack(
-                rx.button("← Previous", variant="soft", size="1", disabled=S.page <= 1,
-                          on_click=S.load_page(S.page - 1), class_name="comments-prev"),
+                rx.button(
+                    "← Previous",
+                    variant="soft",
+                    size="1",
+                    disabled=S.page <= 1,
+                    on_click=S.load_page(S.page - 1),
+                    class_name="comments-prev",
+                ),
                 rx.text("Page ", S.page, " of ", S.pages, size="2", class_name="comments-page"),
-                rx.button("Next →", variant="soft", size="1", disabled=S.page >= S.pages,
-                          on_click=S.load_page(S.page + 1), class_name="comments-next"),
+                rx.button(
+                    "Next →",
+                    variant="soft",
+                    size="1",
+                    disabled=S.page >= S.pages,
+                    on_click=S.load_page(S.page + 1),
+                    class_name="comments-next",
+                ),
                 spacing="4",
                 align="center",
             ),
@@ -127,8 +175,11 @@ def _locked_notice(post_slug: str | rx.Var[str]) -> rx.Component:
     """In place of a members-only post's comments and form, for a visitor not signed in."""
     return rx.callout(
         rx.text(
-            rx.link("Sign in", href="/login?next=/blog/" + rx.Var.create(post_slug).to(str),
-                    id="comments-sign-in"),
+            rx.link(
+                "Sign in",
+                href="/login?next=/blog/" + rx.Var.create(post_slug).to(str),
+                id="comments-sign-in",
+            ),
             " to read and join the discussion.",
         ),
         icon="lock",
@@ -152,9 +203,14 @@ def comment_section(post_slug: str | rx.Var[str]) -> rx.Component:
                     rx.cond(
                         S.total > 0,
                         rx.vstack(
-                            rx.text(rx.cond(S.total == 1, "1 comment",
-                                            S.total.to_string() + " comments"),
-                                    size="2", color_scheme="gray", class_name="comments-total"),
+                            rx.text(
+                                rx.cond(
+                                    S.total == 1, "1 comment", S.total.to_string() + " comments"
+                                ),
+                                size="2",
+                                color_scheme="gray",
+                                class_name="comments-total",
+                            ),
                             rx.foreach(S.comments, _comment),
                             _pager(),
                             spacing="1",

@@ -103,14 +103,26 @@ def honeypot(form_id: str) -> rx.Component:
         rx.el.label("Leave this field empty", html_for=f"{form_id}-website"),
         rx.el.input(id=f"{form_id}-website", name="website", tab_index=-1, auto_complete="off"),
         aria_hidden="true",
-        style={"position": "absolute", "left": "-10000px", "width": "1px", "height": "1px", "overflow": "hidden"},
+        style={
+            "position": "absolute",
+            "left": "-10000px",
+            "width": "1px",
+            "height": "1px",
+            "overflow": "hidden",
+        },
     )
 
 
 def form_error(message: rx.Var) -> rx.Component:
     return rx.cond(
         message != "",
-        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", class_name="form-error"),
+        rx.callout(
+            message,
+            icon="triangle_alert",
+            color_scheme="red",
+            role="alert",
+            class_name="form-error",
+        ),
     )
 
 

@@ -49,9 +49,14 @@ def _pager() -> rx.Component:
     return rx.cond(
         S.pages > 1,
         rx.hstack(
-            rx.cond(S.page > 1, rx.link("← Newer", href="/guestbook?page=" + (S.page - 1).to_string())),
+            rx.cond(
+                S.page > 1, rx.link("← Newer", href="/guestbook?page=" + (S.page - 1).to_string())
+            ),
             rx.text("Page ", S.page, " of ", S.pages, size="2"),
-            rx.cond(S.page < S.pages, rx.link("Older →", href="/guestbook?page=" + (S.page + 1).to_string())),
+            rx.cond(
+                S.page < S.pages,
+                rx.link("Older →", href="/guestbook?page=" + (S.page + 1).to_string()),
+            ),
             spacing="4",
             aria_label="Guestbook pages",
         ),

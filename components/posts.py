@@ -11,9 +11,18 @@ def post_image(url: rx.Var, alt: rx.Var, class_name: str) -> rx.Component:
     """A post's featured image, or nothing when it has none."""
     return rx.cond(
         url != "",
-        rx.image(src=url, alt=alt, width="100%", loading="lazy", class_name=class_name,
-                 style={"border_radius": "var(--radius-3)", "object_fit": "cover",
-                        "max_height": "22rem"}),
+        rx.image(
+            src=url,
+            alt=alt,
+            width="100%",
+            loading="lazy",
+            class_name=class_name,
+            style={
+                "border_radius": "var(--radius-3)",
+                "object_fit": "cover",
+                "max_height": "22rem",
+            },
+        ),
     )
 
 
@@ -29,10 +38,19 @@ def post_card(post: rx.Var, *, image: bool = True, class_name: str = "post-card"
     return rx.card(
         rx.vstack(
             *([post_image(post["image"], post["image_alt"], "post-card-image")] if image else []),
-            rx.link(rx.heading(post["title"], size="5"), href="/blog/" + post["slug"].to(str),
-                    class_name="post-card-link"),
-            rx.text(post["author"], " · ", post["published"], size="1", color_scheme="gray",
-                    class_name="post-card-meta"),
+            rx.link(
+                rx.heading(post["title"], size="5"),
+                href="/blog/" + post["slug"].to(str),
+                class_name="post-card-link",
+            ),
+            rx.text(
+                post["author"],
+                " · ",
+                post["published"],
+                size="1",
+                color_scheme="gray",
+                class_name="post-card-meta",
+            ),
             rx.html(post["excerpt_html"], class_name="post-card-excerpt"),
             spacing="2",
         ),
@@ -46,9 +64,16 @@ def term_links(terms: rx.Var) -> rx.Component:
     return rx.cond(
         terms.length() > 0,
         rx.hstack(
-            rx.foreach(terms, lambda t: rx.link(
-                rx.badge(t["name"], variant=rx.cond(t["taxonomy"] == "category", "solid", "soft")),
-                href=t["href"], class_name="post-term")),
+            rx.foreach(
+                terms,
+                lambda t: rx.link(
+                    rx.badge(
+                        t["name"], variant=rx.cond(t["taxonomy"] == "category", "solid", "soft")
+                    ),
+                    href=t["href"],
+                    class_name="post-term",
+                ),
+            ),
             spacing="2",
             wrap="wrap",
         ),
@@ -60,11 +85,19 @@ def _pager() -> rx.Component:
     return rx.cond(
         s.pages > 1,
         rx.hstack(
-            rx.cond(s.page > 1, rx.link("← Newer", href=s.base + "?page=" + (s.page - 1).to_string(),
-                                        id="blog-newer")),
+            rx.cond(
+                s.page > 1,
+                rx.link(
+                    "← Newer", href=s.base + "?page=" + (s.page - 1).to_string(), id="blog-newer"
+                ),
+            ),
             rx.text("Page ", s.page, " of ", s.pages, size="2", id="blog-page"),
-            rx.cond(s.page < s.pages, rx.link("Older →", href=s.base + "?page=" + (s.page + 1).to_string(),
-                                              id="blog-older")),
+            rx.cond(
+                s.page < s.pages,
+                rx.link(
+                    "Older →", href=s.base + "?page=" + (s.page + 1).to_string(), id="blog-older"
+                ),
+            ),
             spacing="4",
             align="center",
         ),
@@ -76,8 +109,12 @@ def post_list() -> rx.Component:
     return rx.cond(
         BlogState.posts.length() > 0,
         rx.vstack(
-            rx.vstack(rx.foreach(BlogState.posts, lambda post: post_card(post)), width="100%", spacing="4",
-                      id="post-list"),
+            rx.vstack(
+                rx.foreach(BlogState.posts, lambda post: post_card(post)),
+                width="100%",
+                spacing="4",
+                id="post-list",
+            ),
             _pager(),
             width="100%",
             spacing="4",

@@ -27,8 +27,16 @@ from db.validation import parse
 log = logging.getLogger("atoll.actions")
 
 # Modules whose import registers their actions; order is the order of the README table.
-ACTION_MODULES = ("db.likes", "db.guestbook", "db.ratings", "db.comments", "db.contact", "db.newsletter",
-                  "db.users", "db.admin")
+ACTION_MODULES = (
+    "db.likes",
+    "db.guestbook",
+    "db.ratings",
+    "db.comments",
+    "db.contact",
+    "db.newsletter",
+    "db.users",
+    "db.admin",
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,9 @@ def action(
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in ACTIONS:
             raise ValueError(f"action {name!r} is registered twice")
-        ACTIONS[name] = Action(name, input, fn, summary, errors + COMMON_ERRORS, writes, invalidates)
+        ACTIONS[name] = Action(
+            name, input, fn, summary, errors + COMMON_ERRORS, writes, invalidates
+        )
         return fn
 
     return register

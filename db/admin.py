@@ -62,7 +62,12 @@ OutboxStatus = Literal["all", "pending", "sending", "failed", "sent"]
 T = TypeVar("T")
 
 # What an action on one row can answer: bad input, signed out, no such row, not an admin.
-_ROW_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)
+_ROW_ERRORS = (
+    ErrorCode.BAD_REQUEST,
+    ErrorCode.UNAUTHORIZED,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.FORBIDDEN,
+)
 
 
 # --------------------------------------------------------------------------- guards
@@ -232,7 +237,12 @@ def _moderation_filter(query: Any, model: Any, status: str) -> Any:
 
 
 def _moderate(
-    session: Session, ctx: ActionContext, model: Any, data: ModerationUpdate, missing: str, view: type[T]
+    session: Session,
+    ctx: ActionContext,
+    model: Any,
+    data: ModerationUpdate,
+    missing: str,
+    view: type[T],
 ) -> T:
     """Set the flags ``data`` names on one row of ``model`` (NOT_FOUND with ``missing``)."""
     row = _row(session, ctx, model, data.id, missing)
@@ -262,7 +272,9 @@ def list_comments(
     invalidates=(COMMENTS_TAG,),
     errors=_ROW_ERRORS,
 )
-def moderate_comment(*, session: Session, data: ModerationUpdate, ctx: ActionContext) -> CommentAdmin:
+def moderate_comment(
+    *, session: Session, data: ModerationUpdate, ctx: ActionContext
+) -> CommentAdmin:
     return _moderate(session, ctx, Comment, data, COMMENT_NOT_FOUND, CommentAdmin)
 
 
@@ -285,7 +297,9 @@ def list_entries(
     invalidates=(GUESTBOOK_TAG,),
     errors=_ROW_ERRORS,
 )
-def moderate_entry(*, session: Session, data: ModerationUpdate, ctx: ActionContext) -> GuestbookEntryAdmin:
+def moderate_entry(
+    *, session: Session, data: ModerationUpdate, ctx: ActionContext
+) -> GuestbookEntryAdmin:
     return _moderate(session, ctx, GuestbookEntry, data, ENTRY_NOT_FOUND, GuestbookEntryAdmin)
 
 
@@ -306,7 +320,9 @@ def list_messages(
 def unread_messages(session: Session, ctx: ActionContext) -> int:
     require_admin(session, ctx)
     return session.exec(
-        select(func.count()).select_from(ContactMessage).where(col(ContactMessage.is_read).is_(False))
+        select(func.count())
+        .select_from(ContactMessage)
+        .where(col(ContactMessage.is_read).is_(False))
     ).one()
 
 
@@ -316,7 +332,9 @@ def unread_messages(session: Session, ctx: ActionContext) -> int:
     summary="Admins: mark a contact message read or unread.",
     errors=_ROW_ERRORS,
 )
-def mark_message(*, session: Session, data: MessageUpdate, ctx: ActionContext) -> ContactMessageAdmin:
+def mark_message(
+    *, session: Session, data: MessageUpdate, ctx: ActionContext
+) -> ContactMessageAdmin:
     message = _row(session, ctx, ContactMessage, data.id, MESSAGE_NOT_FOUND)
     message.is_read = data.is_read
     session.add(message)
@@ -350,13 +368,17 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def subscribers_csv(session: Session, ctx: ActionContext, *, status: SubscriberStatus = "all") -> str:
+def subscribers_csv(
+    session: Session, ctx: ActionContext, *, status: SubscriberStatus = "all"
+) -> str:
     """Every subscriber (oldest first) as CSV, safe to open in a spreadsheet."""
     require_admin(session, ctx)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    rows = session.exec(_subscribers(status).order_by(col(Subscriber.created_at), col(Subscriber.id))).all()
+    rows = session.exec(
+        _subscribers(status).order_by(col(Subscriber.created_at), col(Subscriber.id))
+    ).all()
     for row in rows:
         writer.writerow([_cell(getattr(row, name)) for name in CSV_COLUMNS])
     return out.getvalue()
@@ -468,6 +490,12 @@ def activity(
     out: list[ActivityDay] = []
     for n in range(days):
         key = (first + timedelta(days=n)).isoformat()
-        out.append(ActivityDay(day=key, likes=likes.get(key, 0), ratings=ratings.get(key, 0),
-                               comments=comments.get(key, 0)))
+        out.append(
+            ActivityDay(
+                day=key,
+                likes=likes.get(key, 0),
+                ratings=ratings.get(key, 0),
+                comments=comments.get(key, 0),
+            )
+        )
     return out

@@ -48,7 +48,10 @@ class SWRCache:
     """Values keyed by ``(database URL, key)``, tagged for invalidation, bounded in size (LRU)."""
 
     def __init__(
-        self, *, fresh: float = FRESH_SECONDS, stale: float = STALE_SECONDS,
+        self,
+        *,
+        fresh: float = FRESH_SECONDS,
+        stale: float = STALE_SECONDS,
         max_entries: int = MAX_ENTRIES,
     ) -> None:
         self.fresh = fresh
@@ -107,7 +110,9 @@ class SWRCache:
             self._generation += 1
             self._entries.clear()
 
-    def _store(self, key: tuple[str, Hashable], value: Any, tags: frozenset[str], generation: int) -> None:
+    def _store(
+        self, key: tuple[str, Hashable], value: Any, tags: frozenset[str], generation: int
+    ) -> None:
         with self._lock:
             if generation != self._generation:
                 return  # invalidated while loading: the value may predate the change
@@ -117,7 +122,10 @@ class SWRCache:
                 self._entries.popitem(last=False)
 
     def _refresh_later(
-        self, key: tuple[str, Hashable], load: Callable[[Session], Any], tags: frozenset[str],
+        self,
+        key: tuple[str, Hashable],
+        load: Callable[[Session], Any],
+        tags: frozenset[str],
         keep: Callable[[Any], bool],
     ) -> None:
         generation = self._generation

@@ -40,9 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
         if is_remote(config.database_url()) and lost_server(exc):
             # sqld and Turso refuse a write by a read-only token by closing the socket.
-            print("hint: the libSQL server closed the connection or could not be reached. If it "
-                  "is up, check DATABASE_AUTH_TOKEN: push, seed and execute need a token with "
-                  "write access.", file=sys.stderr)
+            print(
+                "hint: the libSQL server closed the connection or could not be reached. If it "
+                "is up, check DATABASE_AUTH_TOKEN: push, seed and execute need a token with "
+                "write access.",
+                file=sys.stderr,
+            )
         return FAILED
 
 
@@ -53,14 +56,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     push = commands.add_parser("push", help="create missing tables, columns and indexes")
-    push.add_argument("--force-reset", action="store_true",
-                      help="DROP EVERY TABLE and recreate the schema; all data is lost")
+    push.add_argument(
+        "--force-reset",
+        action="store_true",
+        help="DROP EVERY TABLE and recreate the schema; all data is lost",
+    )
     push.set_defaults(run=cmd_push)
 
-    commands.add_parser("verify", help="exit 1 and list differences if the schema drifted"
-                        ).set_defaults(run=cmd_verify)
-    commands.add_parser("seed", help="insert development data (safe to repeat)"
-                        ).set_defaults(run=cmd_seed)
+    commands.add_parser(
+        "verify", help="exit 1 and list differences if the schema drifted"
+    ).set_defaults(run=cmd_verify)
+    commands.add_parser("seed", help="insert development data (safe to repeat)").set_defaults(
+        run=cmd_seed
+    )
 
     execute = commands.add_parser("execute", help="run a .sql or .py file against the database")
     execute.add_argument("file", type=Path)
@@ -70,15 +78,23 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--query", "-q", required=True, metavar="SQL")
     shell.set_defaults(run=cmd_shell)
 
-    wp = commands.add_parser("sync-wordpress", help="copy every published WordPress post "
-                             "(resumes an interrupted run; removes posts WordPress no longer has)")
+    wp = commands.add_parser(
+        "sync-wordpress",
+        help="copy every published WordPress post "
+        "(resumes an interrupted run; removes posts WordPress no longer has)",
+    )
     wp.add_argument("--restart", action="store_true", help="ignore the checkpoint, start at page 1")
     wp.set_defaults(run=cmd_sync_wordpress)
 
-    admin = commands.add_parser("create-admin", help="create an admin account, or promote an "
-                                "existing one (password: ATOLL_ADMIN_PASSWORD or a prompt)")
+    admin = commands.add_parser(
+        "create-admin",
+        help="create an admin account, or promote an "
+        "existing one (password: ATOLL_ADMIN_PASSWORD or a prompt)",
+    )
     admin.add_argument("email")
-    admin.add_argument("--name", default="Admin", help="display name of a new account (default Admin)")
+    admin.add_argument(
+        "--name", default="Admin", help="display name of a new account (default Admin)"
+    )
     admin.set_defaults(run=cmd_create_admin)
     return parser
 
@@ -92,16 +108,23 @@ def _where(engine: Engine) -> str:
 
 def cmd_push(engine: Engine, args: argparse.Namespace) -> int:
     if args.force_reset:
-        print(f"!!! --force-reset: DROPPING EVERY TABLE in {_where(engine)} and recreating "
-              "the schema. ALL DATA IS LOST. !!!")
+        print(
+            f"!!! --force-reset: DROPPING EVERY TABLE in {_where(engine)} and recreating "
+            "the schema. ALL DATA IS LOST. !!!"
+        )
     try:
         done = schema.push(engine, force_reset=args.force_reset)
     except schema.DestructiveChangeError as exc:
-        print(f"push refused: {len(exc.changes)} change(s) would lose data or need a table "
-              "rebuild:", file=sys.stderr)
+        print(
+            f"push refused: {len(exc.changes)} change(s) would lose data or need a table rebuild:",
+            file=sys.stderr,
+        )
         _print_list(exc.changes, file=sys.stderr)
-        print("Nothing was changed. Apply these by hand (python -m db execute FILE), or "
-              "rerun with --force-reset to drop and recreate EVERY table.", file=sys.stderr)
+        print(
+            "Nothing was changed. Apply these by hand (python -m db execute FILE), or "
+            "rerun with --force-reset to drop and recreate EVERY table.",
+            file=sys.stderr,
+        )
         return FAILED
     if not done:
         print(f"schema is up to date ({_where(engine)})")
@@ -116,8 +139,10 @@ def cmd_verify(engine: Engine, _args: argparse.Namespace) -> int:
     if not differences:
         print(f"schema is up to date ({_where(engine)})")
         return OK
-    print(f"schema drift: {len(differences)} difference(s) between the models and "
-          f"{_where(engine)}:", file=sys.stderr)
+    print(
+        f"schema drift: {len(differences)} difference(s) between the models and {_where(engine)}:",
+        file=sys.stderr,
+    )
     _print_list(differences, file=sys.stderr)
     return FAILED
 
@@ -177,9 +202,11 @@ def cmd_sync_wordpress(_engine: Engine, args: argparse.Namespace) -> int:
         print(f"\nerror: {exc}", file=sys.stderr)
         return FAILED
     resumed = f" (resumed at page {report.resumed_from})" if report.resumed_from > 1 else ""
-    print(f"synced {report.seen} post(s) in {report.seconds:.1f}s{resumed}: {report.created} "
-          f"created, {report.updated} updated, {report.unchanged} unchanged, "
-          f"{report.removed} removed")
+    print(
+        f"synced {report.seen} post(s) in {report.seconds:.1f}s{resumed}: {report.created} "
+        f"created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed"
+    )
     return OK
 
 
@@ -190,13 +217,15 @@ def cmd_create_admin(_engine: Engine, args: argparse.Namespace) -> int:
     if new:
         password = os.environ.get("ATOLL_ADMIN_PASSWORD") or _prompt_password()
         if not password:
-            print("error: no password: set ATOLL_ADMIN_PASSWORD or run in a terminal",
-                  file=sys.stderr)
+            print(
+                "error: no password: set ATOLL_ADMIN_PASSWORD or run in a terminal", file=sys.stderr
+            )
             return USAGE
     try:
         with session_scope(write=True) as session:
-            user, created = users.create_admin(session, email=args.email, password=password,
-                                               display_name=args.name)
+            user, created = users.create_admin(
+                session, email=args.email, password=password, display_name=args.name
+            )
     except ActionError as exc:
         for field, messages in exc.fields.items():
             for message in messages:
@@ -233,8 +262,9 @@ def run_sql_file(engine: Engine, path: Path) -> int:
 def run_python_file(engine: Engine, path: Path) -> None:
     """Run ``path`` with ``session`` and ``engine`` in its globals; commit if it returns."""
     with session_scope(write=True) as session:
-        runpy.run_path(str(path), init_globals={"session": session, "engine": engine},
-                       run_name="__main__")
+        runpy.run_path(
+            str(path), init_globals={"session": session, "engine": engine}, run_name="__main__"
+        )
 
 
 def split_sql(script: str) -> list[str]:
@@ -293,7 +323,11 @@ class ProgressBar:
     def __call__(self, done: int, total: int) -> None:
         filled = self.width * done // total if total else self.width
         bar = f"[{'#' * filled}{'-' * (self.width - filled)}] {done}/{total} posts"
-        print(f"\r{bar}" if self.tty else bar, end="" if self.tty else "\n", file=sys.stderr,
-              flush=True)
+        print(
+            f"\r{bar}" if self.tty else bar,
+            end="" if self.tty else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
         if self.tty and done >= total:
             print(file=sys.stderr)

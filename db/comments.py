@@ -50,7 +50,12 @@ TOKEN_EXPIRED = "This edit link has expired."
 MEMBERS_ONLY = "Sign in to read or comment on members-only posts."
 
 _ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND)
-_OWNER_ERRORS = (ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)
+_OWNER_ERRORS = (
+    ErrorCode.BAD_REQUEST,
+    ErrorCode.UNAUTHORIZED,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.FORBIDDEN,
+)
 
 
 def _public(comment: Comment) -> CommentPublic:
@@ -124,8 +129,9 @@ def create_comment(*, session: Session, data: CommentCreate, ctx: ActionContext)
         insert(Comment)
         .from_select(
             list(values),
-            select(*(literal(v, table.c[k].type) for k, v in values.items()))
-            .where(~exists(duplicate)),
+            select(*(literal(v, table.c[k].type) for k, v in values.items())).where(
+                ~exists(duplicate)
+            ),
         )
         .returning(col(Comment.id))
     ).first()
@@ -270,7 +276,10 @@ def list_comments(
     """
     result = paginate(session, _oldest_first(_visible(post_slug)), page=page, per_page=per_page)
     return CommentPage(
-        items=[_public(r) for r in result.items], page=result.page, pages=result.pages, total=result.total
+        items=[_public(r) for r in result.items],
+        page=result.page,
+        pages=result.pages,
+        total=result.total,
     )
 
 

@@ -54,8 +54,14 @@ def make_engine(url: str, auth_token: str | None = None) -> Engine:
         # (restart, network) is marked as such below, and pre-ping replaces it on checkout.
         if auth_token:
             connect_args["auth_token"] = auth_token
-        engine = create_engine(url, connect_args=connect_args, poolclass=QueuePool,
-                               pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = create_engine(
+            url,
+            connect_args=connect_args,
+            poolclass=QueuePool,
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=True,
+        )
 
         @event.listens_for(engine, "handle_error")
         def _on_error(context: Any) -> None:
@@ -87,7 +93,9 @@ def make_engine(url: str, auth_token: str | None = None) -> Engine:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and
         # then writes can fail at once with SQLITE_BUSY instead of waiting its turn.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+        conn.exec_driver_sql(
+            "BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN"
+        )
 
     return engine
 
@@ -131,7 +139,9 @@ def _write_turn(engine: Engine) -> Iterator[None]:
         yield
         return
     if not turn.acquire(timeout=config.busy_timeout_ms() / 1000):
-        raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        raise OperationalError(
+            "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+        )
     try:
         yield
     finally:
@@ -147,7 +157,10 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
     this process they queue on :func:`_write_turn` first.
     """
     engine = get_engine()
-    with _write_turn(engine) if write else nullcontext(), Session(engine, expire_on_commit=False) as session:
+    with (
+        _write_turn(engine) if write else nullcontext(),
+        Session(engine, expire_on_commit=False) as session,
+    ):
         if write:
             session.connection(execution_options={_WRITE: True})
         try:

@@ -20,7 +20,9 @@ PER_PAGE = 10
     summary="Sign the guestbook.",
     invalidates=(GUESTBOOK_TAG,),
 )
-def add_entry(*, session: Session, data: GuestbookEntryCreate, ctx: ActionContext) -> GuestbookEntryPublic:
+def add_entry(
+    *, session: Session, data: GuestbookEntryCreate, ctx: ActionContext
+) -> GuestbookEntryPublic:
     entry = GuestbookEntry.model_validate(
         data.model_dump(exclude={"website"}), update={"visitor_id": ctx.visitor_id}
     )

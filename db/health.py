@@ -74,15 +74,20 @@ def check_schema(*, max_age: float = SCHEMA_CHECK_SECONDS) -> dict[str, Any]:
                 return {"up_to_date": None}
             cached = _schema_cache[url] = (now, changes)
     checked, changes = cached
-    return {"up_to_date": changes == 0, "pending_changes": changes,
-            "checked_seconds_ago": round(now - checked, 1)}
+    return {
+        "up_to_date": changes == 0,
+        "pending_changes": changes,
+        "checked_seconds_ago": round(now - checked, 1),
+    }
 
 
 def outbox_backlog(session: Session, now: datetime) -> dict[str, Any]:
     """Messages still to send, messages given up on, and the age of the oldest one waiting."""
     waiting = col(Outbox.status).in_(OUTBOX_WAITING)
     pending = session.exec(select(func.count()).select_from(Outbox).where(waiting)).one()
-    failed = session.exec(select(func.count()).select_from(Outbox).where(Outbox.status == "failed")).one()
+    failed = session.exec(
+        select(func.count()).select_from(Outbox).where(Outbox.status == "failed")
+    ).one()
     oldest = session.exec(select(func.min(Outbox.created_at)).where(waiting)).one()
     age = None if oldest is None else round(max((now - oldest).total_seconds(), 0.0), 1)
     return {"pending": pending, "failed": failed, "oldest_pending_seconds": age}

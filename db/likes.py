@@ -25,15 +25,22 @@ _ADD = (
     insert(_likes)
     .from_select(
         ["post_slug", "visitor_id", "created_at"],
-        select(bindparam("slug"), bindparam("visitor"),
-               bindparam("now", type_=_likes.c.created_at.type)).where(IS_PUBLISHED),
+        select(
+            bindparam("slug"),
+            bindparam("visitor"),
+            bindparam("now", type_=_likes.c.created_at.type),
+        ).where(IS_PUBLISHED),
     )
     .on_conflict_do_nothing(index_elements=["post_slug", "visitor_id"])
     .returning(_likes.c.id)
 )
 _REMOVE = (
     _likes.delete()
-    .where(_likes.c.post_slug == bindparam("slug"), _likes.c.visitor_id == bindparam("visitor"), IS_PUBLISHED)
+    .where(
+        _likes.c.post_slug == bindparam("slug"),
+        _likes.c.visitor_id == bindparam("visitor"),
+        IS_PUBLISHED,
+    )
     .returning(_likes.c.id)
 )
 _INCREMENT = (

@@ -38,7 +38,9 @@ def list_member_posts(
     query = _members_only().order_by(col(Post.published_at).desc(), col(Post.id).desc())
     result = paginate(session, query, page=page, per_page=per_page)
     cards = [
-        PostPublic.model_validate(p, update={"author_name": a.name if a else "", "content_html": ""})
+        PostPublic.model_validate(
+            p, update={"author_name": a.name if a else "", "content_html": ""}
+        )
         for p, a in result.items
     ]
     return replace(result, items=cards)

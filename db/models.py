@@ -274,7 +274,9 @@ class Comment(CommentBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _created()
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL", index=True)
+    user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", index=True
+    )
     edit_token_hash: str | None = Field(default=None, max_length=64)
     edit_token_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     visitor_id: str | None = Field(default=None, max_length=VISITOR_ID_MAX)
@@ -450,7 +452,9 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=254, unique=True)
     display_name: str = Field(min_length=2, max_length=40)
     password_hash: str = Field(max_length=255)
-    role: str = Field(default="member", max_length=16, sa_column_kwargs={"server_default": "member"})
+    role: str = Field(
+        default="member", max_length=16, sa_column_kwargs={"server_default": "member"}
+    )
     created_at: datetime = _created()
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -43,7 +43,9 @@ def _listed():
     return select(Post, Author).join(Author, isouter=True).where(*_LISTED)
 
 
-def list_posts(session: Session, *, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[PostPublic], int]:
+def list_posts(
+    session: Session, *, page: int = 1, per_page: int = PER_PAGE
+) -> tuple[list[PostPublic], int]:
     """Published public posts newest first, one page of them, and the number of pages."""
     total = session.exec(select(func.count()).select_from(Post).where(*_LISTED)).one()
     pages = max(1, math.ceil(total / per_page))
@@ -103,8 +105,7 @@ def list_posts_by_term(
         return None, [], 1
     tagged = select(PostTerm.post_id).where(PostTerm.term_id == term.id)
     total = session.exec(
-        select(func.count()).select_from(Post)
-        .where(*_LISTED, col(Post.id).in_(tagged))
+        select(func.count()).select_from(Post).where(*_LISTED, col(Post.id).in_(tagged))
     ).one()
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
@@ -143,11 +144,7 @@ def sitemap_posts(session: Session) -> list[tuple[str, datetime]]:
 
 def sitemap_terms(session: Session) -> list[TermPublic]:
     """Categories and tags that have at least one published public post (their pages list it)."""
-    used = (
-        select(PostTerm.term_id)
-        .join(Post, col(Post.id) == PostTerm.post_id)
-        .where(*_LISTED)
-    )
+    used = select(PostTerm.term_id).join(Post, col(Post.id) == PostTerm.post_id).where(*_LISTED)
     rows = session.exec(
         select(Term).where(col(Term.id).in_(used)).order_by(col(Term.taxonomy), col(Term.slug))
     ).all()
@@ -159,11 +156,15 @@ def sitemap_terms(session: Session) -> list[TermPublic]:
 # which the sync invalidates when it changes a post. Not-found answers are never cached.
 
 
-def cached_posts(session: Session, *, page: int = 1, per_page: int = PER_PAGE) -> tuple[list[PostPublic], int]:
+def cached_posts(
+    session: Session, *, page: int = 1, per_page: int = PER_PAGE
+) -> tuple[list[PostPublic], int]:
     """:func:`list_posts` through the cache."""
     return posts_cache.get(
-        session, ("posts", page, per_page),
-        lambda s: list_posts(s, page=page, per_page=per_page), tags=(LISTS_TAG,),
+        session,
+        ("posts", page, per_page),
+        lambda s: list_posts(s, page=page, per_page=per_page),
+        tags=(LISTS_TAG,),
     )
 
 
@@ -172,18 +173,24 @@ def cached_term_posts(
 ) -> tuple[TermPublic | None, list[PostPublic], int]:
     """:func:`list_posts_by_term` through the cache."""
     return posts_cache.get(
-        session, ("term", taxonomy, slug, page, per_page),
+        session,
+        ("term", taxonomy, slug, page, per_page),
         lambda s: list_posts_by_term(s, taxonomy, slug, page=page, per_page=per_page),
-        tags=(LISTS_TAG,), keep=lambda found: found[0] is not None,
+        tags=(LISTS_TAG,),
+        keep=lambda found: found[0] is not None,
     )
 
 
-def cached_post(session: Session, slug: str, *, viewer_is_member: bool = False) -> PostPublic | None:
+def cached_post(
+    session: Session, slug: str, *, viewer_is_member: bool = False
+) -> PostPublic | None:
     """:func:`get_post` through the cache."""
     return posts_cache.get(
-        session, ("post", slug, viewer_is_member),
+        session,
+        ("post", slug, viewer_is_member),
         lambda s: get_post(s, slug, viewer_is_member=viewer_is_member),
-        tags=(post_tag(slug),), keep=lambda post: post is not None,
+        tags=(post_tag(slug),),
+        keep=lambda post: post is not None,
     )
 
 
@@ -197,5 +204,7 @@ def cached_post_page(
     post = cached_post(session, slug, viewer_is_member=viewer_is_member)
     if post is None:
         return None, []
-    terms = posts_cache.get(session, ("terms", slug), lambda s: post_terms(s, slug), tags=(post_tag(slug),))
+    terms = posts_cache.get(
+        session, ("terms", slug), lambda s: post_terms(s, slug), tags=(post_tag(slug),)
+    )
     return post, terms

@@ -54,7 +54,9 @@ class Limiter:
         with self._lock:
             if self._shared_strategy is None:
                 self._shared = storage_from_string(
-                    self._url, wrap_exceptions=True, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                    self._url,
+                    wrap_exceptions=True,
+                    socket_timeout=REDIS_TIMEOUT_SECONDS,
                     socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
                 )
                 self._shared_strategy = MovingWindowRateLimiter(self._shared)
@@ -70,8 +72,10 @@ class Limiter:
             return result
         except StorageError as exc:
             if not self._degraded:
-                log.warning("rate limits: shared storage unreachable (%s); counting in memory",
-                            type(exc.storage_error).__name__)
+                log.warning(
+                    "rate limits: shared storage unreachable (%s); counting in memory",
+                    type(exc.storage_error).__name__,
+                )
                 self._degraded = True
             return getattr(self._local, op)(item, key)
 

@@ -48,8 +48,11 @@ def rate_post(*, session: Session, data: RatingCreate, ctx: ActionContext) -> Ra
         select(Rating).where(Rating.post_slug == slug, Rating.visitor_id == visitor)
     ).first()
     if existing is None:
-        session.add(Rating(post_slug=slug, visitor_id=visitor, stars=data.stars,
-                           created_at=now, updated_at=now))
+        session.add(
+            Rating(
+                post_slug=slug, visitor_id=visitor, stars=data.stars, created_at=now, updated_at=now
+            )
+        )
         added, delta = 1, data.stars
     else:
         added, delta = 0, data.stars - existing.stars

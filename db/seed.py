@@ -16,8 +16,12 @@ from sqlmodel import Session, select
 from db.models import Author, Comment, GuestbookEntry, Post
 from db.schema import require_tables
 
-SEED_TABLES = (Author.__tablename__, Post.__tablename__, GuestbookEntry.__tablename__,
-               Comment.__tablename__)
+SEED_TABLES = (
+    Author.__tablename__,
+    Post.__tablename__,
+    GuestbookEntry.__tablename__,
+    Comment.__tablename__,
+)
 
 
 def _at(day: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -84,28 +88,48 @@ POSTS: tuple[dict[str, Any], ...] = (
 )
 
 GUESTBOOK: tuple[dict[str, Any], ...] = (
-    {"author": "Ada Lovelace",
-     "content": "Lovely little site. The like button is oddly satisfying.",
-     "created_at": _at(4, 10, 5)},
-    {"author": "Grace Hopper", "content": "Works perfectly with JavaScript disabled. Bravo!",
-     "created_at": _at(8, 19, 42)},
-    {"author": "Alan Kay", "content": "Static pages with live islands: the web as it should be.",
-     "created_at": _at(13, 7, 58)},
+    {
+        "author": "Ada Lovelace",
+        "content": "Lovely little site. The like button is oddly satisfying.",
+        "created_at": _at(4, 10, 5),
+    },
+    {
+        "author": "Grace Hopper",
+        "content": "Works perfectly with JavaScript disabled. Bravo!",
+        "created_at": _at(8, 19, 42),
+    },
+    {
+        "author": "Alan Kay",
+        "content": "Static pages with live islands: the web as it should be.",
+        "created_at": _at(13, 7, 58),
+    },
 )
 
 COMMENTS: tuple[dict[str, Any], ...] = (
-    {"post_slug": "hello-atoll", "author_name": "Margaret Hamilton",
-     "content": "Congratulations on the launch! Looking forward to the next posts.",
-     "created_at": _at(3, 11, 20)},
-    {"post_slug": "hello-atoll", "author_name": "Dennis Ritchie",
-     "content": "Nice that the forms still work without any client-side code.",
-     "created_at": _at(5, 16, 2)},
-    {"post_slug": "islands-of-interactivity", "author_name": "Barbara Liskov",
-     "content": "How do the islands share the visitor id between tabs?",
-     "created_at": _at(8, 9, 45)},
-    {"post_slug": "why-libsql", "author_name": "Ken Thompson",
-     "content": "One statement per counter change is the right call.",
-     "created_at": _at(12, 21, 10)},
+    {
+        "post_slug": "hello-atoll",
+        "author_name": "Margaret Hamilton",
+        "content": "Congratulations on the launch! Looking forward to the next posts.",
+        "created_at": _at(3, 11, 20),
+    },
+    {
+        "post_slug": "hello-atoll",
+        "author_name": "Dennis Ritchie",
+        "content": "Nice that the forms still work without any client-side code.",
+        "created_at": _at(5, 16, 2),
+    },
+    {
+        "post_slug": "islands-of-interactivity",
+        "author_name": "Barbara Liskov",
+        "content": "How do the islands share the visitor id between tabs?",
+        "created_at": _at(8, 9, 45),
+    },
+    {
+        "post_slug": "why-libsql",
+        "author_name": "Ken Thompson",
+        "content": "One statement per counter change is the right call.",
+        "created_at": _at(12, 21, 10),
+    },
 )
 
 
@@ -123,8 +147,11 @@ def seed(*, session: Session) -> list[str]:
         if _ensure_post(session, spec, author):
             added.append(f"post {spec['slug']}")
     added += [f"guestbook entry by {s['author']}" for s in GUESTBOOK if _ensure_entry(session, s)]
-    added += [f"comment by {s['author_name']} on {s['post_slug']}"
-              for s in COMMENTS if _ensure_comment(session, s)]
+    added += [
+        f"comment by {s['author_name']} on {s['post_slug']}"
+        for s in COMMENTS
+        if _ensure_comment(session, s)
+    ]
     return added
 
 
@@ -142,8 +169,9 @@ def _ensure_post(session: Session, spec: dict[str, Any], author: Author) -> bool
     if session.exec(select(Post.id).where(Post.slug == spec["slug"])).first() is not None:
         return False
     fields = {k: v for k, v in spec.items() if k != "author"}
-    session.add(Post(**fields, author_id=author.id, modified_at=spec["published_at"],
-                     status="publish"))
+    session.add(
+        Post(**fields, author_id=author.id, modified_at=spec["published_at"], status="publish")
+    )
     session.flush()
     return True
 

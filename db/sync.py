@@ -107,8 +107,13 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
 
 def record_event(*, session: Session, data: SyncEventCreate, source: str = "webhook") -> SyncEvent:
     """Store a notification as a pending event; the worker does the rest."""
-    event = SyncEvent(source=source, wp_post_id=data.post_id, post_type=data.post_type,
-                      action=data.action, status="pending")
+    event = SyncEvent(
+        source=source,
+        wp_post_id=data.post_id,
+        post_type=data.post_type,
+        action=data.action,
+        status="pending",
+    )
     session.add(event)
     session.flush()
     return event
@@ -123,8 +128,9 @@ def enqueue_full_sync(*, session: Session) -> SyncEvent:
     ).first()
     if running is not None:
         return running
-    event = SyncEvent(source="full", action="update", post_type="post", status="pending",
-                      next_page=1)
+    event = SyncEvent(
+        source="full", action="update", post_type="post", status="pending", next_page=1
+    )
     session.add(event)
     session.flush()
     return event
@@ -168,13 +174,22 @@ def apply_post(*, session: Session, item: WordPressPost) -> Change:
     author_id = _upsert_author(session, item.author) if item.author else None
     term_ids = [_upsert_term(session, term) for term in item.terms]
     values: dict[str, Any] = {
-        "slug": incoming.slug, "title": incoming.title, "excerpt_html": incoming.excerpt_html,
-        "content_html": incoming.content_html, "featured_image_url": incoming.featured_image_url,
-        "featured_image_alt": incoming.featured_image_alt, "published_at": incoming.published_at,
-        "modified_at": incoming.modified_at, "status": "publish", "author_id": author_id,
+        "slug": incoming.slug,
+        "title": incoming.title,
+        "excerpt_html": incoming.excerpt_html,
+        "content_html": incoming.content_html,
+        "featured_image_url": incoming.featured_image_url,
+        "featured_image_alt": incoming.featured_image_alt,
+        "published_at": incoming.published_at,
+        "modified_at": incoming.modified_at,
+        "status": "publish",
+        "author_id": author_id,
     }
-    if (existing is not None and existing.modified_at == incoming.modified_at
-            and _same(session, existing, values, term_ids)):
+    if (
+        existing is not None
+        and existing.modified_at == incoming.modified_at
+        and _same(session, existing, values, term_ids)
+    ):
         return Change("unchanged")
     # `modified_gmt` has one-second resolution: two edits within a second share it, so an
     # equally old copy that differs is applied (it was fetched after the stored one).
@@ -232,8 +247,14 @@ def _free_slug(session: Session, slug: str, wp_id: int | None) -> set[str]:
     return {slug, clash.slug}
 
 
-def _unique_slug(session: Session, model: type[Author | Term], slug: str, wp_id: int,
-                 own_id: int | None, *where: Any) -> str:
+def _unique_slug(
+    session: Session,
+    model: type[Author | Term],
+    slug: str,
+    wp_id: int,
+    own_id: int | None,
+    *where: Any,
+) -> str:
     taken = session.exec(
         select(model.id).where(model.slug == slug, col(model.id).is_distinct_from(own_id), *where)
     ).first()
@@ -252,8 +273,9 @@ def _memoized(session: Session, kind: str, key: tuple[Any, ...], write: Callable
     return memo[key]
 
 
-def _save(session: Session, model: type[Author | Term], row: Author | Term | None,
-          fields: dict[str, Any]) -> int:
+def _save(
+    session: Session, model: type[Author | Term], row: Author | Term | None, fields: dict[str, Any]
+) -> int:
     """Insert ``model(**fields)``, or set on ``row`` only the fields that changed; its id.
 
     Unchanged rows are left untouched, so a replayed sync writes nothing.
@@ -284,8 +306,12 @@ def _write_author(session: Session, author: Author) -> int:
         ).first()
     assert author.wp_id is not None
     slug = _unique_slug(session, Author, author.slug, author.wp_id, row.id if row else None)
-    return _save(session, Author, row, {"wp_id": author.wp_id, "slug": slug, "name": author.name,
-                                        "avatar_url": author.avatar_url})
+    return _save(
+        session,
+        Author,
+        row,
+        {"wp_id": author.wp_id, "slug": slug, "name": author.name, "avatar_url": author.avatar_url},
+    )
 
 
 def _upsert_term(session: Session, term: Term) -> int:
@@ -300,23 +326,37 @@ def _write_term(session: Session, term: Term) -> int:
     ).first()
     if row is None:
         row = session.exec(
-            select(Term).where(Term.taxonomy == term.taxonomy, Term.slug == term.slug,
-                               col(Term.wp_id).is_(None))
+            select(Term).where(
+                Term.taxonomy == term.taxonomy, Term.slug == term.slug, col(Term.wp_id).is_(None)
+            )
         ).first()
     assert term.wp_id is not None
-    slug = _unique_slug(session, Term, term.slug, term.wp_id, row.id if row else None,
-                        Term.taxonomy == term.taxonomy)
+    slug = _unique_slug(
+        session,
+        Term,
+        term.slug,
+        term.wp_id,
+        row.id if row else None,
+        Term.taxonomy == term.taxonomy,
+    )
     # ``taxonomy`` matched when the row was found, so on an update it changes nothing.
-    return _save(session, Term, row, {"wp_id": term.wp_id, "taxonomy": term.taxonomy, "slug": slug,
-                                      "name": term.name})
+    return _save(
+        session,
+        Term,
+        row,
+        {"wp_id": term.wp_id, "taxonomy": term.taxonomy, "slug": slug, "name": term.name},
+    )
 
 
 def _set_terms(session: Session, post_id: int, term_ids: list[int]) -> None:
     wanted = set(term_ids)
     current = set(session.exec(select(PostTerm.term_id).where(PostTerm.post_id == post_id)).all())
     if current - wanted:
-        session.execute(delete(PostTerm).where(
-            col(PostTerm.post_id) == post_id, col(PostTerm.term_id).in_(current - wanted)))
+        session.execute(
+            delete(PostTerm).where(
+                col(PostTerm.post_id) == post_id, col(PostTerm.term_id).in_(current - wanted)
+            )
+        )
     for term_id in sorted(wanted - current):
         session.add(PostTerm(post_id=post_id, term_id=term_id))
     session.flush()
@@ -370,31 +410,48 @@ def claim_events(*, session: Session, now: datetime, limit: int = 50) -> list[Cl
     """
     session.execute(
         update(SyncEvent)
-        .where(col(SyncEvent.status) == "processing", col(SyncEvent.next_attempt_at) <= now,
-               col(SyncEvent.attempts) >= max_attempts())
+        .where(
+            col(SyncEvent.status) == "processing",
+            col(SyncEvent.next_attempt_at) <= now,
+            col(SyncEvent.attempts) >= max_attempts(),
+        )
         .values(status="failed", last_error="The worker stopped while processing, too many times.")
     )
     due = (
         select(SyncEvent.id)
-        .where(col(SyncEvent.status).in_(("pending", "processing")),
-               col(SyncEvent.next_attempt_at) <= now)
+        .where(
+            col(SyncEvent.status).in_(("pending", "processing")),
+            col(SyncEvent.next_attempt_at) <= now,
+        )
         .order_by(col(SyncEvent.id))
         .limit(limit)
     )
     rows = session.execute(
         update(SyncEvent)
         .where(col(SyncEvent.id).in_(due.scalar_subquery()))
-        .values(status="processing", attempts=SyncEvent.attempts + 1,
-                next_attempt_at=now + timedelta(seconds=lease_seconds()))
-        .returning(SyncEvent.id, SyncEvent.source, SyncEvent.wp_post_id, SyncEvent.post_type,
-                   SyncEvent.action, SyncEvent.attempts)
+        .values(
+            status="processing",
+            attempts=SyncEvent.attempts + 1,
+            next_attempt_at=now + timedelta(seconds=lease_seconds()),
+        )
+        .returning(
+            SyncEvent.id,
+            SyncEvent.source,
+            SyncEvent.wp_post_id,
+            SyncEvent.post_type,
+            SyncEvent.action,
+            SyncEvent.attempts,
+        )
     ).all()
     return sorted((Claim(*row) for row in rows), key=lambda c: c.id)
 
 
 def _held(claim: Claim) -> Any:
-    return (col(SyncEvent.id) == claim.id, col(SyncEvent.status) == "processing",
-            col(SyncEvent.attempts) == claim.attempt)
+    return (
+        col(SyncEvent.id) == claim.id,
+        col(SyncEvent.status) == "processing",
+        col(SyncEvent.attempts) == claim.attempt,
+    )
 
 
 def _finish(claims: list[Claim], error: str | None) -> tuple[int, int, int]:
@@ -410,15 +467,19 @@ def _finish(claims: list[Claim], error: str | None) -> tuple[int, int, int]:
                 values = {"status": "failed", "last_error": error[:ERROR_MAX], "processed_at": now}
                 failed += 1
             else:
-                values = {"status": "pending", "last_error": error[:ERROR_MAX],
-                          "next_attempt_at": now + backoff(claim.attempt)}
+                values = {
+                    "status": "pending",
+                    "last_error": error[:ERROR_MAX],
+                    "next_attempt_at": now + backoff(claim.attempt),
+                }
                 retrying += 1
             session.execute(update(SyncEvent).where(*_held(claim)).values(**values))
     return done, retrying, failed
 
 
-def process_events(*, client: WordPressClient | None = None, now: datetime | None = None,
-                   limit: int = 50) -> WorkReport:
+def process_events(
+    *, client: WordPressClient | None = None, now: datetime | None = None, limit: int = 50
+) -> WorkReport:
     """Claim due events and apply them; what the lifespan worker calls in a loop.
 
     Several events for one post are handled by one fetch. A failure (WordPress down, a
@@ -432,8 +493,11 @@ def process_events(*, client: WordPressClient | None = None, now: datetime | Non
         return report
     groups: dict[tuple[str, int | None, str], list[Claim]] = {}
     for claim in claims:
-        key = ("full", claim.id, "") if claim.source == "full" else (
-            "post", claim.wp_post_id, claim.post_type)
+        key = (
+            ("full", claim.id, "")
+            if claim.source == "full"
+            else ("post", claim.wp_post_id, claim.post_type)
+        )
         groups.setdefault(key, []).append(claim)
     own = client is None
     wp = client or WordPressClient()
@@ -448,8 +512,9 @@ def process_events(*, client: WordPressClient | None = None, now: datetime | Non
                 # other post types are recorded and acknowledged; Atoll shows posts only
             except Exception as exc:  # noqa: BLE001 — every failure is recorded and retried
                 error = f"{type(exc).__name__}: {exc}"
-                log.warning("sync %s %s failed (attempt %d): %s", kind, target,
-                            group[0].attempt, error)
+                log.warning(
+                    "sync %s %s failed (attempt %d): %s", kind, target, group[0].attempt, error
+                )
             if error is None:
                 log.info("sync %s %s done (events %s)", kind, target, [c.id for c in group])
             done, retrying, failed = _finish(group, error)
@@ -497,13 +562,16 @@ def _start_run(session: Session, *, restart: bool, run_id: int | None) -> SyncEv
             raise LookupError(f"no sync run {run_id}")
     else:
         unfinished = select(SyncEvent).where(
-            SyncEvent.source == "full", col(SyncEvent.status).in_(("pending", "processing", "failed"))
+            SyncEvent.source == "full",
+            col(SyncEvent.status).in_(("pending", "processing", "failed")),
         )
         if restart:
             session.execute(
                 update(SyncEvent)
-                .where(col(SyncEvent.source) == "full",
-                       col(SyncEvent.status).in_(("pending", "processing", "failed")))
+                .where(
+                    col(SyncEvent.source) == "full",
+                    col(SyncEvent.status).in_(("pending", "processing", "failed")),
+                )
                 .values(status="failed", last_error="Superseded by a restarted full sync.")
             )
             run = None
@@ -522,13 +590,19 @@ def _start_run(session: Session, *, restart: bool, run_id: int | None) -> SyncEv
 
 def _checkpoint(session: Session, run_id: int, next_page: int) -> None:
     session.execute(
-        update(SyncEvent).where(col(SyncEvent.id) == run_id)
+        update(SyncEvent)
+        .where(col(SyncEvent.id) == run_id)
         .values(next_page=next_page, next_attempt_at=utcnow() + timedelta(seconds=lease_seconds()))
     )
 
 
-def full_sync(*, client: WordPressClient, restart: bool = False, progress: Progress | None = None,
-              run_id: int | None = None) -> FullSyncReport:
+def full_sync(
+    *,
+    client: WordPressClient,
+    restart: bool = False,
+    progress: Progress | None = None,
+    run_id: int | None = None,
+) -> FullSyncReport:
     """Copy every published post, resumably, then remove what WordPress no longer has.
 
     Without ``run_id`` the latest unfinished run is resumed (``restart`` abandons it and
@@ -556,13 +630,21 @@ def full_sync(*, client: WordPressClient, restart: bool = False, progress: Progr
     _reconcile(client, run_id, report)
     with session_scope(write=True) as session:
         session.execute(
-            update(SyncEvent).where(col(SyncEvent.id) == run_id)
+            update(SyncEvent)
+            .where(col(SyncEvent.id) == run_id)
             .values(status="done", processed_at=utcnow(), last_error=None)
         )
     report.seconds = time.monotonic() - started
-    log.info("full sync %d: %d pages, %d created, %d updated, %d unchanged, %d removed in %.1fs",
-             run_id, report.pages, report.created, report.updated, report.unchanged,
-             report.removed, report.seconds)
+    log.info(
+        "full sync %d: %d pages, %d created, %d updated, %d unchanged, %d removed in %.1fs",
+        run_id,
+        report.pages,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.removed,
+        report.seconds,
+    )
     return report
 
 
@@ -578,19 +660,27 @@ def _reconcile(client: WordPressClient, run_id: int, report: FullSyncReport) -> 
         local = {
             wp_id: (modified, synced)
             for wp_id, modified, synced in session.exec(
-                select(Post.wp_id, Post.modified_at, Post.synced_at).where(col(Post.wp_id).is_not(None))
+                select(Post.wp_id, Post.modified_at, Post.synced_at).where(
+                    col(Post.wp_id).is_not(None)
+                )
             ).all()
         }
-        gone = [wp_id for wp_id, (_m, synced) in local.items()
-                if wp_id not in remote and (synced is None or synced < listed_at)]
+        gone = [
+            wp_id
+            for wp_id, (_m, synced) in local.items()
+            if wp_id not in remote and (synced is None or synced < listed_at)
+        ]
         removed = [remove_post(session=session, wp_id=wp_id) for wp_id in gone]
         _checkpoint(session, run_id, report.resumed_from + report.pages)
     invalidate(removed)
     report.count(removed)
-    stale = [wp_id for wp_id, modified in remote.items()
-             if wp_id not in local or local[wp_id][0] < modified]
+    stale = [
+        wp_id
+        for wp_id, modified in remote.items()
+        if wp_id not in local or local[wp_id][0] < modified
+    ]
     for start in range(0, len(stale), PER_PAGE):
-        items = [transform(data) for data in client.get_posts(stale[start:start + PER_PAGE])]
+        items = [transform(data) for data in client.get_posts(stale[start : start + PER_PAGE])]
         with session_scope(write=True) as session:
             changes = [apply_post(session=session, item=item) for item in items]
         invalidate(changes)

@@ -72,7 +72,9 @@ def common_passwords() -> frozenset[str]:
     """The refused passwords, lower-cased, from ``db/common_passwords.txt``."""
     text = Path(__file__).with_name("common_passwords.txt").read_text(encoding="utf-8")
     return frozenset(
-        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
     )
 
 
@@ -225,7 +227,9 @@ def _record_sign_in(user: User, new_hash: str | None) -> None:
     summary="End every session of the signed-in account, in every browser.",
     errors=(ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED),
 )
-def logout_everywhere(*, session: Session, data: SessionsDelete, ctx: ActionContext) -> dict[str, int]:
+def logout_everywhere(
+    *, session: Session, data: SessionsDelete, ctx: ActionContext
+) -> dict[str, int]:
     user = require_user(session, ctx)
     ended = session.execute(
         delete(UserSession).where(col(UserSession.user_id) == user.id).returning(UserSession.id)
@@ -300,7 +304,9 @@ def touch_session(session: Session, token: str) -> bool:
 def end_session(session: Session, token: str) -> bool:
     """Delete the session behind ``token``; ``False`` when there was none."""
     ended = session.execute(
-        delete(UserSession).where(col(UserSession.token_hash) == token_hash(token)).returning(UserSession.id)
+        delete(UserSession)
+        .where(col(UserSession.token_hash) == token_hash(token))
+        .returning(UserSession.id)
     ).first()
     return ended is not None
 
@@ -346,7 +352,9 @@ def safe_return_path(value: object) -> str:
 # --------------------------------------------------------------------------- operators
 
 
-def create_admin(session: Session, *, email: str, password: str | None, display_name: str) -> tuple[UserPublic, bool]:
+def create_admin(
+    session: Session, *, email: str, password: str | None, display_name: str
+) -> tuple[UserPublic, bool]:
     """Promote the account with ``email`` to admin, or create it as one.
 
     An existing account keeps its password; a new one needs ``password``, judged by the
@@ -362,7 +370,9 @@ def create_admin(session: Session, *, email: str, password: str | None, display_
         session.add(user)
         session.flush()
         return _public(user), False
-    data = parse(UserCreate, {"email": address, "display_name": display_name, "password": password or ""})
+    data = parse(
+        UserCreate, {"email": address, "display_name": display_name, "password": password or ""}
+    )
     user = User(
         email=data.email,
         display_name=data.display_name,

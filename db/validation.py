@@ -158,7 +158,11 @@ def _message(model: type[BaseModel], err: ErrorDetails) -> str:
         high = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), None)
         if low is not None and high is not None:
             return f"{label} must be between {low} and {high}."
-        return f"{label} must be at least {low}." if low is not None else f"{label} must be at most {high}."
+        return (
+            f"{label} must be at least {low}."
+            if low is not None
+            else f"{label} must be at most {high}."
+        )
     if kind.startswith("int_"):
         return f"{label} must be a whole number."
     if kind.startswith("bool_"):
@@ -179,7 +183,9 @@ def field_errors(model: type[BaseModel], exc: ValidationError) -> dict[str, list
         if message not in fields.setdefault(name, []):
             fields[name].append(message)
     order = list(model.model_fields)
-    return dict(sorted(fields.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    return dict(
+        sorted(fields.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    )
 
 
 def parse(model: type[M], data: Any) -> M:

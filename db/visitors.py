@@ -31,4 +31,3 @@ def require_visitor(visitor_id: str | None) -> str:
         raise ActionError(ErrorCode.UNAUTHORIZED, NO_VISITOR)
     assert visitor_id is not None
     return visitor_id
-

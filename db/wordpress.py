@@ -171,8 +171,14 @@ class WordPressClient:
         A page past the end is answered by WordPress with 400 ``rest_post_invalid_page_number``;
         it comes back here as an empty page.
         """
-        params = {"per_page": per_page, "page": page, "orderby": "id", "order": "asc",
-                  "status": "publish", "_embed": EMBED}
+        params = {
+            "per_page": per_page,
+            "page": page,
+            "orderby": "id",
+            "order": "asc",
+            "status": "publish",
+            "_embed": EMBED,
+        }
         response = self._get("/posts", params)
         if response.status_code == 400 and _error_code(response) == "rest_post_invalid_page_number":
             return PostsPage([], 0, 0)
@@ -188,10 +194,19 @@ class WordPressClient:
         versions: dict[int, datetime] = {}
         page = 1
         while True:
-            params = {"per_page": PER_PAGE, "page": page, "orderby": "id", "order": "asc",
-                      "status": "publish", "_fields": "id,modified_gmt"}
+            params = {
+                "per_page": PER_PAGE,
+                "page": page,
+                "orderby": "id",
+                "order": "asc",
+                "status": "publish",
+                "_fields": "id,modified_gmt",
+            }
             response = self._get("/posts", params)
-            if response.status_code == 400 and _error_code(response) == "rest_post_invalid_page_number":
+            if (
+                response.status_code == 400
+                and _error_code(response) == "rest_post_invalid_page_number"
+            ):
                 return versions
             for item in _json(response, list):
                 versions[int(item["id"])] = parse_gmt(item["modified_gmt"])
@@ -203,9 +218,13 @@ class WordPressClient:
         """Published posts by id, up to 100 per request, with their embeds."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(ids), PER_PAGE):
-            chunk = [int(i) for i in ids[start:start + PER_PAGE]]
-            params = {"include": ",".join(map(str, chunk)), "per_page": len(chunk),
-                      "status": "publish", "_embed": EMBED}
+            chunk = [int(i) for i in ids[start : start + PER_PAGE]]
+            params = {
+                "include": ",".join(map(str, chunk)),
+                "per_page": len(chunk),
+                "status": "publish",
+                "_embed": EMBED,
+            }
             found += _json(self._get("/posts", params), list)
         return found
 
@@ -250,13 +269,66 @@ def _json(response: httpx.Response, kind: type) -> Any:
 
 # --------------------------------------------------------------------------- sanitize
 
-ALLOWED_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
-    "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s",
-    "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "time", "tr", "u", "ul", "var",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
+        "var",
+    }
+)
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"class", "title", "lang", "dir"},
     "a": {"href", "hreflang"},
@@ -272,10 +344,25 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "colgroup": {"span"},
 }
 # Removed together with everything inside them (the rest of the disallowed tags keep their text).
-DROPPED_WITH_CONTENT = frozenset({
-    "script", "style", "iframe", "noscript", "template", "object", "embed", "svg", "math",
-    "textarea", "select", "frame", "frameset", "noembed", "xmp",
-})
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "noscript",
+        "template",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "textarea",
+        "select",
+        "frame",
+        "frameset",
+        "noembed",
+        "xmp",
+    }
+)
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
@@ -365,12 +452,14 @@ def transform_terms(data: dict[str, Any]) -> list[Term]:
             if taxonomy is None or "id" not in item or (taxonomy, int(item["id"])) in seen:
                 continue
             seen.add((taxonomy, int(item["id"])))
-            terms.append(Term(
-                wp_id=int(item["id"]),
-                taxonomy=taxonomy,
-                slug=_clip(unquote(str(item.get("slug") or item["id"])), SLUG_MAX),
-                name=_clip(plain_text(str(item.get("name") or "")), 200),
-            ))
+            terms.append(
+                Term(
+                    wp_id=int(item["id"]),
+                    taxonomy=taxonomy,
+                    slug=_clip(unquote(str(item.get("slug") or item["id"])), SLUG_MAX),
+                    name=_clip(plain_text(str(item.get("name") or "")), 200),
+                )
+            )
     return terms
 
 
@@ -388,8 +477,14 @@ def transform(data: dict[str, Any]) -> WordPressPost:
     status = str(data.get("status") or "publish")
     modified = parse_gmt(data.get("modified_gmt"))
     published = parse_gmt(data.get("date_gmt")) if data.get("date_gmt") else modified
-    media = next((m for m in _embedded(data, "wp:featuredmedia")
-                  if isinstance(m, dict) and m.get("source_url")), None)
+    media = next(
+        (
+            m
+            for m in _embedded(data, "wp:featuredmedia")
+            if isinstance(m, dict) and m.get("source_url")
+        ),
+        None,
+    )
     slug = unquote(str(data.get("slug") or ""))
     post = Post(
         wp_id=int(data["id"]),
@@ -398,10 +493,13 @@ def transform(data: dict[str, Any]) -> WordPressPost:
         content_html="" if protected else sanitize_html(str(content.get("rendered") or "")),
         excerpt_html="" if protected else sanitize_html(str(excerpt.get("rendered") or "")),
         featured_image_url=_clip(str(media["source_url"]), 2000) if media else None,
-        featured_image_alt=_clip(plain_text(str(media.get("alt_text") or "")), 500) if media else "",
+        featured_image_alt=_clip(plain_text(str(media.get("alt_text") or "")), 500)
+        if media
+        else "",
         published_at=published,
         modified_at=modified,
-        status=status if status in ("publish", "draft", "pending", "private", "future", "trash")
+        status=status
+        if status in ("publish", "draft", "pending", "private", "future", "trash")
         else "draft",
     )
     authors = _embedded(data, "author")

@@ -81,7 +81,9 @@ class _Writer:
                 if not self._running():
                     self._queue = queue.SimpleQueue()  # a forked child inherits no thread
                     self._pid = os.getpid()
-                    self._thread = threading.Thread(target=self._run, name="atoll-writer", daemon=True)
+                    self._thread = threading.Thread(
+                        target=self._run, name="atoll-writer", daemon=True
+                    )
                     self._thread.start()
         self._queue.put(item)
 
@@ -106,7 +108,9 @@ _writer = _Writer()
 
 def _answer(batch: list[_Queued], results: list[ActionResult]) -> None:
     """Wake each waiting event loop once for all of its answers."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[ActionResult], ActionResult]]]
+    by_loop: dict[
+        asyncio.AbstractEventLoop, list[tuple[asyncio.Future[ActionResult], ActionResult]]
+    ]
     by_loop = defaultdict(list)
     for item, result in zip(batch, results, strict=True):
         by_loop[item.loop].append((item.future, result))
@@ -134,7 +138,9 @@ async def run_action_async(name: str, payload: Any, ctx: ActionContext) -> Actio
         return await asyncio.to_thread(run_action, name, payload, ctx)
     loop = asyncio.get_running_loop()
     future: asyncio.Future[ActionResult] = loop.create_future()
-    _writer.submit(_Queued(name, payload, ctx, time.monotonic(), contextvars.copy_context(), loop, future))
+    _writer.submit(
+        _Queued(name, payload, ctx, time.monotonic(), contextvars.copy_context(), loop, future)
+    )
     return await future
 
 
@@ -146,8 +152,14 @@ def _run_batch(batch: list[_Queued]) -> list[ActionResult]:
     now = time.monotonic()
     for index, item in enumerate(batch):
         if now - item.queued >= limit:
-            log.warning("action %s [%s]: waited past the busy timeout for its turn", item.name, item.ctx.request_id)
-            results[index] = ActionResult(error=ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY))
+            log.warning(
+                "action %s [%s]: waited past the busy timeout for its turn",
+                item.name,
+                item.ctx.request_id,
+            )
+            results[index] = ActionResult(
+                error=ActionError(ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_BUSY)
+            )
             continue
         try:
             call = item.context.run(prepare, item.name, item.payload, item.ctx)
@@ -155,7 +167,9 @@ def _run_batch(batch: list[_Queued]) -> list[ActionResult]:
             results[index] = failure(item.name, item.ctx, exc)
             continue
         calls.append((index, call, item.context))
-    for (index, _, _), result in zip(calls, _together([(c, ctx) for _, c, ctx in calls]), strict=True):
+    for (index, _, _), result in zip(
+        calls, _together([(c, ctx) for _, c, ctx in calls]), strict=True
+    ):
         results[index] = result
     answered = [r for r in results if r is not None]
     assert len(answered) == len(batch), "every queued write gets exactly one answer"
@@ -174,7 +188,9 @@ def _together(calls: list[tuple[Call, contextvars.Context]]) -> list[ActionResul
             started = True
             for index, (call, context) in enumerate(calls):
                 try:
-                    outputs.append(context.run(call.action.fn, session=session, data=call.data, ctx=call.ctx))
+                    outputs.append(
+                        context.run(call.action.fn, session=session, data=call.data, ctx=call.ctx)
+                    )
                     session.flush()  # a constraint fails here, on the write that broke it
                 except Exception:
                     failed_at = index
@@ -184,7 +200,7 @@ def _together(calls: list[tuple[Call, contextvars.Context]]) -> list[ActionResul
             return [failure(call.action.name, call.ctx, exc) for call, _ in calls]
         if failed_at is None:  # the commit itself failed: find out write by write
             return [context.run(execute, call) for call, context in calls]
-        head, failing, tail = calls[:failed_at], calls[failed_at], calls[failed_at + 1:]
+        head, failing, tail = calls[:failed_at], calls[failed_at], calls[failed_at + 1 :]
         return _together(head) + [failing[1].run(execute, failing[0])] + _together(tail)
     for call, _ in calls:
         announce(call.action)

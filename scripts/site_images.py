@@ -23,18 +23,30 @@ def _pixel(x: float, y: float, w: int, h: int) -> tuple[int, int, int]:
 
 def png(w: int, h: int) -> bytes:
     rows = b"".join(
-        b"\x00" + b"".join(bytes(_pixel(x + 0.5, y + 0.5, w, h)) for x in range(w)) for y in range(h)
+        b"\x00" + b"".join(bytes(_pixel(x + 0.5, y + 0.5, w, h)) for x in range(w))
+        for y in range(h)
     )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def ico(image: bytes, size: int) -> bytes:
-    return struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", size, size, 0, 0, 1, 32, len(image), 22) + image
+    return (
+        struct.pack("<HHH", 0, 1, 1)
+        + struct.pack("<BBBBHHII", size, size, 0, 0, 1, 32, len(image), 22)
+        + image
+    )
 
 
 if __name__ == "__main__":

@@ -68,4 +68,3 @@ def feedback(result: ActionResult, *, form_id: str, success: str) -> list[Any]:
     if not result.error.fields:
         events.append(rx.toast.error(result.error.message))
     return events
-

@@ -27,31 +27,64 @@ def _when(value: Any) -> str:
 
 
 def _comment(row: admin.CommentAdmin) -> dict[str, Any]:
-    return {"id": row.id, "who": row.author_name, "where": row.post_slug, "text": row.content,
-            "created": when(row.created_at), "is_public": row.is_public, "is_removed": row.is_removed,
-            "member": row.user_id is not None}
+    return {
+        "id": row.id,
+        "who": row.author_name,
+        "where": row.post_slug,
+        "text": row.content,
+        "created": when(row.created_at),
+        "is_public": row.is_public,
+        "is_removed": row.is_removed,
+        "member": row.user_id is not None,
+    }
 
 
 def _entry(row: admin.GuestbookEntryAdmin) -> dict[str, Any]:
-    return {"id": row.id, "who": row.author, "where": "guestbook", "text": row.content,
-            "created": when(row.created_at), "is_public": row.is_public, "is_removed": row.is_removed,
-            "member": False}
+    return {
+        "id": row.id,
+        "who": row.author,
+        "where": "guestbook",
+        "text": row.content,
+        "created": when(row.created_at),
+        "is_public": row.is_public,
+        "is_removed": row.is_removed,
+        "member": False,
+    }
 
 
 def _message(row: admin.ContactMessageAdmin) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "email": row.email, "subject": row.subject or "(no subject)",
-            "text": row.message, "created": when(row.created_at), "is_read": row.is_read}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "email": row.email,
+        "subject": row.subject or "(no subject)",
+        "text": row.message,
+        "created": when(row.created_at),
+        "is_read": row.is_read,
+    }
 
 
 def _subscriber(row: admin.SubscriberAdmin) -> dict[str, Any]:
-    return {"id": row.id, "email": row.email, "status": row.status, "created": when(row.created_at),
-            "confirmed": _when(row.confirmed_at)}
+    return {
+        "id": row.id,
+        "email": row.email,
+        "status": row.status,
+        "created": when(row.created_at),
+        "confirmed": _when(row.confirmed_at),
+    }
 
 
 def _outbox(row: admin.OutboxAdmin) -> dict[str, Any]:
-    return {"id": row.id, "kind": row.kind, "status": row.status, "attempts": row.attempts,
-            "due": when(row.next_attempt_at), "error": row.last_error or "", "created": when(row.created_at),
-            "retryable": row.status in ("pending", "failed")}
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "status": row.status,
+        "attempts": row.attempts,
+        "due": when(row.next_attempt_at),
+        "error": row.last_error or "",
+        "created": when(row.created_at),
+        "retryable": row.status in ("pending", "failed"),
+    }
 
 
 # section → (domain read, row view, default filter)
@@ -113,13 +146,23 @@ class AdminState(SiteState):
         self.activity = [d.model_dump() for d in await query(admin.activity, ctx)]
         status = await query(admin.sync_status, ctx)
         self.sync = {
-            "configured": status.configured, "pending": status.pending, "failed": status.failed,
+            "configured": status.configured,
+            "pending": status.pending,
+            "failed": status.failed,
             "last_full_sync": _when(status.last_full_sync),
         }
         self.sync_events = [
-            {"id": e.id, "source": e.source, "post": str(e.wp_post_id or "—"), "action": e.action,
-             "status": e.status, "attempts": e.attempts, "error": e.last_error or "",
-             "received": when(e.received_at), "processed": _when(e.processed_at)}
+            {
+                "id": e.id,
+                "source": e.source,
+                "post": str(e.wp_post_id or "—"),
+                "action": e.action,
+                "status": e.status,
+                "attempts": e.attempts,
+                "error": e.last_error or "",
+                "received": when(e.received_at),
+                "processed": _when(e.processed_at),
+            }
             for e in status.recent
         ]
 
@@ -149,7 +192,9 @@ class AdminState(SiteState):
             return await self._reload(name, self.status.get(name, "all"), page)
         return None
 
-    async def _act(self, name: str, payload: dict[str, Any], section: str | None, success: str) -> Any:
+    async def _act(
+        self, name: str, payload: dict[str, Any], section: str | None, success: str
+    ) -> Any:
         result = await perform(self, name, payload)
         if result.error is not None:
             if result.error.code in (ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN):
@@ -165,18 +210,26 @@ class AdminState(SiteState):
         """Hide/show (``is_public``) or remove/restore (``is_removed``) a comment or entry."""
         if section not in MODERATION_ACTIONS or flag not in ("is_public", "is_removed"):
             return None
-        return await self._act(MODERATION_ACTIONS[section], {"id": row_id, flag: value}, section, "Saved.")
+        return await self._act(
+            MODERATION_ACTIONS[section], {"id": row_id, flag: value}, section, "Saved."
+        )
 
     @rx.event
     @typed
     async def toggle_message_read(self, row_id: int, is_read: bool) -> Any:
-        return await self._act("admin.mark_message", {"id": row_id, "is_read": is_read}, "messages",
-                               "Marked read." if is_read else "Marked unread.")
+        return await self._act(
+            "admin.mark_message",
+            {"id": row_id, "is_read": is_read},
+            "messages",
+            "Marked read." if is_read else "Marked unread.",
+        )
 
     @rx.event
     @typed
     async def submit_outbox_retry(self, row_id: int) -> Any:
-        return await self._act("admin.retry_outbox", {"id": row_id}, "outbox", "Queued for sending.")
+        return await self._act(
+            "admin.retry_outbox", {"id": row_id}, "outbox", "Queued for sending."
+        )
 
     @rx.event
     async def submit_sync_now(self) -> Any:

@@ -42,7 +42,9 @@ def _checker(fn: Callable[..., Any]) -> Callable[..., dict[str, Any] | None]:
                 for name, value in list(bound.arguments.items())[1:]
             }
         except (TypeError, ValidationError) as exc:
-            log.warning("event %s refused: arguments do not fit (%s)", fn.__qualname__, type(exc).__name__)
+            log.warning(
+                "event %s refused: arguments do not fit (%s)", fn.__qualname__, type(exc).__name__
+            )
             return None
         return values
 

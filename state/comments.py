@@ -59,7 +59,8 @@ def _parse_tokens(raw: str) -> dict[str, dict[str, str]]:
     if not isinstance(value, dict):
         return {}
     return {
-        str(k): v for k, v in value.items()
+        str(k): v
+        for k, v in value.items()
         if isinstance(v, dict) and all(isinstance(v.get(f), str) for f in ("token", "expires"))
     }
 
@@ -188,7 +189,9 @@ async def _snapshot(slug: str) -> tuple[bool, list[CommentPage]]:
     return await query(is_members_only, slug), await query(comment_pages, slug)
 
 
-async def _refresh(state: CommentState, slug: str, snapshot: tuple[bool, list[CommentPage]]) -> None:
+async def _refresh(
+    state: CommentState, slug: str, snapshot: tuple[bool, list[CommentPage]]
+) -> None:
     """Give a subscribed tab the page it is looking at (the last one if its page is gone).
 
     On a members-only post the tab's session is checked first, as ``comments.list`` would
@@ -225,11 +228,15 @@ class CommentEditState(FormMixin, SiteState):
         yield
         comments = await self.get_state(CommentState)
         comment_id = self.editing
-        result = await perform(self, "comments.update", {
-            "id": comment_id,
-            "content": form_data.get("content", ""),
-            "edit_token": comments._token(comment_id),
-        })
+        result = await perform(
+            self,
+            "comments.update",
+            {
+                "id": comment_id,
+                "content": form_data.get("content", ""),
+                "edit_token": comments._token(comment_id),
+            },
+        )
         if result.ok:
             self.editing = ""
             await comments._changed(comments.page)
@@ -248,9 +255,14 @@ class CommentEditState(FormMixin, SiteState):
         self.pending = True
         yield
         comments = await self.get_state(CommentState)
-        result = await perform(self, "comments.delete", {
-            "id": comment_id, "edit_token": comments._token(comment_id),
-        })
+        result = await perform(
+            self,
+            "comments.delete",
+            {
+                "id": comment_id,
+                "edit_token": comments._token(comment_id),
+            },
+        )
         self.confirming = ""
         if result.ok or (result.error is not None and result.error.message == TOKEN_EXPIRED):
             comments._forget(comment_id)

@@ -23,8 +23,13 @@ def ago(moment: datetime | str, now: datetime) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     seconds = int((now - moment).total_seconds())
-    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400),
-                       ("hour", 3600), ("minute", 60)):
+    for unit, size in (
+        ("year", 365 * 86400),
+        ("month", 30 * 86400),
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+    ):
         if seconds >= size:
             count = seconds // size
             return f"{count} {unit}{'' if count == 1 else 's'} ago"

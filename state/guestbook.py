@@ -44,8 +44,9 @@ class GuestbookState(PageHead, FormMixin, SiteState):
         except ValueError:
             page = 1
         await self._fetch(page)
-        self._set_list_head("/guestbook", self.page, self.pages,
-                            "Visitors' signatures in the Atoll guestbook.")
+        self._set_list_head(
+            "/guestbook", self.page, self.pages, "Visitors' signatures in the Atoll guestbook."
+        )
         live.subscribe(TOPIC, self._client_token())
 
     async def _fetch(self, page: int) -> None:
@@ -63,7 +64,9 @@ class GuestbookState(PageHead, FormMixin, SiteState):
         result = await perform(self, "guestbook.add", form_data)
         if result.ok:
             await self._fetch(1)
-            live.publish(TOPIC, GuestbookState, lambda: query(list_entries, page=1), _refresh_first_page)
+            live.publish(
+                TOPIC, GuestbookState, lambda: query(list_entries, page=1), _refresh_first_page
+            )
         yield feedback(result, form_id=FORM_ID, success="Thanks for signing the guestbook!")
 
 

@@ -15,7 +15,9 @@ import reflex as rx
 from db import config
 
 SITE_NAME = "Atoll"
-DEFAULT_DESCRIPTION = "Atoll: a blog whose pages are written in Python and whose data lives in libSQL."
+DEFAULT_DESCRIPTION = (
+    "Atoll: a blog whose pages are written in Python and whose data lives in libSQL."
+)
 SITE_IMAGE = "/og-image.png"
 
 
@@ -31,16 +33,27 @@ class PageHead(rx.State, mixin=True):
     next_url: str = ""
 
     def _set_head(
-        self, path: str, *, description: str = "", image: str = "", kind: str = "website",
-        json_ld: dict[str, Any] | None = None, prev: str = "", next_: str = "",
+        self,
+        path: str,
+        *,
+        description: str = "",
+        image: str = "",
+        kind: str = "website",
+        json_ld: dict[str, Any] | None = None,
+        prev: str = "",
+        next_: str = "",
     ) -> None:
         site = config.site_url()
         self.description = description or DEFAULT_DESCRIPTION
         self.canonical = site + path
-        self.og_image = image if image.startswith(("http://", "https://")) else site + (image or SITE_IMAGE)
+        self.og_image = (
+            image if image.startswith(("http://", "https://")) else site + (image or SITE_IMAGE)
+        )
         self.og_type = kind
         # Inside <script>: never let the text close the tag.
-        self.json_ld = json.dumps(json_ld, ensure_ascii=False).replace("<", "\\u003c") if json_ld else ""
+        self.json_ld = (
+            json.dumps(json_ld, ensure_ascii=False).replace("<", "\\u003c") if json_ld else ""
+        )
         self.prev_url = site + prev if prev else ""
         self.next_url = site + next_ if next_ else ""
 
@@ -51,6 +64,9 @@ class PageHead(rx.State, mixin=True):
         def at(n: int) -> str:
             return base + ("" if n == 1 else f"?page={n}")
 
-        self._set_head(at(page), description=description,
-                       prev=at(page - 1) if page > 1 else "",
-                       next_=at(page + 1) if page < pages else "")
+        self._set_head(
+            at(page),
+            description=description,
+            prev=at(page - 1) if page > 1 else "",
+            next_=at(page + 1) if page < pages else "",
+        )

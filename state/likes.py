@@ -36,10 +36,14 @@ class LikeState(SiteState):
     @typed
     async def toggle_like(self, post_slug: str) -> Any:
         """Like or unlike; every tab showing the post then gets the committed total."""
-        result = await perform(self, "likes.toggle", {
-            "post_slug": post_slug,
-            "liked": not self.liked.get(post_slug, False),
-        })
+        result = await perform(
+            self,
+            "likes.toggle",
+            {
+                "post_slug": post_slug,
+                "liked": not self.liked.get(post_slug, False),
+            },
+        )
         if result.error is not None:
             return rx.toast.error(result.error.message)
         self.counts[post_slug] = result.data["likes"]

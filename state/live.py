@@ -269,8 +269,10 @@ async def keep_shared() -> None:
             reachable = True
         except RedisError as exc:
             if reachable:
-                log.warning("live: Redis unreachable (%s); live updates across workers wait for it",
-                            type(exc).__name__)
+                log.warning(
+                    "live: Redis unreachable (%s); live updates across workers wait for it",
+                    type(exc).__name__,
+                )
             reachable = False
         await asyncio.sleep(WATCH_SECONDS)
 
@@ -297,7 +299,11 @@ async def _restore_sockets() -> None:
     manager = _redis_token_manager()
     if manager is None:
         return
-    own = [(t, r) for t, r in list(manager.token_to_socket.items()) if r.instance_id == manager.instance_id]
+    own = [
+        (t, r)
+        for t, r in list(manager.token_to_socket.items())
+        if r.instance_id == manager.instance_id
+    ]
     await asyncio.gather(*(manager._store_socket_record(token, record) for token, record in own))
     if own:
         log.info("live: restored %d socket records in Redis", len(own))

@@ -27,8 +27,11 @@ def _card(post: dict[str, Any]) -> dict[str, str]:
 
 
 def _term(term: dict[str, Any]) -> dict[str, str]:
-    return {"name": term["name"], "href": f"/blog/{term['taxonomy']}/{term['slug']}",
-            "taxonomy": term["taxonomy"]}
+    return {
+        "name": term["name"],
+        "href": f"/blog/{term['taxonomy']}/{term['slug']}",
+        "taxonomy": term["taxonomy"],
+    }
 
 
 class HomeState(PageHead, SiteState):
@@ -64,7 +67,9 @@ class PostState(PageHead, SiteState):
     async def load_post(self) -> None:
         slug = str(getattr(self, "slug", "") or "")  # the [slug] route segment
         member = await self._current_user() is not None
-        post, terms = await query(cached_post_page, slug, viewer_is_member=member) if slug else (None, [])
+        post, terms = (
+            await query(cached_post_page, slug, viewer_is_member=member) if slug else (None, [])
+        )
         self.found = post is not None
         self.locked = bool(post and post.members_only and not member)
         self.post = _card(post.model_dump(mode="json")) if post else {}
@@ -88,8 +93,11 @@ class PostState(PageHead, SiteState):
         description = plain_text(post.excerpt_html) or plain_text(post.content_html)
         image = post.featured_image_url or ""
         ld: dict[str, Any] = {
-            "@context": "https://schema.org", "@type": "BlogPosting", "headline": post.title,
-            "description": description, "datePublished": post.published_at.isoformat(),
+            "@context": "https://schema.org",
+            "@type": "BlogPosting",
+            "headline": post.title,
+            "description": description,
+            "datePublished": post.published_at.isoformat(),
             "author": {"@type": "Person", "name": post.author_name or SITE_NAME},
             "mainEntityOfPage": config.site_url() + path,
         }

@@ -24,8 +24,13 @@ from playwright.sync_api import (
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 TIMEOUT_MS = 15_000  # a cold production build can take a while to answer the first event
 
@@ -49,7 +54,9 @@ def launch_chromium() -> Iterator[Browser]:
     process at a time, so each package starts its own and stops it before the next.
     """
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield browser
         finally:
@@ -102,15 +109,19 @@ def browser_context(browser: Browser, base_url: str, **options: Any) -> Iterator
 
 
 @contextmanager
-def visitors(browser: Browser, base_url: str, count: int = 2, **options: Any) -> Iterator[list[Page]]:
+def visitors(
+    browser: Browser, base_url: str, count: int = 2, **options: Any
+) -> Iterator[list[Page]]:
     """``count`` independent visitors: one page each, in a :func:`browser_context` of its own.
 
     For what one visitor does and another sees (live updates, who may edit what). Every
     context is closed at the end, and each one's CSP violations fail the test.
     """
     with ExitStack() as stack:
-        yield [stack.enter_context(browser_context(browser, base_url, **options)).new_page()
-               for _ in range(count)]
+        yield [
+            stack.enter_context(browser_context(browser, base_url, **options)).new_page()
+            for _ in range(count)
+        ]
 
 
 def wait_until_live(page: Page) -> None:

@@ -50,11 +50,16 @@ class Cluster:
         try:
             database_url = prepare_database(root / "atoll.db")
             extra = shared_env(redis) | (env or {})
-            started.append(AppServer.start(database_url, root / "b.log", backend_only=True, env=extra))
-            started.append(AppServer.start(
-                database_url, root / "a.log",
-                env=extra | {"REFLEX_API_URL": f"http://localhost:{proxy.port}"},
-            ))
+            started.append(
+                AppServer.start(database_url, root / "b.log", backend_only=True, env=extra)
+            )
+            started.append(
+                AppServer.start(
+                    database_url,
+                    root / "a.log",
+                    env=extra | {"REFLEX_API_URL": f"http://localhost:{proxy.port}"},
+                )
+            )
         except BaseException:
             for server in started:
                 server.stop()

@@ -12,8 +12,12 @@ from db.visitors import new_visitor_id
 
 def make_post(slug: str = "hello-world", **overrides: Any) -> Post:
     """Insert a published post and return it."""
-    fields: dict[str, Any] = {"slug": slug, "title": slug.replace("-", " ").title(),
-                              "content_html": f"<p>{slug}</p>", "status": "publish"}
+    fields: dict[str, Any] = {
+        "slug": slug,
+        "title": slug.replace("-", " ").title(),
+        "content_html": f"<p>{slug}</p>",
+        "status": "publish",
+    }
     fields.update(overrides)
     with session_scope(write=True) as session:
         post = Post(**fields)
@@ -40,14 +44,23 @@ def rating_payload(**changes: Any) -> dict[str, Any]:
 
 def comment_payload(**changes: Any) -> dict[str, Any]:
     """A valid ``comments.create`` input (on ``hello-world``) with ``changes`` applied."""
-    return {"post_slug": "hello-world", "author": "Ada Lovelace", "content": "Great post!",
-            "website": ""} | changes
+    return {
+        "post_slug": "hello-world",
+        "author": "Ada Lovelace",
+        "content": "Great post!",
+        "website": "",
+    } | changes
 
 
 def contact_payload(**changes: Any) -> dict[str, Any]:
     """A valid ``contact.send`` input with ``changes`` applied."""
-    return {"name": "Ada Lovelace", "email": "ada@example.com", "subject": "Engines",
-            "message": "Could the engine compose music?", "website": ""} | changes
+    return {
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "subject": "Engines",
+        "message": "Could the engine compose music?",
+        "website": "",
+    } | changes
 
 
 def subscriber_payload(**changes: Any) -> dict[str, Any]:
@@ -61,19 +74,32 @@ PASSWORD = "tidal-lagoon-42"
 
 def signup_payload(**changes: Any) -> dict[str, Any]:
     """A valid ``auth.signup`` input with ``changes`` applied."""
-    return {"email": "ada@example.com", "display_name": "Ada", "password": PASSWORD,
-            "website": ""} | changes
+    return {
+        "email": "ada@example.com",
+        "display_name": "Ada",
+        "password": PASSWORD,
+        "website": "",
+    } | changes
 
 
-def make_user(email: str = "member@example.com", *, role: str = "member",
-              display_name: str = "Member", password: str = PASSWORD) -> int:
+def make_user(
+    email: str = "member@example.com",
+    *,
+    role: str = "member",
+    display_name: str = "Member",
+    password: str = PASSWORD,
+) -> int:
     """Insert an account directly (no action, no rate limit) and return its id."""
     from db.models import User
     from db.users import pwd_context
 
     with session_scope(write=True) as session:
-        user = User(email=email.lower(), display_name=display_name, role=role,
-                    password_hash=pwd_context.hash(password))
+        user = User(
+            email=email.lower(),
+            display_name=display_name,
+            role=role,
+            password_hash=pwd_context.hash(password),
+        )
         session.add(user)
         session.flush()
         assert user.id is not None
@@ -97,14 +123,14 @@ def sign_in(user_id: int, *, user_agent: str = "pytest", ip: str = "127.0.0.1") 
         return start_session(session, user_id=user_id, user_agent=user_agent, ip=ip)
 
 
-
 def wordpress_fixture(name: str) -> Any:
     """A REST response saved from the dev WordPress (``tests/fixtures/wordpress/<name>.json``)."""
     import json
     from pathlib import Path
 
-    return json.loads((Path(__file__).resolve().parent / "fixtures" / "wordpress"
-                       / f"{name}.json").read_text())
+    return json.loads(
+        (Path(__file__).resolve().parent / "fixtures" / "wordpress" / f"{name}.json").read_text()
+    )
 
 
 def wordpress_post(saved: str = "hello-from-wordpress", /, **changes: Any) -> dict[str, Any]:

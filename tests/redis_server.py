@@ -16,7 +16,9 @@ MISSING = "redis-server is not installed: run `make redis` (apt-get install -y r
 
 def redis_server_binary() -> str:
     """Debian's ``redis-server``; the tests fail (not skip) without it, naming the fix."""
-    path = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    path = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+    )
     if path is None:
         raise RuntimeError(MISSING)
     return path
@@ -45,15 +47,29 @@ class RedisServer:
         self.stop()
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--daemonize", "no"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                redis_server_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         wait_until_ready(self.process, self.reachable, self.log_path, "redis-server")
 
     def reachable(self) -> bool:
         try:
-            return bool(redis.Redis(port=self.port, socket_timeout=0.5, socket_connect_timeout=0.5).ping())
+            return bool(
+                redis.Redis(port=self.port, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
+            )
         except redis.RedisError:
             return False
 

@@ -32,8 +32,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_ready(process: subprocess.Popen[bytes], ready: Callable[[], bool], log_path: Path,
-                     what: str, timeout: float = 20) -> None:
+def wait_until_ready(
+    process: subprocess.Popen[bytes],
+    ready: Callable[[], bool],
+    log_path: Path,
+    what: str,
+    timeout: float = 20,
+) -> None:
     """Poll ``ready()`` until it holds; fail with the log's tail if ``process`` exits or stalls."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -66,8 +71,13 @@ def prepare_database(path: Path, *, seed: bool = True) -> str:
 def push_and_seed(env: dict[str, str], *, seed: bool = True) -> None:
     """``python -m db push`` (then ``seed``) against the database ``env`` names."""
     for command in ("push", "seed") if seed else ("push",):
-        subprocess.run([sys.executable, "-m", "db", command], cwd=ROOT, env=os.environ | env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "db", command],
+            cwd=ROOT,
+            env=os.environ | env,
+            check=True,
+            capture_output=True,
+        )
 
 
 @contextmanager
@@ -98,25 +108,44 @@ class AppServer:
 
     @classmethod
     def start(
-        cls, database_url: str, log_path: Path, *, backend_only: bool = False,
-        env: dict[str, str] | None = None, timeout: float = 420, healthy: bool = True,
+        cls,
+        database_url: str,
+        log_path: Path,
+        *,
+        backend_only: bool = False,
+        env: dict[str, str] | None = None,
+        timeout: float = 420,
+        healthy: bool = True,
         port: int | None = None,
     ) -> AppServer:
         port = port or free_port()
         args = [REFLEX, "run", "--env", "prod"]
-        args += ["--backend-only", "--backend-port", str(port)] if backend_only else ["--frontend-port", str(port)]
-        full_env = os.environ | {
-            "DATABASE_URL": database_url,
-            "REFLEX_USE_SYSTEM_BUN": "1",
-            "REFLEX_TELEMETRY_ENABLED": "false",
-            "REFLEX_CHECK_LATEST_VERSION": "false",
-            "ATOLL_RATE_LIMIT": "off",
-            "ATOLL_HEALTH_TOKEN": HEALTH_TOKEN,
-            "PYTHONUNBUFFERED": "1",
-        } | (env or {})
+        args += (
+            ["--backend-only", "--backend-port", str(port)]
+            if backend_only
+            else ["--frontend-port", str(port)]
+        )
+        full_env = (
+            os.environ
+            | {
+                "DATABASE_URL": database_url,
+                "REFLEX_USE_SYSTEM_BUN": "1",
+                "REFLEX_TELEMETRY_ENABLED": "false",
+                "REFLEX_CHECK_LATEST_VERSION": "false",
+                "ATOLL_RATE_LIMIT": "off",
+                "ATOLL_HEALTH_TOKEN": HEALTH_TOKEN,
+                "PYTHONUNBUFFERED": "1",
+            }
+            | (env or {})
+        )
         log = log_path.open("wb")
         process = subprocess.Popen(
-            args, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         server = cls(f"http://127.0.0.1:{port}", database_url, process, log_path)
         server._wait_ready(timeout, frontend=not backend_only, healthy=healthy)
@@ -132,7 +161,10 @@ class AppServer:
             try:
                 if not healthy and httpx.get(self.base_url + "/ping", timeout=2).status_code == 200:
                     return
-                if httpx.get(self.base_url + probe, timeout=2, follow_redirects=True).status_code == 200:
+                if (
+                    httpx.get(self.base_url + probe, timeout=2, follow_redirects=True).status_code
+                    == 200
+                ):
                     if httpx.get(self.base_url + "/health", timeout=2).status_code == 200:
                         return
             except httpx.HTTPError:
@@ -151,8 +183,14 @@ class AppServer:
                 self.process.wait()
 
 
-def serve(tmp_path_factory: pytest.TempPathFactory, name: str, *, site: bool = False,
-          env: dict[str, str] | None = None, **options: Any) -> Iterator[AppServer]:
+def serve(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *,
+    site: bool = False,
+    env: dict[str, str] | None = None,
+    **options: Any,
+) -> Iterator[AppServer]:
     """For a fixture (``yield from serve(...)``): the app on a fresh seeded database, stopped
     afterwards. ``site=True`` is the whole production site (built pages on the same port)
     whose ``SITE_URL`` is its own address; otherwise ``options`` go to :meth:`AppServer.start`."""
@@ -160,7 +198,9 @@ def serve(tmp_path_factory: pytest.TempPathFactory, name: str, *, site: bool = F
     if site:
         options["port"] = options.get("port") or free_port()
         env = {"SITE_URL": f"http://127.0.0.1:{options['port']}"} | (env or {})
-    server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log", env=env, **options)
+    server = AppServer.start(
+        prepare_database(root / "atoll.db"), root / "server.log", env=env, **options
+    )
     try:
         yield server
     finally:

@@ -64,7 +64,9 @@ def test_every_action_has_a_summary_and_bad_request():
 
 def test_every_env_var_read_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    pattern = re.compile(r"""environ(?:\.get)?\(\s*["']([A-Z][A-Z0-9_]+)["']|environ\[["']([A-Z][A-Z0-9_]+)["']\]""")
+    pattern = re.compile(
+        r"""environ(?:\.get)?\(\s*["']([A-Z][A-Z0-9_]+)["']|environ\[["']([A-Z][A-Z0-9_]+)["']\]"""
+    )
     used: set[str] = set()
     for layer in ("db", "state", "components", "app"):
         for path in (ROOT / layer).rglob("*.py"):

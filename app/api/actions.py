@@ -39,7 +39,9 @@ def back_link(request: Request) -> str:
 def outcome_page(result: ActionResult, back: str) -> str:
     if result.error is None:
         data = result.data if isinstance(result.data, dict) else {}
-        message = data.get("message") if isinstance(data.get("message"), str) else "Saved. Thank you!"
+        message = (
+            data.get("message") if isinstance(data.get("message"), str) else "Saved. Thank you!"
+        )
         title, body = "Thank you", f"<p id='outcome'>{html.escape(message)}</p>"
     else:
         title = "Please check your input" if result.error.fields else "That didn't work"
@@ -89,8 +91,11 @@ async def run_http_action(request: Request) -> Response:
     response = respond(request, result)
     if minted is not None:
         response.set_cookie(
-            COOKIE_NAME, minted, max_age=COOKIE_MAX_AGE, path="/", samesite="lax",
+            COOKIE_NAME,
+            minted,
+            max_age=COOKIE_MAX_AGE,
+            path="/",
+            samesite="lax",
             secure=is_https(request),
         )
     return response
-

@@ -60,7 +60,9 @@ def _redirect_target(request: Request, path: str) -> str:
     return path
 
 
-def _respond(request: Request, result: ActionResult, payload: Any, data: dict[str, Any]) -> Response:
+def _respond(
+    request: Request, result: ActionResult, payload: Any, data: dict[str, Any]
+) -> Response:
     """303 to the return path (plain form) or ``{"data": …}`` (fetch); errors as everywhere."""
     if result.error is not None:
         return respond(request, result)
@@ -72,7 +74,9 @@ def _respond(request: Request, result: ActionResult, payload: Any, data: dict[st
 def _open_session(user_id: int, request: Request) -> str:
     with session_scope(write=True) as session:
         return start_session(
-            session, user_id=user_id, user_agent=request.headers.get("user-agent", ""),
+            session,
+            user_id=user_id,
+            user_agent=request.headers.get("user-agent", ""),
             ip=client_ip(request),
         )
 
@@ -91,7 +95,9 @@ async def _sign_in(request: Request, name: str) -> Response:
                 raise shown_error(exc, "starting a session") from None
     except ActionError as exc:
         result = ActionResult(error=exc)
-    response = _respond(request, result, payload, {"user": result.data, "next": _next(payload, request)})
+    response = _respond(
+        request, result, payload, {"user": result.data, "next": _next(payload, request)}
+    )
     if token is not None:
         set_session_cookie(response, request, token)
     return response
@@ -126,7 +132,9 @@ async def logout(request: Request) -> Response:
         result = ActionResult(data={"signed_out": True})
     except ActionError as exc:
         result = ActionResult(error=exc)
-    response = _respond(request, result, payload, {"signed_out": True, "next": _next(payload, request)})
+    response = _respond(
+        request, result, payload, {"signed_out": True, "next": _next(payload, request)}
+    )
     if result.ok:
         clear_session_cookie(response, request)
     return response

@@ -78,7 +78,9 @@ def parse_form(body: bytes) -> dict[str, str]:
 def parse_body(body: bytes, content_type: str) -> dict[str, Any]:
     """JSON or a form, by ``Content-Type`` (sniffed from the first byte when it is missing)."""
     content_type = content_type.lower()
-    if content_type.startswith("application/json") or (not content_type and body[:1] in (b"{", b"[")):
+    if content_type.startswith("application/json") or (
+        not content_type and body[:1] in (b"{", b"[")
+    ):
         return parse_json(body)
     if content_type.startswith("application/x-www-form-urlencoded") or not content_type:
         return parse_form(body)

@@ -46,7 +46,7 @@ def render_rss(base: str, items: list[PostPublic], built: datetime) -> str:
         "<item>"
         f"<title>{escape(p.title)}</title>"
         f"<link>{escape(post_url(base, p.slug))}</link>"
-        f"<guid isPermaLink=\"true\">{escape(post_url(base, p.slug))}</guid>"
+        f'<guid isPermaLink="true">{escape(post_url(base, p.slug))}</guid>'
         f"<pubDate>{format_datetime(p.published_at, usegmt=True)}</pubDate>"
         + (f"<dc:creator>{escape(p.author_name)}</dc:creator>" if p.author_name else "")
         + f"<description>{escape(p.excerpt_html)}</description>"
@@ -65,8 +65,9 @@ def render_rss(base: str, items: list[PostPublic], built: datetime) -> str:
     )
 
 
-def render_sitemap(base: str, pages: list[str], entries: list[tuple[str, datetime]],
-                   terms: list[TermPublic]) -> str:
+def render_sitemap(
+    base: str, pages: list[str], entries: list[tuple[str, datetime]], terms: list[TermPublic]
+) -> str:
     """A sitemaps.org ``urlset``: static pages, every public post, every term that lists one."""
     urls = [f"<url><loc>{escape(base + path)}</loc></url>" for path in pages]
     urls += [
@@ -78,7 +79,8 @@ def render_sitemap(base: str, pages: list[str], entries: list[tuple[str, datetim
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        + "".join(urls) + "</urlset>\n"
+        + "".join(urls)
+        + "</urlset>\n"
     )
 
 
@@ -95,8 +97,10 @@ def _feed(session: Session) -> list[PostPublic]:
 
 def _sitemap(session: Session) -> tuple[list[tuple[str, datetime]], list[TermPublic]]:
     return posts_cache.get(
-        session, ("sitemap",),
-        lambda s: (posts.sitemap_posts(s), posts.sitemap_terms(s)), tags=(LISTS_TAG,),
+        session,
+        ("sitemap",),
+        lambda s: (posts.sitemap_posts(s), posts.sitemap_terms(s)),
+        tags=(LISTS_TAG,),
     )
 
 
@@ -113,12 +117,16 @@ def _read_sitemap() -> tuple[list[tuple[str, datetime]], list[TermPublic]]:
 async def rss(_request: Request) -> Response:
     items = await asyncio.to_thread(_read_feed)
     body = render_rss(config.site_url(), items, utcnow())
-    return Response(body, media_type="application/rss+xml; charset=utf-8",
-                    headers={"Cache-Control": CACHE_CONTROL})
+    return Response(
+        body,
+        media_type="application/rss+xml; charset=utf-8",
+        headers={"Cache-Control": CACHE_CONTROL},
+    )
 
 
 async def sitemap(_request: Request) -> Response:
     entries, terms = await asyncio.to_thread(_read_sitemap)
     body = render_sitemap(config.site_url(), _static_paths(), entries, terms)
-    return Response(body, media_type="application/xml; charset=utf-8",
-                    headers={"Cache-Control": CACHE_CONTROL})
+    return Response(
+        body, media_type="application/xml; charset=utf-8", headers={"Cache-Control": CACHE_CONTROL}
+    )

@@ -16,7 +16,9 @@ def client_ip(request: Request) -> str:
     ip = request.client.host if request.client else "unknown"
     hops = rx.config.get_config().trusted_proxy_hops
     if hops:
-        forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
+        forwarded = [
+            a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()
+        ]
         if len(forwarded) >= hops:
             ip = forwarded[-hops]
     return ip
@@ -59,7 +61,9 @@ def websocket_origin_allowed(origin: str | None, wsgi: dict[str, Any]) -> bool:
     if origin is None:  # not a browser page: no ambient cookies to abuse
         return True
     return origin_allowed(
-        origin, scheme=wsgi.get("wsgi.url_scheme", "http"), host=wsgi.get("HTTP_HOST", ""),
+        origin,
+        scheme=wsgi.get("wsgi.url_scheme", "http"),
+        host=wsgi.get("HTTP_HOST", ""),
         forwarded_proto=wsgi.get("HTTP_X_FORWARDED_PROTO", ""),
     )
 
@@ -70,12 +74,16 @@ def allowed_origin(request: Request, url: str | None = None) -> bool:
     A request with neither header comes from a script, not a browser page, so it cannot
     be a cross-site forgery and is allowed.
     """
-    source = url if url is not None else (
-        request.headers.get("origin") or request.headers.get("referer") or ""
+    source = (
+        url
+        if url is not None
+        else (request.headers.get("origin") or request.headers.get("referer") or "")
     )
     if not source:
         return url is None
     return origin_allowed(
-        source, scheme=request.url.scheme, host=request.headers.get("host", request.url.netloc),
+        source,
+        scheme=request.url.scheme,
+        host=request.headers.get("host", request.url.netloc),
         forwarded_proto=request.headers.get("x-forwarded-proto", ""),
     )

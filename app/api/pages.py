@@ -118,7 +118,9 @@ async def _render(path: str, query: dict[str, str], route: Route, visitor: Reque
     full = quote(path, safe=_PATH_SAFE) + ("?" + urlencode(sorted(query.items())) if query else "")
     rendered = await renderer.render(full, shot.state)
     status = rendered.status
-    if route.path == NOT_FOUND or any(sub.get("found_rx_state_") is False for sub in shot.state.values()):
+    if route.path == NOT_FOUND or any(
+        sub.get("found_rx_state_") is False for sub in shot.state.values()
+    ):
         status = 404
     return Page.of(status, rendered.html, _tags(route, params))
 
@@ -178,7 +180,9 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
 
 def _respond(request: Request, page: Page, cache_control: str) -> Response:
     if page.location is not None:
-        return Response(status_code=303, headers={"Location": page.location, "Cache-Control": PRIVATE})
+        return Response(
+            status_code=303, headers={"Location": page.location, "Cache-Control": PRIVATE}
+        )
     headers = {"Cache-Control": cache_control, "ETag": page.etag, "Vary": "Accept-Encoding"}
     if page.status == 200 and etag_matches(request.headers.get("if-none-match", ""), page.etag):
         return Response(status_code=304, headers=headers)
@@ -201,7 +205,9 @@ async def serve(request: Request, route: Route) -> Response:
     key = path + "?" + "&".join(f"{k}={v}" for k, v in sorted(query.items()))
     page = await _public_page(key, path, query, route)
     fresh, stale = config.page_cache_seconds()
-    return _respond(request, page, f"public, max-age=0, s-maxage={fresh:g}, stale-while-revalidate={stale:g}")
+    return _respond(
+        request, page, f"public, max-age=0, s-maxage={fresh:g}, stale-while-revalidate={stale:g}"
+    )
 
 
 NOT_FOUND_PAGE = Route(NOT_FOUND, "Atoll · Not found", lambda: None, render="public")  # pyright: ignore[reportArgumentType]
@@ -239,7 +245,9 @@ def _immutable(send: Send) -> Send:
 
     async def sending(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start" and message["status"] == 200:
-            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+            headers = [
+                (k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"
+            ]
             message["headers"] = [*headers, (b"cache-control", IMMUTABLE)]
         await send(message)
 
@@ -272,4 +280,3 @@ class RenderedPages:
 
 def rendered_pages(app: ASGIApp) -> ASGIApp:
     return RenderedPages(app)
-

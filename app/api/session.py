@@ -29,8 +29,13 @@ async def request_user_id(request: Request) -> int | None:
 def set_session_cookie(response: Response, request: Request, token: str) -> None:
     """HttpOnly (no script can read it), SameSite=Lax (no cross-site POST carries it)."""
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
-        samesite="lax", secure=is_https(request),
+        SESSION_COOKIE,
+        token,
+        max_age=COOKIE_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request),
     )
 
 

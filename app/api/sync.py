@@ -73,8 +73,9 @@ async def receive_webhook(request: Request) -> Response:
         event_id = await asyncio.to_thread(_record, data)
     except Exception as exc:
         return error_response(shown_error(exc, "recording a sync event"))
-    log.info("sync event %d recorded: %s %s %d", event_id, data.action, data.post_type,
-             data.post_id)
+    log.info(
+        "sync event %d recorded: %s %s %d", event_id, data.action, data.post_type, data.post_id
+    )
     _wake.set()
     return JSONResponse({"data": {"id": event_id, "status": "pending"}}, status_code=202)
 

@@ -30,8 +30,12 @@ def term_page() -> rx.Component:
             BlogState.loaded,
             rx.cond(
                 BlogState.found,
-                rx.vstack(rx.heading(BlogState.heading, size="8", id="blog-heading"), post_list(),
-                          width="100%", spacing="5"),
+                rx.vstack(
+                    rx.heading(BlogState.heading, size="8", id="blog-heading"),
+                    post_list(),
+                    width="100%",
+                    spacing="5",
+                ),
                 not_found("There is no such category or tag."),
             ),
             loading(),

@@ -13,5 +13,8 @@ def page() -> rx.Component:
     return page_layout(
         rx.heading("Sign in", size="8"),
         rx.box(login_form(), max_width="28rem", width="100%"),
-        rx.text("No account yet? ", rx.link("Create one", href="/signup?next=" + AuthFormState.next_param)),
+        rx.text(
+            "No account yet? ",
+            rx.link("Create one", href="/signup?next=" + AuthFormState.next_param),
+        ),
     )

@@ -15,7 +15,13 @@ def _post() -> rx.Component:
     return rx.el.article(
         rx.vstack(
             rx.heading(PostState.post["title"], size="8", id="post-title"),
-            rx.text(PostState.post["author"], " · ", PostState.post["published"], size="2", color_scheme="gray"),
+            rx.text(
+                PostState.post["author"],
+                " · ",
+                PostState.post["published"],
+                size="2",
+                color_scheme="gray",
+            ),
             post_image(PostState.post["image"], PostState.post["image_alt"], "post-featured-image"),
             term_links(PostState.terms),
             rx.cond(

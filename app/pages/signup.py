@@ -14,5 +14,7 @@ def page() -> rx.Component:
         rx.heading("Create an account", size="8"),
         rx.text("Members can read members-only posts and edit their comments from any browser."),
         rx.box(signup_form(), max_width="28rem", width="100%"),
-        rx.text("Already have one? ", rx.link("Sign in", href="/login?next=" + AuthFormState.next_param)),
+        rx.text(
+            "Already have one? ", rx.link("Sign in", href="/login?next=" + AuthFormState.next_param)
+        ),
     )

@@ -61,7 +61,9 @@ def injected_state(context_jsx: str) -> str:
     """``utils/context.jsx`` whose state stores start from the injected page state."""
     for old, new in _CONTEXT_EDITS:
         if old not in context_jsx:
-            raise RuntimeError(f"utils/context.jsx changed; the SSR patch no longer applies: {old[:60]}")
+            raise RuntimeError(
+                f"utils/context.jsx changed; the SSR patch no longer applies: {old[:60]}"
+            )
         context_jsx = context_jsx.replace(old, new, 1)
     return context_jsx
 

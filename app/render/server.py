@@ -69,16 +69,24 @@ class RenderServer:
         if not has_server_build():
             raise RenderUnavailable("no server build (run a production build first)")
         self._socket.unlink(missing_ok=True)
-        env = os.environ | {"ATOLL_BUILD_DIR": str(build_dir().resolve()),
-                            "ATOLL_RENDER_SOCKET": str(self._socket), "NODE_ENV": "production"}
+        env = os.environ | {
+            "ATOLL_BUILD_DIR": str(build_dir().resolve()),
+            "ATOLL_RENDER_SOCKET": str(self._socket),
+            "NODE_ENV": "production",
+        }
         web = prerequisites.get_web_dir()
         self._process = subprocess.Popen(
-            [str(path_ops.get_bun_path() or "bun"), "run", SERVER_SCRIPT], cwd=web, env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None,
+            [str(path_ops.get_bun_path() or "bun"), "run", SERVER_SCRIPT],
+            cwd=web,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=None,
         )
         transport = httpx.AsyncHTTPTransport(uds=str(self._socket))
-        self._client = httpx.AsyncClient(transport=transport, base_url="http://render",
-                                         timeout=RENDER_TIMEOUT_SECONDS)
+        self._client = httpx.AsyncClient(
+            transport=transport, base_url="http://render", timeout=RENDER_TIMEOUT_SECONDS
+        )
         deadline = asyncio.get_running_loop().time() + START_TIMEOUT_SECONDS
         while asyncio.get_running_loop().time() < deadline:
             if self._process.poll() is not None:

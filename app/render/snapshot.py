@@ -57,7 +57,9 @@ def route_params(route: str, path: str) -> dict[str, str]:
     """The dynamic segments of ``path`` under ``route`` (``/blog/[slug]`` → ``{"slug": …}``)."""
     return {
         pattern[1:-1]: value
-        for pattern, value in zip(route.strip("/").split("/"), path.strip("/").split("/"), strict=False)
+        for pattern, value in zip(
+            route.strip("/").split("/"), path.strip("/").split("/"), strict=False
+        )
         if pattern.startswith("[") and pattern.endswith("]")
     }
 
@@ -79,7 +81,10 @@ async def _run(result: Any) -> list[Any]:
 
 def _redirect_of(events: list[Any]) -> str | None:
     for event in events:
-        if isinstance(event, EventSpec) and getattr(event.handler.fn, "__qualname__", "") == "_redirect":
+        if (
+            isinstance(event, EventSpec)
+            and getattr(event.handler.fn, "__qualname__", "") == "_redirect"
+        ):
             args = {name._js_expr: value._decode() for name, value in event.args}
             if not args.get("external"):
                 return str(args["path"])
@@ -93,7 +98,11 @@ def _handler_and_args(spec: EventHandler | EventSpec) -> tuple[EventHandler, dic
 
 
 async def snapshot(
-    path: str, query: dict[str, str], *, cookie: str = "", client_ip: str = "",
+    path: str,
+    query: dict[str, str],
+    *,
+    cookie: str = "",
+    client_ip: str = "",
     islands: Iterable[EventHandler | EventSpec] = (),
 ) -> Snapshot:
     """Run ``path``'s on_load handlers, then ``islands`` (their on_mount loaders), and return
@@ -103,10 +112,18 @@ async def snapshot(
     route = route_of(path) or NOT_FOUND
     params = route_params(route, path)
     root = State(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]  # Reflex's own constructor flag
-    root.router_data = root._update_router_vars({
-        "pathname": route, "asPath": path, "query": {**query, **params},
-        "headers": {"cookie": cookie, "origin": ""}, "token": "", "ip": client_ip, "sid": "",
-    }, {})
+    root.router_data = root._update_router_vars(
+        {
+            "pathname": route,
+            "asPath": path,
+            "query": {**query, **params},
+            "headers": {"cookie": cookie, "origin": ""},
+            "token": "",
+            "ip": client_ip,
+            "sid": "",
+        },
+        {},
+    )
     touched: set[str] = set()
     for spec in [*app.get_load_events(route), *islands]:
         handler, args = _handler_and_args(spec)

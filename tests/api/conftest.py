@@ -18,7 +18,9 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 @pytest.fixture(scope="package")
 def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The same app with ATOLL_RATE_LIMIT=3/60, for the 429 path."""
-    yield from serve(tmp_path_factory, "limited", backend_only=True, env={"ATOLL_RATE_LIMIT": "3/60"})
+    yield from serve(
+        tmp_path_factory, "limited", backend_only=True, env={"ATOLL_RATE_LIMIT": "3/60"}
+    )
 
 
 @pytest.fixture
@@ -41,7 +43,9 @@ def webhook_secret() -> str:
 
 
 @pytest.fixture(scope="package")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory, webhook_secret: str) -> Iterator[AppServer]:
+def fuzz_server(
+    tmp_path_factory: pytest.TempPathFactory, webhook_secret: str
+) -> Iterator[AppServer]:
     """The app with a webhook secret, its own sign-in budget and its own log, for the fuzz tests.
 
     Signed ``/api/sync`` bodies are recorded here (no ``WORDPRESS_URL``: never processed);
@@ -51,9 +55,16 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory, webhook_secret: str) -
     ``COLUMNS`` keeps Reflex's logged tracebacks one frame per line, for the checks that
     read the log.
     """
-    yield from serve(tmp_path_factory, "fuzz", backend_only=True, env={
-        "WORDPRESS_WEBHOOK_SECRET": webhook_secret, "WORDPRESS_WEBHOOK_RATE_LIMIT": "off",
-        "COLUMNS": "400"})
+    yield from serve(
+        tmp_path_factory,
+        "fuzz",
+        backend_only=True,
+        env={
+            "WORDPRESS_WEBHOOK_SECRET": webhook_secret,
+            "WORDPRESS_WEBHOOK_RATE_LIMIT": "off",
+            "COLUMNS": "400",
+        },
+    )
 
 
 @pytest.fixture(scope="package")

@@ -35,35 +35,55 @@ def test_bad_fields_answer_400_with_the_same_messages(client, server_db, change,
     before = entries()
     response = client.post("/api/actions/guestbook.add", json=guestbook_payload(**change))
     assert response.status_code == 400
-    assert response.json() == {"error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}}
+    assert response.json() == {
+        "error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}
+    }
     assert entries() == before
 
 
 def test_cross_origin_post_is_forbidden_and_stores_nothing(client, server_db):
     before = entries()
-    for headers in ({"Origin": "https://evil.example"}, {"Referer": "https://evil.example/page"},
-                    {"Origin": "null"}):
-        response = client.post("/api/actions/guestbook.add", json=guestbook_payload(), headers=headers)
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Referer": "https://evil.example/page"},
+        {"Origin": "null"},
+    ):
+        response = client.post(
+            "/api/actions/guestbook.add", json=guestbook_payload(), headers=headers
+        )
         assert response.status_code == 403
-        assert response.json() == {"error": {"code": "FORBIDDEN",
-                                             "message": "Cross-origin requests are not allowed.",
-                                             "fields": {}}}
+        assert response.json() == {
+            "error": {
+                "code": "FORBIDDEN",
+                "message": "Cross-origin requests are not allowed.",
+                "fields": {},
+            }
+        }
     assert entries() == before
 
 
 def test_same_origin_post_is_allowed(client, api_server):
-    response = client.post("/api/actions/guestbook.add", json=guestbook_payload(),
-                           headers={"Origin": api_server.base_url})
+    response = client.post(
+        "/api/actions/guestbook.add",
+        json=guestbook_payload(),
+        headers={"Origin": api_server.base_url},
+    )
     assert response.status_code == 200
 
 
 def test_body_over_64_kib_is_refused(client, server_db):
     before = entries()
-    response = client.post("/api/actions/guestbook.add",
-                           json=guestbook_payload(content="x" * (65 * 1024)))
+    response = client.post(
+        "/api/actions/guestbook.add", json=guestbook_payload(content="x" * (65 * 1024))
+    )
     assert response.status_code == 413
-    assert response.json() == {"error": {"code": "PAYLOAD_TOO_LARGE",
-                                         "message": "The request body is too large.", "fields": {}}}
+    assert response.json() == {
+        "error": {
+            "code": "PAYLOAD_TOO_LARGE",
+            "message": "The request body is too large.",
+            "fields": {},
+        }
+    }
     assert entries() == before
 
 
@@ -72,8 +92,9 @@ def test_chunked_body_over_64_kib_is_refused_without_content_length(client):
         for _ in range(70):
             yield b"x" * 1024
 
-    response = client.post("/api/actions/guestbook.add", content=chunks(),
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/api/actions/guestbook.add", content=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
 
@@ -81,37 +102,58 @@ def test_chunked_body_over_64_kib_is_refused_without_content_length(client):
 def test_unknown_action_is_not_found(client):
     response = client.post("/api/actions/nope.nothing", json={})
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "NOT_FOUND", "message": "No such action.", "fields": {}}}
+    assert response.json() == {
+        "error": {"code": "NOT_FOUND", "message": "No such action.", "fields": {}}
+    }
 
 
 def test_malformed_json_is_a_bad_request(client):
-    response = client.post("/api/actions/guestbook.add", content=b"{not json",
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/api/actions/guestbook.add",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 400
-    assert response.json() == {"error": {"code": "BAD_REQUEST", "message": INVALID,
-                                         "fields": {"__root__": ["The body is not valid JSON."]}}}
+    assert response.json() == {
+        "error": {
+            "code": "BAD_REQUEST",
+            "message": INVALID,
+            "fields": {"__root__": ["The body is not valid JSON."]},
+        }
+    }
 
 
 def test_rate_limit_answers_429_with_retry_after(limited_server):
     with httpx.Client(base_url=limited_server.base_url, timeout=10) as c:
-        codes = [c.post("/api/actions/guestbook.add", json=guestbook_payload()).status_code
-                 for _ in range(3)]
+        codes = [
+            c.post("/api/actions/guestbook.add", json=guestbook_payload()).status_code
+            for _ in range(3)
+        ]
         assert codes == [200, 200, 200]
         response = c.post("/api/actions/guestbook.add", json=guestbook_payload())
         assert response.status_code == 429
         assert 1 <= int(response.headers["Retry-After"]) <= 60
-        assert response.json() == {"error": {
-            "code": "TOO_MANY_REQUESTS",
-            "message": "Too many requests. Please wait a moment and try again.", "fields": {}}}
+        assert response.json() == {
+            "error": {
+                "code": "TOO_MANY_REQUESTS",
+                "message": "Too many requests. Please wait a moment and try again.",
+                "fields": {},
+            }
+        }
         # The limit is per action: another action from the same client still goes through.
-        other = c.post("/api/actions/likes.toggle", json={"post_slug": "hello-atoll", "liked": True})
+        other = c.post(
+            "/api/actions/likes.toggle", json={"post_slug": "hello-atoll", "liked": True}
+        )
         assert other.status_code == 200
 
 
 def test_plain_html_form_gets_a_page_listing_field_errors(client, server_db):
     before = entries()
-    response = client.post("/api/actions/guestbook.add", data={"author": "A", "content": "", "website": ""},
-                           headers={"Accept": "text/html,application/xhtml+xml"})
+    response = client.post(
+        "/api/actions/guestbook.add",
+        data={"author": "A", "content": "", "website": ""},
+        headers={"Accept": "text/html,application/xhtml+xml"},
+    )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert "Name must be at least 2 characters." in response.text
@@ -123,7 +165,8 @@ def test_plain_html_form_gets_a_page_listing_field_errors(client, server_db):
 def test_plain_html_form_success_page_links_back(client, api_server, server_db):
     before = entries()
     response = client.post(
-        "/api/actions/guestbook.add", data={"author": "No Script", "content": "Hello without JS", "website": ""},
+        "/api/actions/guestbook.add",
+        data={"author": "No Script", "content": "Hello without JS", "website": ""},
         headers={"Accept": "text/html", "Referer": api_server.base_url + "/guestbook/"},
     )
     assert response.status_code == 200
@@ -134,15 +177,23 @@ def test_plain_html_form_success_page_links_back(client, api_server, server_db):
 
 def test_likes_over_http_use_the_visitor_cookie(api_server):
     with httpx.Client(base_url=api_server.base_url, timeout=10) as c:
-        first = c.post("/api/actions/likes.toggle", json={"post_slug": "hello-atoll", "liked": True})
+        first = c.post(
+            "/api/actions/likes.toggle", json={"post_slug": "hello-atoll", "liked": True}
+        )
         assert first.status_code == 200
         assert "atoll_visitor" in first.cookies
         start = first.json()["data"]["likes"]
-        again = c.post("/api/actions/likes.toggle", json={"post_slug": "hello-atoll", "liked": True})
+        again = c.post(
+            "/api/actions/likes.toggle", json={"post_slug": "hello-atoll", "liked": True}
+        )
         assert again.json() == {"data": {"post_slug": "hello-atoll", "likes": start, "liked": True}}
         assert "set-cookie" not in again.headers  # the cookie is kept, not reissued
-        off = c.post("/api/actions/likes.toggle", data={"post_slug": "hello-atoll", "liked": "false"})
-        assert off.json() == {"data": {"post_slug": "hello-atoll", "likes": start - 1, "liked": False}}
+        off = c.post(
+            "/api/actions/likes.toggle", data={"post_slug": "hello-atoll", "liked": "false"}
+        )
+        assert off.json() == {
+            "data": {"post_slug": "hello-atoll", "likes": start - 1, "liked": False}
+        }
 
 
 def test_health_reports_database_reachability(client):
@@ -164,5 +215,10 @@ def test_health_shows_only_liveness_without_the_token(client):
 def test_health_shows_its_detail_to_a_signed_in_admin(client, server_db):
     make_user("boss@example.com", role="admin")
     with httpx.Client(base_url=str(client.base_url), timeout=10) as admin:
-        assert admin.post("/api/auth/login", json={"email": "boss@example.com", "password": PASSWORD}).status_code == 200
+        assert (
+            admin.post(
+                "/api/auth/login", json={"email": "boss@example.com", "password": PASSWORD}
+            ).status_code
+            == 200
+        )
         assert admin.get("/health").json()["database"]["reachable"] is True

@@ -15,13 +15,18 @@ from db.engine import session_scope
 from db.models import Comment, ContactMessage, GuestbookEntry, Outbox, Subscriber
 from tests.factories import make_user, sign_in
 
-SIGN_IN = {"error": {"code": "UNAUTHORIZED", "message": "Please sign in to continue.", "fields": {}}}
-ADMINS = {"error": {"code": "FORBIDDEN", "message": "Only administrators can do that.", "fields": {}}}
+SIGN_IN = {
+    "error": {"code": "UNAUTHORIZED", "message": "Please sign in to continue.", "fields": {}}
+}
+ADMINS = {
+    "error": {"code": "FORBIDDEN", "message": "Only administrators can do that.", "fields": {}}
+}
 
 
 def _client(base_url: str, token: str | None) -> httpx.Client:
-    return httpx.Client(base_url=base_url, timeout=10,
-                        cookies={"atoll_session": token} if token else None)
+    return httpx.Client(
+        base_url=base_url, timeout=10, cookies={"atoll_session": token} if token else None
+    )
 
 
 @pytest.fixture
@@ -30,9 +35,11 @@ def browsers(api_server, server_db) -> Iterator[dict[str, httpx.Client]]:
     tag = uuid.uuid4().hex[:8]
     member = sign_in(make_user(f"member-{tag}@example.com"))
     admin = sign_in(make_user(f"admin-{tag}@example.com", role="admin"))
-    clients = {"anonymous": _client(api_server.base_url, None),
-               "member": _client(api_server.base_url, member),
-               "admin": _client(api_server.base_url, admin)}
+    clients = {
+        "anonymous": _client(api_server.base_url, None),
+        "member": _client(api_server.base_url, member),
+        "admin": _client(api_server.base_url, admin),
+    }
     yield clients
     for c in clients.values():
         c.close()
@@ -47,17 +54,26 @@ def add(row: Any) -> int:
 
 def payloads() -> dict[str, dict[str, Any]]:
     return {
-        "admin.moderate_comment": {"id": add(Comment(post_slug="hello-atoll", author_name="Ada", content="Hi")),
-                                   "is_public": False},
-        "admin.moderate_entry": {"id": add(GuestbookEntry(author="Ada", content="Hello")), "is_removed": True},
-        "admin.mark_message": {"id": add(ContactMessage(name="Ada", email="ada@example.com",
-                                                        message="Hello there!")), "is_read": True},
+        "admin.moderate_comment": {
+            "id": add(Comment(post_slug="hello-atoll", author_name="Ada", content="Hi")),
+            "is_public": False,
+        },
+        "admin.moderate_entry": {
+            "id": add(GuestbookEntry(author="Ada", content="Hello")),
+            "is_removed": True,
+        },
+        "admin.mark_message": {
+            "id": add(ContactMessage(name="Ada", email="ada@example.com", message="Hello there!")),
+            "is_read": True,
+        },
         "admin.retry_outbox": {"id": add(Outbox(kind="mail.contact", payload={}, status="failed"))},
     }
 
 
-@pytest.mark.parametrize("name", ["admin.moderate_comment", "admin.moderate_entry", "admin.mark_message",
-                                  "admin.retry_outbox"])
+@pytest.mark.parametrize(
+    "name",
+    ["admin.moderate_comment", "admin.moderate_entry", "admin.mark_message", "admin.retry_outbox"],
+)
 def test_admin_actions_over_http_need_an_admins_session(browsers, name):
     payload = payloads()[name]
     anonymous = browsers["anonymous"].post(f"/api/actions/{name}", json=payload)
@@ -78,14 +94,20 @@ def test_sync_now_over_http_needs_an_admins_session(browsers):
 
 def test_not_found_before_forbidden_over_http(browsers):
     payload = {"id": 987654321, "is_read": True}
-    assert browsers["anonymous"].post("/api/actions/admin.mark_message", json=payload).status_code == 401
+    assert (
+        browsers["anonymous"].post("/api/actions/admin.mark_message", json=payload).status_code
+        == 401
+    )
     member = browsers["member"].post("/api/actions/admin.mark_message", json=payload)
     assert (member.status_code, member.json()["error"]["message"]) == (404, "Message not found.")
 
 
 def test_a_members_plain_form_gets_the_refusal_page(browsers):
-    response = browsers["member"].post("/api/actions/admin.mark_message", data={"id": "1", "is_read": "true"},
-                                       headers={"Accept": "text/html"})
+    response = browsers["member"].post(
+        "/api/actions/admin.mark_message",
+        data={"id": "1", "is_read": "true"},
+        headers={"Accept": "text/html"},
+    )
     assert response.status_code == 403
     assert "Only administrators can do that." in response.text
 
@@ -114,4 +136,5 @@ def test_subscriber_csv_status_is_checked_after_the_role(browsers):
     bad = browsers["admin"].get("/api/admin/subscribers.csv?status=nope")
     assert bad.status_code == 400
     assert bad.json()["error"]["fields"] == {
-        "status": ["Status must be one of: all, pending, active, unsubscribed."]}
+        "status": ["Status must be one of: all, pending, active, unsubscribed."]
+    }

@@ -58,13 +58,19 @@ def signed_in(c: httpx.Client) -> bool:
 
 def test_signup_sets_an_httponly_lax_cookie_whose_hash_is_stored(fresh, server_db):
     address = email()
-    response = fresh.post("/api/auth/signup", json=signup_payload(email=address.upper(), next="/members"))
+    response = fresh.post(
+        "/api/auth/signup", json=signup_payload(email=address.upper(), next="/members")
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     user = stored_user(address)
     assert user is not None
-    assert body == {"data": {"user": {"id": user.id, "display_name": "Ada", "role": "member"},
-                             "next": "/members"}}
+    assert body == {
+        "data": {
+            "user": {"id": user.id, "display_name": "Ada", "role": "member"},
+            "next": "/members",
+        }
+    }
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("atoll_session=")
     for part in ("HttpOnly", "SameSite=lax", "Path=/", "Max-Age="):
@@ -81,21 +87,28 @@ def test_signup_sets_an_httponly_lax_cookie_whose_hash_is_stored(fresh, server_d
 
 def test_plain_form_signup_redirects_to_the_return_path(fresh, server_db):
     address = email()
-    response = fresh.post("/api/auth/signup", data=signup_payload(email=address, next="/members"), headers=HTML)
+    response = fresh.post(
+        "/api/auth/signup", data=signup_payload(email=address, next="/members"), headers=HTML
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/members"
     assert "atoll_session" in response.cookies
 
 
 def test_the_redirect_goes_back_to_the_forms_origin_when_trusted(fresh, api_server, server_db):
-    response = fresh.post("/api/auth/signup", data=signup_payload(email=email(), next="/account"),
-                          headers=HTML | {"Origin": api_server.base_url})
+    response = fresh.post(
+        "/api/auth/signup",
+        data=signup_payload(email=email(), next="/account"),
+        headers=HTML | {"Origin": api_server.base_url},
+    )
     assert response.headers["location"] == api_server.base_url + "/account"
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
 def test_return_paths_off_the_site_become_home(fresh, server_db, target):
-    response = fresh.post("/api/auth/signup", data=signup_payload(email=email(), next=target), headers=HTML)
+    response = fresh.post(
+        "/api/auth/signup", data=signup_payload(email=email(), next=target), headers=HTML
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/"
 
@@ -106,14 +119,17 @@ def test_signup_errors_have_the_same_messages_over_http(fresh, server_db, change
     payload = signup_payload(email=address) | change
     response = fresh.post("/api/auth/signup", json=payload)
     assert response.status_code == 400
-    assert response.json() == {"error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}}
+    assert response.json() == {
+        "error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}
+    }
     assert "set-cookie" not in response.headers
     assert stored_user(address) is None
 
 
 def test_plain_form_signup_errors_get_the_error_page(fresh, server_db):
-    response = fresh.post("/api/auth/signup", data=signup_payload(email=email(), password="qwertyuiop"),
-                          headers=HTML)
+    response = fresh.post(
+        "/api/auth/signup", data=signup_payload(email=email(), password="qwertyuiop"), headers=HTML
+    )
     assert response.status_code == 400
     assert "This password is too common. Choose one that is harder to guess." in response.text
     assert "id='back'" in response.text
@@ -124,7 +140,9 @@ def test_an_address_can_sign_up_once(fresh, server_db):
     assert fresh.post("/api/auth/signup", json=signup_payload(email=address)).status_code == 200
     again = fresh.post("/api/auth/signup", json=signup_payload(email=address.upper()))
     assert again.status_code == 409
-    assert again.json()["error"]["fields"] == {"email": ["An account with this email already exists."]}
+    assert again.json()["error"]["fields"] == {
+        "email": ["An account with this email already exists."]
+    }
 
 
 def test_login_sets_a_new_session_each_time(fresh, api_server, server_db):
@@ -132,11 +150,15 @@ def test_login_sets_a_new_session_each_time(fresh, api_server, server_db):
     user_id = make_user(address, display_name="Grace")
     first = fresh.post("/api/auth/login", json={"email": address, "password": PASSWORD})
     assert first.status_code == 200
-    assert first.json() == {"data": {"user": {"id": user_id, "display_name": "Grace", "role": "member"},
-                                      "next": "/"}}
+    assert first.json() == {
+        "data": {"user": {"id": user_id, "display_name": "Grace", "role": "member"}, "next": "/"}
+    }
     with httpx.Client(base_url=api_server.base_url, timeout=10) as other:
-        second = other.post("/api/auth/login", data={"email": address, "password": PASSWORD, "next": "/blog"},
-                            headers=HTML)
+        second = other.post(
+            "/api/auth/login",
+            data={"email": address, "password": PASSWORD, "next": "/blog"},
+            headers=HTML,
+        )
         assert second.status_code == 303 and second.headers["location"] == "/blog"
         assert second.cookies["atoll_session"] != first.cookies["atoll_session"]
     assert len(session_rows(user_id)) == 2
@@ -145,10 +167,17 @@ def test_login_sets_a_new_session_each_time(fresh, api_server, server_db):
 def test_wrong_password_is_401_and_sets_nothing(fresh, server_db):
     address = email()
     make_user(address)
-    response = fresh.post("/api/auth/login", json={"email": address, "password": "not-the-password"})
+    response = fresh.post(
+        "/api/auth/login", json={"email": address, "password": "not-the-password"}
+    )
     assert response.status_code == 401
-    assert response.json() == {"error": {"code": "UNAUTHORIZED",
-                                         "message": "The email or password is incorrect.", "fields": {}}}
+    assert response.json() == {
+        "error": {
+            "code": "UNAUTHORIZED",
+            "message": "The email or password is incorrect.",
+            "fields": {},
+        }
+    }
     assert "set-cookie" not in response.headers
 
 
@@ -156,23 +185,40 @@ def test_login_rate_limit_answers_429_with_retry_after(fresh, server_db):
     address = email()
     make_user(address)
     for n in range(5):
-        assert fresh.post("/api/auth/login", json={"email": address, "password": f"wrong-{n}"}).status_code == 401
+        assert (
+            fresh.post(
+                "/api/auth/login", json={"email": address, "password": f"wrong-{n}"}
+            ).status_code
+            == 401
+        )
     locked = fresh.post("/api/auth/login", json={"email": address, "password": PASSWORD})
     assert locked.status_code == 429
     assert 1 <= int(locked.headers["Retry-After"]) <= 900
-    assert locked.json() == {"error": {"code": "TOO_MANY_REQUESTS",
-                                       "message": "Too many failed sign-in attempts. Please try again later.",
-                                       "fields": {}}}
+    assert locked.json() == {
+        "error": {
+            "code": "TOO_MANY_REQUESTS",
+            "message": "Too many failed sign-in attempts. Please try again later.",
+            "fields": {},
+        }
+    }
     assert "set-cookie" not in locked.headers
     # The same limit guards the action endpoint (one counter per account).
-    assert fresh.post("/api/actions/auth.login", json={"email": address, "password": PASSWORD}).status_code == 429
+    assert (
+        fresh.post(
+            "/api/actions/auth.login", json={"email": address, "password": PASSWORD}
+        ).status_code
+        == 429
+    )
 
 
 def test_cross_origin_sign_in_is_refused(fresh, server_db):
     address = email()
     make_user(address)
-    response = fresh.post("/api/auth/login", json={"email": address, "password": PASSWORD},
-                          headers={"Origin": "https://evil.example"})
+    response = fresh.post(
+        "/api/auth/login",
+        json={"email": address, "password": PASSWORD},
+        headers={"Origin": "https://evil.example"},
+    )
     assert response.status_code == 403
     assert "set-cookie" not in response.headers
 
@@ -184,13 +230,20 @@ def test_logout_deletes_the_row_and_clears_the_cookie(fresh, server_db):
     assert signed_in(fresh)
     response = fresh.post("/api/auth/logout", data={"next": "/blog"}, headers=HTML)
     assert response.status_code == 303 and response.headers["location"] == "/blog"
-    assert 'atoll_session=""' in response.headers["set-cookie"] or "Max-Age=0" in response.headers["set-cookie"]
+    assert (
+        'atoll_session=""' in response.headers["set-cookie"]
+        or "Max-Age=0" in response.headers["set-cookie"]
+    )
     assert session_rows(user_id) == []
     # The old token, sent again (another tab, a copied cookie), is nobody now.
-    with httpx.Client(base_url=fresh.base_url, timeout=10, cookies={"atoll_session": token}) as replay:
+    with httpx.Client(
+        base_url=fresh.base_url, timeout=10, cookies={"atoll_session": token}
+    ) as replay:
         assert not signed_in(replay)
         assert whoami(replay) == 401
-    assert fresh.post("/api/auth/logout", json={}).json() == {"data": {"signed_out": True, "next": "/"}}
+    assert fresh.post("/api/auth/logout", json={}).json() == {
+        "data": {"signed_out": True, "next": "/"}
+    }
 
 
 def test_logout_everywhere_ends_every_session_of_the_user(api_server, server_db):
@@ -198,8 +251,10 @@ def test_logout_everywhere_ends_every_session_of_the_user(api_server, server_db)
     other_user = make_user(email())
     tokens = [sign_in(user_id) for _ in range(3)]
     untouched = sign_in(other_user)
-    clients = [httpx.Client(base_url=api_server.base_url, timeout=10, cookies={"atoll_session": t})
-               for t in (*tokens, untouched)]
+    clients = [
+        httpx.Client(base_url=api_server.base_url, timeout=10, cookies={"atoll_session": t})
+        for t in (*tokens, untouched)
+    ]
     try:
         response = clients[0].post("/api/auth/logout-everywhere", json={})
         assert response.status_code == 200
@@ -219,11 +274,16 @@ def test_logout_everywhere_needs_a_session(fresh):
 def test_an_expired_session_is_nobody(api_server, server_db):
     user_id = make_user(email())
     token = sign_in(user_id)
-    with httpx.Client(base_url=api_server.base_url, timeout=10, cookies={"atoll_session": token}) as c:
+    with httpx.Client(
+        base_url=api_server.base_url, timeout=10, cookies={"atoll_session": token}
+    ) as c:
         assert signed_in(c)
         with session_scope(write=True) as session:
-            session.exec(update(UserSession).where(UserSession.user_id == user_id)  # type: ignore[call-overload]
-                         .values(expires_at=utcnow() - timedelta(seconds=1)))
+            session.exec(
+                update(UserSession)
+                .where(UserSession.user_id == user_id)  # type: ignore[call-overload]
+                .values(expires_at=utcnow() - timedelta(seconds=1))
+            )
         assert not signed_in(c)
 
 
@@ -234,6 +294,7 @@ def test_no_response_carries_a_hash_a_token_or_another_users_email(api_server, s
     other_token = sign_in(other_id)
     seen: list[str] = []
     with httpx.Client(base_url=api_server.base_url, timeout=10) as c:
+
         def record(response: httpx.Response) -> httpx.Response:
             headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
             seen.append(response.text + repr(headers))
@@ -245,8 +306,12 @@ def test_no_response_carries_a_hash_a_token_or_another_users_email(api_server, s
         record(c.post("/api/auth/login", json={"email": theirs, "password": "wrong-password"}))
         record(c.post("/api/actions/auth.login", json={"email": mine, "password": PASSWORD}))
         record(c.post("/api/actions/auth.signup", json=signup_payload(email=theirs)))
-        record(c.post("/api/actions/comments.create",
-                      json={"post_slug": "hello-atoll", "author": "Me", "content": "Signed-in comment"}))
+        record(
+            c.post(
+                "/api/actions/comments.create",
+                json={"post_slug": "hello-atoll", "author": "Me", "content": "Signed-in comment"},
+            )
+        )
         record(c.get("/api/comments", params={"post": "hello-atoll"}))
         record(c.post("/api/actions/admin.moderate_comment", json={"id": 1, "is_public": False}))
         record(c.get("/api/admin/subscribers.csv"))
@@ -254,9 +319,17 @@ def test_no_response_carries_a_hash_a_token_or_another_users_email(api_server, s
     me = stored_user(mine)
     other = stored_user(theirs)
     assert me is not None and other is not None
-    secrets = [token, other_token, hashlib.sha256(token.encode()).hexdigest(),
-               hashlib.sha256(other_token.encode()).hexdigest(), me.password_hash, other.password_hash,
-               "$argon2", PASSWORD, theirs]
+    secrets = [
+        token,
+        other_token,
+        hashlib.sha256(token.encode()).hexdigest(),
+        hashlib.sha256(other_token.encode()).hexdigest(),
+        me.password_hash,
+        other.password_hash,
+        "$argon2",
+        PASSWORD,
+        theirs,
+    ]
     for text in seen:
         for secret in secrets:
             assert secret not in text
@@ -264,7 +337,10 @@ def test_no_response_carries_a_hash_a_token_or_another_users_email(api_server, s
 
 def test_the_cookie_is_secure_behind_an_https_proxy(fresh, server_db):
     """A TLS-terminating proxy on this host says so with X-Forwarded-Proto; then Secure is set."""
-    response = fresh.post("/api/auth/signup", json=signup_payload(email=email()),
-                          headers={"X-Forwarded-Proto": "https"})
+    response = fresh.post(
+        "/api/auth/signup",
+        json=signup_payload(email=email()),
+        headers={"X-Forwarded-Proto": "https"},
+    )
     assert response.status_code == 200
     assert "secure" in response.headers["set-cookie"].lower()

@@ -35,15 +35,18 @@ def test_members_only_posts_are_in_neither_the_rss_nor_the_sitemap(client, serve
     secret = make_post(f"members-{tag}", title=f"Members only {tag}", members_only=True)
     # A public post written after it: once the documents show this one, they were built
     # from a read that also saw the members-only post. Dated long ago: no seeded order moves.
-    canary = make_post(f"public-{tag}", title=f"Public {tag}",
-                       published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    canary = make_post(
+        f"public-{tag}", title=f"Public {tag}", published_at=datetime(2001, 1, 1, tzinfo=UTC)
+    )
 
     rss = until(lambda: client.get("/rss.xml"), lambda body: canary.title in body)
     titles = [i.findtext("title") for i in ET.fromstring(rss).iter("item")]
     assert canary.title in titles
     assert secret.title not in rss and f"/blog/{secret.slug}" not in rss
 
-    sitemap = until(lambda: client.get("/sitemap.xml"), lambda body: f"/blog/{canary.slug}<" in body)
+    sitemap = until(
+        lambda: client.get("/sitemap.xml"), lambda body: f"/blog/{canary.slug}<" in body
+    )
     assert f"/blog/{secret.slug}<" not in sitemap and secret.title not in sitemap
 
 
@@ -56,8 +59,10 @@ def test_rss_lists_published_posts_newest_first(client):
     assert channel is not None
     items = channel.findall("item")
     assert [i.findtext("title") for i in items][:3] == [
-        "Why Atoll keeps its data in libSQL", "Islands of interactivity on a static page",
-        "Hello, Atoll"]
+        "Why Atoll keeps its data in libSQL",
+        "Islands of interactivity on a static page",
+        "Hello, Atoll",
+    ]
     first = items[0]
     assert first.findtext("link") == "http://localhost:3000/blog/why-libsql"
     assert first.findtext("pubDate") == "Wed, 12 Mar 2025 08:15:00 GMT"
@@ -75,6 +80,9 @@ def test_the_sitemap_lists_pages_and_posts(client):
     assert "http://localhost:3000/" in locs and "http://localhost:3000/blog" in locs
     assert "http://localhost:3000/blog/hello-atoll" in locs
     assert not any("[" in (loc or "") for loc in locs)  # dynamic routes are not pages
-    post = next(u for u in urls if u.findtext("s:loc", namespaces=SITEMAP_NS, default="")
-                .endswith("/blog/hello-atoll"))
+    post = next(
+        u
+        for u in urls
+        if u.findtext("s:loc", namespaces=SITEMAP_NS, default="").endswith("/blog/hello-atoll")
+    )
     assert post.findtext("s:lastmod", namespaces=SITEMAP_NS) == "2025-03-03T09:00:00Z"

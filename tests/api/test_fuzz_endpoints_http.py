@@ -51,12 +51,16 @@ whatever ``ATOLL_RATE_LIMIT`` says, so here they would lock later tests out of s
 
 PAGES = {("/blog/{slug}", "GET"), ("/blog/{slug}/", "GET")}
 """Post pages, whether build_api() mounts them or the layer that renders pages serves them."""
-ROUTES = sorted(PAGES | {
-    (route.path, method)
-    for route in build_api().routes
-    if isinstance(route, Route)
-    for method in route.methods or () if method != "HEAD"
-})
+ROUTES = sorted(
+    PAGES
+    | {
+        (route.path, method)
+        for route in build_api().routes
+        if isinstance(route, Route)
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+)
 OTHER_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]
 ACTIONS = load_actions()
 FIELDS = sorted({f for a in ACTIONS.values() if a.input for f in a.input.model_fields} | {"next"})
@@ -79,11 +83,15 @@ def _header_text(max_size: int = 120) -> st.SearchStrategy[str]:
 
 def _printable(max_size: int) -> st.SearchStrategy[str]:
     """ASCII a request target may carry unencoded (httpx refuses anything else there)."""
-    return st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="#?"),
-                   max_size=max_size)
+    return st.text(
+        st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="#?"),
+        max_size=max_size,
+    )
 
 
-def _mostly(usual: st.SearchStrategy[Any], odd: st.SearchStrategy[Any], share: int = 7) -> st.SearchStrategy[Any]:
+def _mostly(
+    usual: st.SearchStrategy[Any], odd: st.SearchStrategy[Any], share: int = 7
+) -> st.SearchStrategy[Any]:
     """``usual`` in ``share`` draws of 10, else ``odd`` (``one_of`` ignores repeated branches)."""
     return st.integers(0, 9).flatmap(lambda i: usual if i < share else odd)
 
@@ -93,25 +101,69 @@ def _encoded(text: str) -> str:
 
 
 SPECIAL_TEXT = [
-    "", " ", "../", "../../etc/passwd", "..%2F..%2F", "%00", "\x00", "a\x00b", MARKUP,
-    f"'\"><script>{MARKUP}</script>", "x" * 2000, "é" * 300, "\ud7ff\ue000", "null", "-1", "0",
-    "1", "5", "99999999999999999999", "1e9", "NaN", "true", "//evil.example", "http://[", *SLUGS,
+    "",
+    " ",
+    "../",
+    "../../etc/passwd",
+    "..%2F..%2F",
+    "%00",
+    "\x00",
+    "a\x00b",
+    MARKUP,
+    f"'\"><script>{MARKUP}</script>",
+    "x" * 2000,
+    "é" * 300,
+    "\ud7ff\ue000",
+    "null",
+    "-1",
+    "0",
+    "1",
+    "5",
+    "99999999999999999999",
+    "1e9",
+    "NaN",
+    "true",
+    "//evil.example",
+    "http://[",
+    *SLUGS,
 ]
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=60), st.sampled_from(SPECIAL_TEXT),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=60),
+    st.sampled_from(SPECIAL_TEXT),
 )
 JSON_VALUES = st.recursive(
-    SCALARS, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+    SCALARS,
+    lambda kids: (
+        st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3)
+    ),
     max_leaves=8,
 )
 TEXTS = st.one_of(st.text(max_size=60), st.sampled_from(SPECIAL_TEXT), st.integers().map(str))
 PLAUSIBLE: dict[str, list[Any]] = {
-    "post_slug": ["hello-atoll", "why-libsql", "fuzz-members"], "liked": [True, False], "stars": [1, 5],
-    "author": ["Ada"], "content": ["Great post!"], "website": [""], "name": ["Ada"], "subject": ["Hi"],
-    "message": ["Could the engine compose music?"], "email": ["ada@example.com", f"fuzz-{uuid.uuid4().hex[:8]}@example.com"],
-    "display_name": ["Ada"], "password": [PASSWORD], "id": [1, 2], "is_read": [True], "is_public": [False],
-    "is_removed": [True], "page": [1, 2], "token": ["0" * 43], "edit_token": ["0" * 43], "next": ["/blog/hello-atoll"],
+    "post_slug": ["hello-atoll", "why-libsql", "fuzz-members"],
+    "liked": [True, False],
+    "stars": [1, 5],
+    "author": ["Ada"],
+    "content": ["Great post!"],
+    "website": [""],
+    "name": ["Ada"],
+    "subject": ["Hi"],
+    "message": ["Could the engine compose music?"],
+    "email": ["ada@example.com", f"fuzz-{uuid.uuid4().hex[:8]}@example.com"],
+    "display_name": ["Ada"],
+    "password": [PASSWORD],
+    "id": [1, 2],
+    "is_read": [True],
+    "is_public": [False],
+    "is_removed": [True],
+    "page": [1, 2],
+    "token": ["0" * 43],
+    "edit_token": ["0" * 43],
+    "next": ["/blog/hello-atoll"],
 }
 """Values that are right for a field, so some requests get past validation."""
 ANY_PLAUSIBLE = st.sampled_from([v for values in PLAUSIBLE.values() for v in values])
@@ -119,10 +171,30 @@ ANY_PLAUSIBLE = st.sampled_from([v for values in PLAUSIBLE.values() for v in val
 # --------------------------------------------------------------------------- bodies
 
 SPECIAL_BODIES = [
-    b"", b"{", b"[", b"{}", b"[]", b"null", b"1", b'"x"', b"\xff\xfe\x00", b"\xef\xbb\xbf{}",
-    b'{"a": 1, "a": 2}', b'{"email": "a@example.com", "email": "b@example.com"}', b'{"a": NaN}',
-    b'{"a": Infinity}', b"1e999999", b'"\\ud800"', b'{"post_slug": "\\u0000"}',
-    b"[" * 50_000, b'{"a":' * 20_000, b"x" * (MAX_BODY_BYTES + 1), b"a=1&a=2", b"a=%ff", b"%", b"&&&===",
+    b"",
+    b"{",
+    b"[",
+    b"{}",
+    b"[]",
+    b"null",
+    b"1",
+    b'"x"',
+    b"\xff\xfe\x00",
+    b"\xef\xbb\xbf{}",
+    b'{"a": 1, "a": 2}',
+    b'{"email": "a@example.com", "email": "b@example.com"}',
+    b'{"a": NaN}',
+    b'{"a": Infinity}',
+    b"1e999999",
+    b'"\\ud800"',
+    b'{"post_slug": "\\u0000"}',
+    b"[" * 50_000,
+    b'{"a":' * 20_000,
+    b"x" * (MAX_BODY_BYTES + 1),
+    b"a=1&a=2",
+    b"a=%ff",
+    b"%",
+    b"&&&===",
 ]
 
 
@@ -142,9 +214,12 @@ FIELD_PAIRS = st.lists(st.tuples(st.sampled_from(FIELDS) | st.text(max_size=8), 
 BODIES = st.one_of(
     st.binary(max_size=300),
     JSON_VALUES.map(lambda v: json.dumps(v).encode()),
-    st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), JSON_VALUES, max_size=5)
-    .map(lambda d: json.dumps(d, ensure_ascii=False).encode("utf-8", "surrogatepass")),
-    FIELD_PAIRS.map(lambda pairs: urlencode(pairs, encoding="utf-8", errors="surrogatepass").encode()),
+    st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), JSON_VALUES, max_size=5).map(
+        lambda d: json.dumps(d, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    ),
+    FIELD_PAIRS.map(
+        lambda pairs: urlencode(pairs, encoding="utf-8", errors="surrogatepass").encode()
+    ),
     FIELD_PAIRS.map(_multipart),
     st.sampled_from(SPECIAL_BODIES),
 )
@@ -152,19 +227,36 @@ BODIES = st.one_of(
 
 def _fields_body(fields: list[str]) -> st.SearchStrategy[bytes]:
     """An object with all or some of ``fields``, mostly with right values: JSON or a form."""
-    values = {f: _mostly(st.sampled_from(PLAUSIBLE[f]) if f in PLAUSIBLE else ANY_PLAUSIBLE, JSON_VALUES, 8)
-              for f in fields}
+    values = {
+        f: _mostly(
+            st.sampled_from(PLAUSIBLE[f]) if f in PLAUSIBLE else ANY_PLAUSIBLE, JSON_VALUES, 8
+        )
+        for f in fields
+    }
     objects = _mostly(st.fixed_dictionaries(values), st.fixed_dictionaries({}, optional=values), 5)
     return st.one_of(objects.map(lambda d: json.dumps(d).encode()), objects.map(_form))
 
 
 CONTENT_TYPES = st.one_of(
-    st.sampled_from([
-        "application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "application/jsonx",
-        "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=latin-1",
-        "text/plain", "text/html", "multipart/form-data; boundary=fuzz", "multipart/form-data",
-        "application/xml", "*/*", ";", "application/json;", "",
-    ]),
+    st.sampled_from(
+        [
+            "application/json",
+            "application/json; charset=utf-8",
+            "APPLICATION/JSON",
+            "application/jsonx",
+            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded; charset=latin-1",
+            "text/plain",
+            "text/html",
+            "multipart/form-data; boundary=fuzz",
+            "multipart/form-data",
+            "application/xml",
+            "*/*",
+            ";",
+            "application/json;",
+            "",
+        ]
+    ),
     _header_text(60),
 )
 
@@ -189,19 +281,39 @@ def _cookies(sessions: Sessions) -> st.SearchStrategy[str]:
         _header_text(80).map(lambda s: s.replace(";", "")),
     )
     name = st.sampled_from(["atoll_session", "atoll_visitor", "other"]) | _header_text(10).map(
-        lambda s: s.replace("=", "").replace(";", ""))
-    pairs = st.lists(st.tuples(name, value), max_size=4).map(lambda ps: "; ".join(f"{k}={v}" for k, v in ps))
+        lambda s: s.replace("=", "").replace(";", "")
+    )
+    pairs = st.lists(st.tuples(name, value), max_size=4).map(
+        lambda ps: "; ".join(f"{k}={v}" for k, v in ps)
+    )
     return st.one_of(st.sampled_from(live), pairs, _header_text(200))
 
 
 def _origins(base_url: str) -> st.SearchStrategy[str]:
     ours = st.sampled_from([base_url, base_url + "/blog/hello-atoll"])
-    theirs = st.sampled_from([
-        "null", "http://evil.example", "http://127.0.0.1:1", "https://127.0.0.1", "file:///etc/passwd",
-        f"http://{MARKUP}", base_url.upper(), "//evil.example", "http://", "javascript:alert(1)",
-        "http://[", "http://[::1", "http://]", "http://[not-ipv6]", f"{base_url}:99999", "http://a:b@c:-1",
-    ])
-    return _mostly(ours, st.one_of(theirs, _header_text(100), _header_text(40).map(lambda s: "http://" + s)), 5)
+    theirs = st.sampled_from(
+        [
+            "null",
+            "http://evil.example",
+            "http://127.0.0.1:1",
+            "https://127.0.0.1",
+            "file:///etc/passwd",
+            f"http://{MARKUP}",
+            base_url.upper(),
+            "//evil.example",
+            "http://",
+            "javascript:alert(1)",
+            "http://[",
+            "http://[::1",
+            "http://]",
+            "http://[not-ipv6]",
+            f"{base_url}:99999",
+            "http://a:b@c:-1",
+        ]
+    )
+    return _mostly(
+        ours, st.one_of(theirs, _header_text(100), _header_text(40).map(lambda s: "http://" + s)), 5
+    )
 
 
 def _headers(base_url: str, sessions: Sessions) -> st.SearchStrategy[dict[str, str]]:
@@ -212,16 +324,30 @@ def _headers(base_url: str, sessions: Sessions) -> st.SearchStrategy[dict[str, s
         "Content-Type": CONTENT_TYPES,
         "X-Forwarded-For": st.sampled_from(["1.2.3.4", "1.2.3.4, 5.6.7.8", "unknown", ", ,", "::1"])
         | _header_text(60),
-        "X-Forwarded-Proto": st.sampled_from(["https", "http", "HTTPS, http", "ftp"]) | _header_text(20),
+        "X-Forwarded-Proto": st.sampled_from(["https", "http", "HTTPS, http", "ftp"])
+        | _header_text(20),
         "If-None-Match": st.sampled_from(["*", '"x"', 'W/"x"', "W/", ",", '"' + "0" * 64 + '"'])
         | _header_text(100),
-        "Accept": st.sampled_from(["text/html", "application/json", "text/html, application/json",
-                                   "text/html;q=0.9", "*/*", "text/*"]) | _header_text(60),
-        "Authorization": st.sampled_from(["Bearer ", "Bearer x", "Basic Zm9vOmJhcg==", "Bearer " + "a" * 500])
+        "Accept": st.sampled_from(
+            [
+                "text/html",
+                "application/json",
+                "text/html, application/json",
+                "text/html;q=0.9",
+                "*/*",
+                "text/*",
+            ]
+        )
+        | _header_text(60),
+        "Authorization": st.sampled_from(
+            ["Bearer ", "Bearer x", "Basic Zm9vOmJhcg==", "Bearer " + "a" * 500]
+        )
         | _header_text(60),
         "User-Agent": _header_text(300),
     }
-    return st.fixed_dictionaries({}, optional={name: values.map(_trim) for name, values in optional.items()})
+    return st.fixed_dictionaries(
+        {}, optional={name: values.map(_trim) for name, values in optional.items()}
+    )
 
 
 # --------------------------------------------------------------------------- requests
@@ -232,28 +358,53 @@ def _path_param(name: str) -> st.SearchStrategy[str]:
     (any byte) or raw ASCII junk such as ``../``."""
     known = {"name": [*ACTIONS, "__init__", "likes.toggle.x", ".", ".."], "slug": SLUGS}
     if name not in known:
-        raise AssertionError(f"no strategy for the path parameter {{{name}}}: add one to _path_param")
+        raise AssertionError(
+            f"no strategy for the path parameter {{{name}}}: add one to _path_param"
+        )
     real = st.sampled_from(known[name])
-    return _mostly(real, st.one_of(
-        st.one_of(TEXTS, st.sampled_from(["a" * 2000, f"<b>{MARKUP}</b>", "..%2F", "%00", "%zz", "%"])).map(
-            _encoded),
-        _printable(80),
-        st.sampled_from(["..", "../..", "%2e%2e", "%2e%2e%2f", "%00", "a%00b", "%zz", "%", MARKUP,
-                         "..%2F..%2Fapi%2Fauth%2Flogin", "a" * 2000]),
-    ))
+    return _mostly(
+        real,
+        st.one_of(
+            st.one_of(
+                TEXTS, st.sampled_from(["a" * 2000, f"<b>{MARKUP}</b>", "..%2F", "%00", "%zz", "%"])
+            ).map(_encoded),
+            _printable(80),
+            st.sampled_from(
+                [
+                    "..",
+                    "../..",
+                    "%2e%2e",
+                    "%2e%2e%2f",
+                    "%00",
+                    "a%00b",
+                    "%zz",
+                    "%",
+                    MARKUP,
+                    "..%2F..%2Fapi%2Fauth%2Flogin",
+                    "a" * 2000,
+                ]
+            ),
+        ),
+    )
 
 
 QUERY_VALUES = {
-    "post": SLUGS, "page": ["1", "2", "0", "-1", "1.5"], "status": ["all", "pending", "confirmed", "unsubscribed"],
-    "next": ["/", "/blog/hello-atoll", "//evil.example", "https://evil.example"], "slug": SLUGS,
-    "name": ["likes.toggle"], "token": ["0" * 43],
+    "post": SLUGS,
+    "page": ["1", "2", "0", "-1", "1.5"],
+    "status": ["all", "pending", "confirmed", "unsubscribed"],
+    "next": ["/", "/blog/hello-atoll", "//evil.example", "https://evil.example"],
+    "slug": SLUGS,
+    "name": ["likes.toggle"],
+    "token": ["0" * 43],
 }
 
 
 def _query() -> st.SearchStrategy[str]:
     """Mostly the keys our routes read (``post`` always, ``page``, ``status``, ``next``...),
     with real, odd and very long values; else any keys, or junk."""
-    odd = st.one_of(TEXTS, ANY_PLAUSIBLE.map(str), st.sampled_from(["a" * 5000, "%00" * 100, "9" * 400]))
+    odd = st.one_of(
+        TEXTS, ANY_PLAUSIBLE.map(str), st.sampled_from(["a" * 5000, "%00" * 100, "9" * 400])
+    )
     values = {k: _mostly(st.sampled_from(v), odd, 6) for k, v in QUERY_VALUES.items()}
     ours = st.fixed_dictionaries({"post": values.pop("post")}, optional=values)
     anything = st.lists(st.tuples(st.text(max_size=10), odd), max_size=4)
@@ -262,7 +413,9 @@ def _query() -> st.SearchStrategy[str]:
         _printable(120),
         st.sampled_from(["&", "=", "&&==&", "%", "%zz=%zz", "page=1&page=2", "post=&page="]),
     )
-    return _mostly(ours.map(lambda d: "&".join(f"{_encoded(k)}={_encoded(v)}" for k, v in d.items())), junk)
+    return _mostly(
+        ours.map(lambda d: "&".join(f"{_encoded(k)}={_encoded(v)}" for k, v in d.items())), junk
+    )
 
 
 @dataclass(frozen=True)
@@ -274,10 +427,14 @@ class Request:
 
     def __repr__(self) -> str:  # what a failure prints: enough to replay it with curl
         body = self.body if self.body is None or len(self.body) < 300 else self.body[:300] + b"..."
-        return f"Request({self.method} {self.target[:400]!r}, headers={self.headers!r}, body={body!r})"
+        return (
+            f"Request({self.method} {self.target[:400]!r}, headers={self.headers!r}, body={body!r})"
+        )
 
 
-def _requests(path: str, method: str, base_url: str, sessions: Sessions) -> st.SearchStrategy[Request]:
+def _requests(
+    path: str, method: str, base_url: str, sessions: Sessions
+) -> st.SearchStrategy[Request]:
     @st.composite
     def build(draw: st.DrawFn) -> Request:
         target, action = path, ROUTE_ACTIONS.get(path)
@@ -311,12 +468,15 @@ def _unavailable_by_design(response: httpx.Response) -> bool:
     """503 in the error shape: ``/api/sync`` without a webhook secret says so (test_sync_http.py)."""
     if response.status_code != 503 or response.request.url.path != "/api/sync":
         return False
-    return response.json() == {"error": {"code": "SERVICE_UNAVAILABLE", "message": NOT_CONFIGURED, "fields": {}}}
+    return response.json() == {
+        "error": {"code": "SERVICE_UNAVAILABLE", "message": NOT_CONFIGURED, "fields": {}}
+    }
 
 
 def _check_answer(request: Request, response: httpx.Response) -> None:
     assert response.status_code < 500 or _unavailable_by_design(response), (
-        f"{response.status_code} for {request!r}: {response.text[:500]}")
+        f"{response.status_code} for {request!r}: {response.text[:500]}"
+    )
     if request.method == "HEAD":  # headers only
         return
     content_type = response.headers.get("content-type", "")
@@ -326,8 +486,10 @@ def _check_answer(request: Request, response: httpx.Response) -> None:
         error = body["error"]
         assert set(error) == {"code", "message", "fields"}, body
         assert isinstance(error["code"], str) and isinstance(error["message"], str), body
-        assert all(isinstance(k, str) and isinstance(v, list) and all(isinstance(m, str) for m in v)
-                   for k, v in error["fields"].items()), body
+        assert all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(m, str) for m in v)
+            for k, v in error["fields"].items()
+        ), body
     if content_type.startswith("text/html"):
         assert MARKUP not in response.text, f"markup from {request!r} is in the page"
 
@@ -340,9 +502,17 @@ def _may_store(request: Request, response: httpx.Response) -> bool:
 def _fuzz(client: httpx.Client, requests: st.SearchStrategy[Request], examples: int) -> list[int]:
     statuses: list[int] = []
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                     HealthCheck.data_too_large, HealthCheck.large_base_example])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
     @given(requests)
     def check(request: Request) -> None:
         before = _row_counts()
@@ -365,7 +535,9 @@ def accounts(api_server: AppServer) -> tuple[int, int]:
     tag = uuid.uuid4().hex[:8]
     with use_database(api_server.database_url):
         make_post("fuzz-members", members_only=True)
-        return make_user(f"fuzz-member-{tag}@example.com"), make_user(f"fuzz-admin-{tag}@example.com", role="admin")
+        return make_user(f"fuzz-member-{tag}@example.com"), make_user(
+            f"fuzz-admin-{tag}@example.com", role="admin"
+        )
 
 
 @pytest.fixture
@@ -382,7 +554,9 @@ def fuzz_db(fuzz_server: AppServer) -> Iterator[str]:
 
 
 @pytest.mark.parametrize(("path", "method"), [r for r in ROUTES if r[0] not in SIGN_IN])
-def test_random_requests_never_fail_the_server_or_store_from_a_refusal(path, method, api_server, sessions):
+def test_random_requests_never_fail_the_server_or_store_from_a_refusal(
+    path, method, api_server, sessions
+):
     # An admin's cookie only goes to reads: a random POST could moderate the seeded posts
     # that later tests on api_server read.
     callers = sessions if method == "GET" else Sessions(member=sessions.member)
@@ -393,7 +567,9 @@ def test_random_requests_never_fail_the_server_or_store_from_a_refusal(path, met
 
 
 @pytest.mark.parametrize(("path", "method"), [r for r in ROUTES if r[0] in SIGN_IN])
-def test_random_sign_ins_never_fail_the_server_or_store_from_a_refusal(path, method, fuzz_server, fuzz_db):
+def test_random_sign_ins_never_fail_the_server_or_store_from_a_refusal(
+    path, method, fuzz_server, fuzz_db
+):
     callers = Sessions(member=sign_in(make_user(f"fuzz-{uuid.uuid4().hex[:8]}@example.com")))
     with httpx.Client(base_url=fuzz_server.base_url, timeout=15) as client:
         statuses = _fuzz(client, _requests(path, method, fuzz_server.base_url, callers), EXAMPLES)
@@ -404,15 +580,23 @@ def test_random_sign_ins_never_fail_the_server_or_store_from_a_refusal(path, met
 # --------------------------------------------------------------------------- signed webhooks
 
 SYNC_VALUES = st.one_of(
-    JSON_VALUES, st.sampled_from(["update", "delete", "post", "page", "", "UPDATE"]),
+    JSON_VALUES,
+    st.sampled_from(["update", "delete", "post", "page", "", "UPDATE"]),
     st.integers(min_value=-3, max_value=2**64),
 )
 SYNC_PAYLOADS = st.one_of(
-    st.fixed_dictionaries({}, optional={"post_id": SYNC_VALUES, "post_type": SYNC_VALUES, "action": SYNC_VALUES}),
     st.fixed_dictionaries(
-        {"post_id": st.integers(min_value=1, max_value=10**6), "action": st.sampled_from(["update", "delete"])},
-        optional={"post_type": st.sampled_from(["post", "page", "x" * 41]) | st.text(max_size=5),
-                  "extra": JSON_VALUES},
+        {}, optional={"post_id": SYNC_VALUES, "post_type": SYNC_VALUES, "action": SYNC_VALUES}
+    ),
+    st.fixed_dictionaries(
+        {
+            "post_id": st.integers(min_value=1, max_value=10**6),
+            "action": st.sampled_from(["update", "delete"]),
+        },
+        optional={
+            "post_type": st.sampled_from(["post", "page", "x" * 41]) | st.text(max_size=5),
+            "extra": JSON_VALUES,
+        },
     ),
     JSON_VALUES,
 )
@@ -422,7 +606,9 @@ SYNC_PAYLOADS = st.one_of(
 def _signed(draw: st.DrawFn, secret: str) -> tuple[bytes, dict[str, str], bool]:
     """A body, its headers, and whether the signature is right for exactly that body."""
     body = draw(st.one_of(SYNC_PAYLOADS.map(lambda p: json.dumps(p).encode()), BODIES))
-    kind = draw(st.sampled_from(["valid"] * 6 + ["other-body", "other-secret", "upper", "junk", "none"]))
+    kind = draw(
+        st.sampled_from(["valid"] * 6 + ["other-body", "other-secret", "upper", "junk", "none"])
+    )
     signature = {
         "valid": sign(secret, body),
         "other-body": sign(secret, body + b" "),
@@ -438,6 +624,7 @@ def _signed(draw: st.DrawFn, secret: str) -> tuple[bytes, dict[str, str], bool]:
 
 def _recordable(body: bytes) -> bool:
     """Whether ``body`` is one JSON object, keys unique, that ``SyncEventCreate`` accepts."""
+
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if len({k for k, _ in pairs}) != len(pairs):
             raise ValueError("a key appears twice")
@@ -457,18 +644,31 @@ def test_signed_webhooks_record_valid_bodies_and_nothing_else(fuzz_server, webho
 
     with httpx.Client(base_url=fuzz_server.base_url, timeout=15) as client:
 
-        @settings(max_examples=SIGNED_EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                         HealthCheck.data_too_large, HealthCheck.large_base_example])
+        @settings(
+            max_examples=SIGNED_EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.function_scoped_fixture,
+                HealthCheck.data_too_large,
+                HealthCheck.large_base_example,
+            ],
+        )
         @given(_signed(webhook_secret))
         def check(signed: tuple[bytes, dict[str, str], bool]) -> None:
             body, headers, signed_right = signed
             before = _row_counts()
-            response = client.post("/api/sync", content=body,
-                                   headers={k: v.encode("latin-1") for k, v in headers.items()})
+            response = client.post(
+                "/api/sync",
+                content=body,
+                headers={k: v.encode("latin-1") for k, v in headers.items()},
+            )
             statuses.append(response.status_code)
             grown = [a - b for a, b in zip(_row_counts(), before, strict=True)]
-            described = f"{response.status_code} {response.text[:300]} for {body[:300]!r} {headers!r}"
+            described = (
+                f"{response.status_code} {response.text[:300]} for {body[:300]!r} {headers!r}"
+            )
             if len(body) > MAX_BODY_BYTES:  # read before the signature is checked
                 assert response.status_code == 413, described
             elif not signed_right:
@@ -478,7 +678,9 @@ def test_signed_webhooks_record_valid_bodies_and_nothing_else(fuzz_server, webho
             else:
                 assert response.status_code == 400, described
             if response.status_code == 202:
-                assert response.json() == {"data": {"id": response.json()["data"]["id"], "status": "pending"}}
+                assert response.json() == {
+                    "data": {"id": response.json()["data"]["id"], "status": "pending"}
+                }
                 assert grown == [int(i == sync_events) for i in range(len(grown))], described
             else:
                 assert set(response.json()["error"]) == {"code", "message", "fields"}, described

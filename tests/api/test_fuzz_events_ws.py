@@ -112,8 +112,12 @@ def _handlers() -> list[Handler]:
 
 
 HANDLERS = _handlers()
-CLIENT_STORAGE = [f"{cls.get_full_name()}.{name}" for cls in _state_classes()
-                  for name in cls.base_vars if cls._is_client_storage(name)]
+CLIENT_STORAGE = [
+    f"{cls.get_full_name()}.{name}"
+    for cls in _state_classes()
+    for name in cls.base_vars
+    if cls._is_client_storage(name)
+]
 SIGNED_IN_STATES = {"AdminState", "MembersState", "AuthState", "AuthFormState"}
 """Handlers whose work depends on who is signed in run as an admin; the rest anonymously."""
 
@@ -123,21 +127,36 @@ VALUES = st.one_of(
     JSON_VALUES,
     st.sampled_from(["x" * 100_000, "é" * 20_000, "<script>alert(1)</script>", "\x00"]),
     st.integers(1, 400).map(lambda n: json.loads("[" * n + "]" * n)),  # nested deeply
-    st.dictionaries(st.text(max_size=8), st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=3), max_size=3),
+    st.dictionaries(
+        st.text(max_size=8),
+        st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=3),
+        max_size=3,
+    ),
 )
 FORM_FIELDS = sorted(PLAUSIBLE)
 FORMS = st.fixed_dictionaries(
-    {}, optional={f: _mostly(st.sampled_from(PLAUSIBLE[f]), VALUES, 7) for f in FORM_FIELDS},
+    {},
+    optional={f: _mostly(st.sampled_from(PLAUSIBLE[f]), VALUES, 7) for f in FORM_FIELDS},
 )
 SECTIONS = ["comments", "entries", "messages", "subscribers", "outbox"]
-OUTCOMES = st.fixed_dictionaries({}, optional={
-    "error": st.one_of(
-        st.fixed_dictionaries({}, optional={"code": VALUES, "message": VALUES,
-                                            "fields": st.dictionaries(VALUES.map(str), VALUES, max_size=3)}),
-        VALUES),
-    "data": VALUES,
-    "form": st.sampled_from(["login", "signup", "a b", "1x"]) | VALUES,
-})
+OUTCOMES = st.fixed_dictionaries(
+    {},
+    optional={
+        "error": st.one_of(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "code": VALUES,
+                    "message": VALUES,
+                    "fields": st.dictionaries(VALUES.map(str), VALUES, max_size=3),
+                },
+            ),
+            VALUES,
+        ),
+        "data": VALUES,
+        "form": st.sampled_from(["login", "signup", "a b", "1x"]) | VALUES,
+    },
+)
 ARGUMENTS: dict[str, st.SearchStrategy[Any]] = {
     "post_slug": st.sampled_from(["hello-atoll", "why-libsql", "no-such-post"]),
     "stars": st.sampled_from([1, 3, 5, 0, 6, "4", 4.5]),
@@ -147,14 +166,20 @@ ARGUMENTS: dict[str, st.SearchStrategy[Any]] = {
     "outcome": OUTCOMES,
     "name": st.sampled_from(SECTIONS),
     "section": st.sampled_from(SECTIONS),
-    "status": st.sampled_from(["all", "pending", "public", "hidden", "removed", "unread", "read", "confirmed"]),
+    "status": st.sampled_from(
+        ["all", "pending", "public", "hidden", "removed", "unread", "read", "confirmed"]
+    ),
     "row_id": st.sampled_from([1, 2, 3, 0, -1, 2**63]),
     "flag": st.sampled_from(["is_public", "is_removed", "is_read"]),
     "value": st.booleans(),
     "is_read": st.booleans(),
     "focused": st.sampled_from([1, 3, 5, 0, 6]),
-    "key": st.sampled_from(["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "Home", "End", "Enter"]),
-    "vars": st.dictionaries(st.sampled_from(CLIENT_STORAGE) | st.text(max_size=30), VALUES, max_size=3),
+    "key": st.sampled_from(
+        ["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "Home", "End", "Enter"]
+    ),
+    "vars": st.dictionaries(
+        st.sampled_from(CLIENT_STORAGE) | st.text(max_size=30), VALUES, max_size=3
+    ),
     "hashes": st.lists(st.text(max_size=16), max_size=3),
     "info": st.text(max_size=200),
     "component_stack": st.text(max_size=200),
@@ -196,11 +221,17 @@ def _toasts(messages: list[Message]) -> list[str]:
 SUCCESS: dict[str, Callable[[list[Message]], bool]] = {
     "LikeState.toggle_like": lambda ms: any(var("liked") in changes(m, LIKE) for m in ms),
     "RatingState.submit_rating": lambda ms: any(var("summaries") in changes(m, RATING) for m in ms),
-    "RatingState.submit_rating_key": lambda ms: any(var("summaries") in changes(m, RATING) for m in ms),
+    "RatingState.submit_rating_key": lambda ms: any(
+        var("summaries") in changes(m, RATING) for m in ms
+    ),
     "NewsletterLinkState.load_confirmation": lambda ms: any(
-        changes(m, f"{SITE}.state___newsletter____newsletter_link_state").get(var("succeeded")) for m in ms),
+        changes(m, f"{SITE}.state___newsletter____newsletter_link_state").get(var("succeeded"))
+        for m in ms
+    ),
     "NewsletterLinkState.load_unsubscription": lambda ms: any(
-        changes(m, f"{SITE}.state___newsletter____newsletter_link_state").get(var("succeeded")) for m in ms),
+        changes(m, f"{SITE}.state___newsletter____newsletter_link_state").get(var("succeeded"))
+        for m in ms
+    ),
 }
 """How a handler that shows no success toast says it stored something."""
 
@@ -225,7 +256,11 @@ class Traceback:
     @staticmethod
     def _in_ours(frame: str) -> bool:
         path = Path(frame.split(":", 1)[0])
-        return path.is_relative_to(ROOT) and ".venv" not in path.parts and path.relative_to(ROOT).parts[0] in OURS
+        return (
+            path.is_relative_to(ROOT)
+            and ".venv" not in path.parts
+            and path.relative_to(ROOT).parts[0] in OURS
+        )
 
     @property
     def ours(self) -> bool:
@@ -262,11 +297,15 @@ def tracebacks(text: str) -> list[Traceback]:
                 i += 1
             error = lines[i] if i < len(lines) else ""
             rest = [n for n in range(i + 1, min(i + 6, len(lines))) if lines[n].strip()]
-            if not (rest and lines[rest[0]].startswith(CHAINED) and len(rest) > 1
-                    and "Traceback (most recent call last)" in lines[rest[1]]):
+            if not (
+                rest
+                and lines[rest[0]].startswith(CHAINED)
+                and len(rest) > 1
+                and "Traceback (most recent call last)" in lines[rest[1]]
+            ):
                 break
             i = rest[1]
-        found.append(Traceback(tuple(frames), error, "\n".join(lines[start:i + 1])))
+        found.append(Traceback(tuple(frames), error, "\n".join(lines[start : i + 1])))
         i += 1
     return found
 
@@ -302,8 +341,10 @@ class Findings:
 
     def report(self, *, ours: bool) -> str:
         return "\n\n".join(
-            f"{handler} <- {sent}\n{tb.error[:300]}\n  at {tb.where}" + (f"\n{tb.text[-1500:]}" if ours else "")
-            for (handler, _, _), (sent, tb) in self.seen.items() if tb.ours == ours
+            f"{handler} <- {sent}\n{tb.error[:300]}\n  at {tb.where}"
+            + (f"\n{tb.text[-1500:]}" if ours else "")
+            for (handler, _, _), (sent, tb) in self.seen.items()
+            if tb.ours == ours
         )
 
     def check(self) -> None:
@@ -325,8 +366,9 @@ def _short(sent: Any) -> str:
 class Tab:
     """One browser tab's websocket, driven from synchronous hypothesis tests."""
 
-    def __init__(self, server: AppServer, *, cookie: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, server: AppServer, *, cookie: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         self.server = server
         self.headers = {"Cookie": cookie} if cookie else {}
         self.headers |= headers or {}
@@ -374,7 +416,9 @@ class Tab:
         try:
             return self.run(self._exchange(send))
         except (TimeoutError, ConnectionError, aiohttp.ClientError) as exc:
-            raise AssertionError(f"the tab stopped answering ({type(exc).__name__}) after {_short(sent)}") from exc
+            raise AssertionError(
+                f"the tab stopped answering ({type(exc).__name__}) after {_short(sent)}"
+            ) from exc
 
     def event(self, name: str, payload: Any) -> list[Message]:
         assert self.sock is not None
@@ -401,7 +445,9 @@ class Tab:
 @pytest.fixture(scope="module")
 def admin_cookie(fuzz_server: AppServer) -> str:
     with use_database(fuzz_server.database_url):
-        token = sign_in(make_user(f"fuzz-ws-admin-{uuid.uuid4().hex[:8]}@example.com", role="admin"))
+        token = sign_in(
+            make_user(f"fuzz-ws-admin-{uuid.uuid4().hex[:8]}@example.com", role="admin")
+        )
     return f"atoll_session={token}"
 
 
@@ -412,12 +458,18 @@ def fuzz_db(fuzz_server: AppServer) -> Iterator[str]:
 
 
 SETTINGS = settings(
-    deadline=None, database=None,
+    deadline=None,
+    database=None,
     # No shrinking: a lost answer costs REPLY_TIMEOUT, and shrinking would spend minutes on it.
     # Tracebacks are collected rather than raised, and reported with the payload that caused them.
     phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large,
-                           HealthCheck.large_base_example, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+        HealthCheck.filter_too_much,
+    ],
 )
 
 # --------------------------------------------------------------------------- tests
@@ -425,9 +477,14 @@ SETTINGS = settings(
 
 @pytest.mark.parametrize("handler", HANDLERS, ids=lambda h: h.qualname)
 def test_random_payloads_leave_the_socket_usable_and_store_nothing_unless_accepted(
-    handler, fuzz_server, admin_cookie, fuzz_db,
+    handler,
+    fuzz_server,
+    admin_cookie,
+    fuzz_db,
 ):
-    tab = Tab(fuzz_server, cookie=admin_cookie if handler.state.__name__ in SIGNED_IN_STATES else None)
+    tab = Tab(
+        fuzz_server, cookie=admin_cookie if handler.state.__name__ in SIGNED_IN_STATES else None
+    )
     log = LogWatch(fuzz_server.log_path)
     findings = Findings()
 
@@ -441,7 +498,9 @@ def test_random_payloads_leave_the_socket_usable_and_store_nothing_unless_accept
         finally:
             findings.add(handler.qualname, payload, log.new())
         if not _reported_success(handler.qualname, messages):
-            assert _row_counts() == before, f"rows changed, yet {handler.qualname} reported no success"
+            assert _row_counts() == before, (
+                f"rows changed, yet {handler.qualname} reported no success"
+            )
 
     try:
         check()
@@ -453,31 +512,61 @@ def test_random_payloads_leave_the_socket_usable_and_store_nothing_unless_accept
 def test_every_handler_is_fuzzed():
     """HANDLERS comes from the state tree; this pins that it found ours and Reflex's."""
     names = {h.qualname for h in HANDLERS}
-    assert {"LikeState.toggle_like", "CommentState.submit_comment", "AdminState.submit_moderation",
-            "UpdateVarsInternalState.update_vars_internal", "State.setvar"} <= names
+    assert {
+        "LikeState.toggle_like",
+        "CommentState.submit_comment",
+        "AdminState.submit_moderation",
+        "UpdateVarsInternalState.update_vars_internal",
+        "State.setvar",
+    } <= names
     assert len(names) == len(HANDLERS)
 
 
 EVENT_NAMES = st.one_of(
     st.sampled_from([h.event for h in HANDLERS]),
-    st.sampled_from([f"{SITE}._action_context", f"{SITE}._current_user", f"{SITE}.get_state",
-                     f"{SITE}.__init__", f"{LIKE}.counts", f"{STATE}.nope", "nope", "", ".", "..",
-                     f"{SITE}.{'x' * 1000}", "state.site_state.ensure_visitor"]),
+    st.sampled_from(
+        [
+            f"{SITE}._action_context",
+            f"{SITE}._current_user",
+            f"{SITE}.get_state",
+            f"{SITE}.__init__",
+            f"{LIKE}.counts",
+            f"{STATE}.nope",
+            "nope",
+            "",
+            ".",
+            "..",
+            f"{SITE}.{'x' * 1000}",
+            "state.site_state.ensure_visitor",
+        ]
+    ),
     st.text(max_size=40),
 )
-EVENTS = st.fixed_dictionaries({}, optional={
-    "name": EVENT_NAMES,
-    "payload": st.one_of(st.just({}), VALUES),
-    "router_data": st.one_of(
-        st.fixed_dictionaries({}, optional={"pathname": VALUES | st.just("/blog/[slug]"),
-                                            "asPath": VALUES | st.just("/blog/hello-atoll"),
-                                            "query": VALUES | st.just({"slug": "hello-atoll"})}),
-        VALUES),
-})
+EVENTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": EVENT_NAMES,
+        "payload": st.one_of(st.just({}), VALUES),
+        "router_data": st.one_of(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "pathname": VALUES | st.just("/blog/[slug]"),
+                    "asPath": VALUES | st.just("/blog/hello-atoll"),
+                    "query": VALUES | st.just({"slug": "hello-atoll"}),
+                },
+            ),
+            VALUES,
+        ),
+    },
+)
 FRAMES = st.one_of(
-    st.tuples(st.sampled_from(["event"]) | st.text(max_size=10), st.one_of(EVENTS, EVENTS, VALUES)).map(
-        lambda item: f"42{NAMESPACE}," + json.dumps(list(item))),
-    st.lists(VALUES, max_size=3).map(lambda items: f"42{NAMESPACE}," + json.dumps(["event", *items])),
+    st.tuples(
+        st.sampled_from(["event"]) | st.text(max_size=10), st.one_of(EVENTS, EVENTS, VALUES)
+    ).map(lambda item: f"42{NAMESPACE}," + json.dumps(list(item))),
+    st.lists(VALUES, max_size=3).map(
+        lambda items: f"42{NAMESPACE}," + json.dumps(["event", *items])
+    ),
 )
 
 
@@ -508,14 +597,24 @@ def test_malformed_event_messages_leave_the_socket_usable_and_store_nothing(fuzz
 
 
 def _handshakes(base_url: str) -> st.SearchStrategy[dict[str, str]]:
-    return st.fixed_dictionaries({}, optional={
-        "Origin": _origins(base_url),
-        "Cookie": _header_text(200) | st.sampled_from(["atoll_session=x", "atoll_visitor=" + "a" * 20,
-                                                       "atoll_visitor={}", "atoll_session=" + "A" * 43]),
-        "User-Agent": _header_text(300),
-        "X-Forwarded-For": _header_text(60),
-        "X-Forwarded-Proto": _header_text(20),
-    })
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "Origin": _origins(base_url),
+            "Cookie": _header_text(200)
+            | st.sampled_from(
+                [
+                    "atoll_session=x",
+                    "atoll_visitor=" + "a" * 20,
+                    "atoll_visitor={}",
+                    "atoll_session=" + "A" * 43,
+                ]
+            ),
+            "User-Agent": _header_text(300),
+            "X-Forwarded-For": _header_text(60),
+            "X-Forwarded-Proto": _header_text(20),
+        },
+    )
 
 
 def test_hostile_handshake_headers_are_refused_or_served(fuzz_server, fuzz_db):

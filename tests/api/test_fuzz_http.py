@@ -13,11 +13,18 @@ from db.actions import load_actions
 from db.engine import session_scope
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=300),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=300),
     st.sampled_from(["hello-atoll", "why-libsql", "1", "5", "true", "ada@example.com", "", " "]),
 )
-VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(st.text(max_size=5), SCALARS, max_size=2))
+VALUES = st.one_of(
+    SCALARS,
+    st.lists(SCALARS, max_size=3),
+    st.dictionaries(st.text(max_size=5), SCALARS, max_size=2),
+)
 
 
 def _row_counts() -> tuple[int, ...]:
@@ -41,8 +48,12 @@ def test_random_payloads_never_fail_the_server_or_store_invalid_input(name, api_
     client = httpx.Client(base_url=api_server.base_url, timeout=10)
     sent: list[int] = []
 
-    @settings(max_examples=500, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=500,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     @given(_payloads(name))
     def check(payload: object) -> None:
         before = _row_counts()

@@ -10,17 +10,28 @@ from app.api.guard import allowed_origin, client_ip, is_https
 
 
 def request(headers: dict[str, str], *, client: str = "10.0.0.1", scheme: str = "http") -> Request:
-    return Request({
-        "type": "http", "method": "POST", "path": "/", "query_string": b"", "scheme": scheme,
-        "server": ("atoll.test", 80), "client": (client, 5555),
-        "headers": [(k.lower().encode(), v.encode()) for k, v in {"host": "atoll.test", **headers}.items()],
-    })
+    return Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": "/",
+            "query_string": b"",
+            "scheme": scheme,
+            "server": ("atoll.test", 80),
+            "client": (client, 5555),
+            "headers": [
+                (k.lower().encode(), v.encode())
+                for k, v in {"host": "atoll.test", **headers}.items()
+            ],
+        }
+    )
 
 
 @pytest.fixture
 def hops(monkeypatch: pytest.MonkeyPatch):
     def set_hops(n: int) -> None:
         monkeypatch.setattr(rx.config.get_config(), "trusted_proxy_hops", n)
+
     return set_hops
 
 

@@ -44,9 +44,19 @@ def title(html: str) -> str:
     [
         ("/", "Atoll", ["Latest posts", "Hello, Atoll", "Why Atoll keeps its data in libSQL"]),
         ("/blog", "Atoll · Blog", ["Hello, Atoll", "Islands of interactivity on a static page"]),
-        ("/blog/hello-atoll", "Hello, Atoll · Atoll",
-         ["Hello, Atoll", "Lena Varga", "a like button, a star rating", "Comments",
-          "Congratulations on the launch!", "Margaret Hamilton", "No ratings yet"]),
+        (
+            "/blog/hello-atoll",
+            "Hello, Atoll · Atoll",
+            [
+                "Hello, Atoll",
+                "Lena Varga",
+                "a like button, a star rating",
+                "Comments",
+                "Congratulations on the launch!",
+                "Margaret Hamilton",
+                "No ratings yet",
+            ],
+        ),
         ("/guestbook", "Atoll · Guestbook", ["Signatures"]),
     ],
 )
@@ -71,8 +81,15 @@ def test_the_post_page_shows_its_like_count_and_comment_form(site):
 
 @pytest.mark.parametrize(
     "path",
-    ["/blog/no-such-post", "/blog/" + "x" * 3000, "/blog/..%2F..%2Fetc%2Fpasswd", "/blog/%00",
-     "/blog/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/no/such/page", "/blog/category/no-such-term"],
+    [
+        "/blog/no-such-post",
+        "/blog/" + "x" * 3000,
+        "/blog/..%2F..%2Fetc%2Fpasswd",
+        "/blog/%00",
+        "/blog/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/no/such/page",
+        "/blog/category/no-such-term",
+    ],
 )
 def test_unknown_pages_answer_404_with_the_not_found_page(site, path):
     response = site.get(path, headers={"Accept": "text/html"})
@@ -115,7 +132,9 @@ def test_a_new_comment_changes_the_post_page_at_once(site, site_db):
     make_post(slug, published_at=datetime(2001, 1, 1, tzinfo=UTC))
     before = site.get(f"/blog/{slug}")
     text = f"Fresh thought {uuid.uuid4().hex[:6]}"
-    created = site.post("/api/actions/comments.create", json=comment_payload(post_slug=slug, content=text))
+    created = site.post(
+        "/api/actions/comments.create", json=comment_payload(post_slug=slug, content=text)
+    )
     assert created.status_code == 200, created.text
     after = site.get(f"/blog/{slug}")
     assert after.headers["etag"] != before.headers["etag"]
@@ -125,8 +144,9 @@ def test_a_new_comment_changes_the_post_page_at_once(site, site_db):
 def test_a_signed_in_visitor_gets_a_private_page_and_never_anothers(site, site_server, site_db):
     name = f"Member {uuid.uuid4().hex[:6]}"
     token = sign_in(make_user(f"{uuid.uuid4().hex[:8]}@example.com", display_name=name))
-    with httpx.Client(base_url=site_server.base_url, timeout=20,
-                      cookies={"atoll_session": token}) as member:
+    with httpx.Client(
+        base_url=site_server.base_url, timeout=20, cookies={"atoll_session": token}
+    ) as member:
         mine = member.get("/blog/hello-atoll")
     assert mine.headers["cache-control"] == "private, no-store"
     anonymous = site.get("/blog/hello-atoll")
@@ -138,14 +158,24 @@ def test_a_signed_in_visitor_gets_a_private_page_and_never_anothers(site, site_s
 def test_members_only_text_never_reaches_an_anonymous_response(site, site_server, site_db):
     slug = f"members-{uuid.uuid4().hex[:8]}"
     secret = f"Only for members {uuid.uuid4().hex[:8]}"
-    make_post(slug, members_only=True, content_html=f"<p>{secret}</p>", excerpt_html=secret,
-              published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    make_post(
+        slug,
+        members_only=True,
+        content_html=f"<p>{secret}</p>",
+        excerpt_html=secret,
+        published_at=datetime(2001, 1, 1, tzinfo=UTC),
+    )
     token = sign_in(make_user(f"{uuid.uuid4().hex[:8]}@example.com"))
-    with httpx.Client(base_url=site_server.base_url, timeout=20,
-                      cookies={"atoll_session": token}) as member:
+    with httpx.Client(
+        base_url=site_server.base_url, timeout=20, cookies={"atoll_session": token}
+    ) as member:
         said = f"Members talking {uuid.uuid4().hex[:6]}"
-        assert member.post("/api/actions/comments.create",
-                           json=comment_payload(post_slug=slug, content=said)).status_code == 200
+        assert (
+            member.post(
+                "/api/actions/comments.create", json=comment_payload(post_slug=slug, content=said)
+            ).status_code
+            == 200
+        )
         theirs = member.get(f"/blog/{slug}")
     assert secret in theirs.text and said in theirs.text
     assert theirs.headers["cache-control"] == "private, no-store"
@@ -184,7 +214,11 @@ def head(html: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for tag in re.findall(r"<(?:meta|link)\b[^>]*>", html):
         attrs = dict(re.findall(r'([\w:-]+)="([^"]*)"', tag))
-        key = attrs.get("property") or attrs.get("name") or (f"rel={attrs['rel']}" if "rel" in attrs else "")
+        key = (
+            attrs.get("property")
+            or attrs.get("name")
+            or (f"rel={attrs['rel']}" if "rel" in attrs else "")
+        )
         value = attrs.get("content") or attrs.get("href") or ""
         if key and key not in found:
             found[key] = value
@@ -223,8 +257,12 @@ def test_the_site_has_a_favicon(site):
 def test_a_locked_posts_head_says_nothing_of_its_text(site, site_db):
     slug = f"members-{uuid.uuid4().hex[:8]}"
     secret = f"Members' excerpt {uuid.uuid4().hex[:8]}"
-    make_post(slug, members_only=True, excerpt_html=f"<p>{secret}</p>",
-              published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    make_post(
+        slug,
+        members_only=True,
+        excerpt_html=f"<p>{secret}</p>",
+        published_at=datetime(2001, 1, 1, tzinfo=UTC),
+    )
     html = site.get(f"/blog/{slug}").text
     assert secret not in html
     assert "application/ld+json" not in html
@@ -242,11 +280,16 @@ def test_hashed_assets_may_be_kept_for_good(site):
 
 def test_members_page_arrives_complete_for_a_signed_in_member(site, site_server, site_db):
     slug = f"members-list-{uuid.uuid4().hex[:8]}"
-    make_post(slug, title=f"For members {slug}", members_only=True,
-              published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    make_post(
+        slug,
+        title=f"For members {slug}",
+        members_only=True,
+        published_at=datetime(2001, 1, 1, tzinfo=UTC),
+    )
     token = sign_in(make_user(f"{uuid.uuid4().hex[:8]}@example.com"))
-    with httpx.Client(base_url=site_server.base_url, timeout=20,
-                      cookies={"atoll_session": token}) as member:
+    with httpx.Client(
+        base_url=site_server.base_url, timeout=20, cookies={"atoll_session": token}
+    ) as member:
         page = member.get("/members")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "private, no-store"

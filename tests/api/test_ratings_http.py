@@ -20,7 +20,9 @@ def stored(slug: str = POST) -> tuple[int, int]:
     """COUNT(*) and SUM(stars) over the server's rows for ``slug``."""
     with session_scope() as session:
         count, total = session.exec(
-            select(func.count(), func.coalesce(func.sum(Rating.stars), 0)).where(Rating.post_slug == slug)
+            select(func.count(), func.coalesce(func.sum(Rating.stars), 0)).where(
+                Rating.post_slug == slug
+            )
         ).one()
     return count, total
 
@@ -43,7 +45,9 @@ def test_bad_fields_answer_400_with_the_same_messages(visitor, server_db, change
     before = stored()
     response = visitor.post("/api/actions/ratings.rate", json=rating_input(POST, change))
     assert response.status_code == 400
-    assert response.json() == {"error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}}
+    assert response.json() == {
+        "error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}
+    }
     assert stored() == before
 
 
@@ -71,7 +75,8 @@ def test_rating_answers_the_summary_and_changing_it_updates_in_place(visitor, se
 def test_a_plain_form_post_rates_and_answers_a_page(visitor, api_server, server_db):
     count, total = stored()
     response = visitor.post(
-        "/api/actions/ratings.rate", data={"post_slug": POST, "stars": "3"},
+        "/api/actions/ratings.rate",
+        data={"post_slug": POST, "stars": "3"},
         headers={"Accept": "text/html", "Referer": f"{api_server.base_url}/blog/{POST}"},
     )
     assert response.status_code == 200
@@ -84,16 +89,26 @@ def test_a_plain_form_post_rates_and_answers_a_page(visitor, api_server, server_
 
 def test_a_form_post_with_a_bad_star_lists_the_message(visitor, server_db):
     before = stored()
-    response = visitor.post("/api/actions/ratings.rate", data={"post_slug": POST, "stars": "9"},
-                            headers={"Accept": "text/html"})
+    response = visitor.post(
+        "/api/actions/ratings.rate",
+        data={"post_slug": POST, "stars": "9"},
+        headers={"Accept": "text/html"},
+    )
     assert response.status_code == 400
     assert "Rating must be between 1 and 5." in response.text
     assert stored() == before
 
 
 def test_unknown_post_is_a_404_with_the_standard_body(visitor, server_db):
-    response = visitor.post("/api/actions/ratings.rate", json={"post_slug": "no-such-post", "stars": 4})
+    response = visitor.post(
+        "/api/actions/ratings.rate", json={"post_slug": "no-such-post", "stars": 4}
+    )
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "NOT_FOUND", "message": "Post not found.",
-                                         "fields": {"post_slug": ["Post not found."]}}}
+    assert response.json() == {
+        "error": {
+            "code": "NOT_FOUND",
+            "message": "Post not found.",
+            "fields": {"post_slug": ["Post not found."]},
+        }
+    }
     assert stored("no-such-post") == (0, 0)

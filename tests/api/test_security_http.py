@@ -32,11 +32,20 @@ from tests.server import AppServer, serve, use_database
 SECRET = "security-test-webhook-secret"
 INVALID = "Please correct the highlighted fields."
 RATE_LIMITED = "Too many requests. Please wait a moment and try again."
-BAD_CREDENTIALS = {"error": {"code": "UNAUTHORIZED", "message": "The email or password is incorrect.",
-                             "fields": {}}}
-TOO_MANY_FAILURES = {"error": {"code": "TOO_MANY_REQUESTS",
-                               "message": "Too many failed sign-in attempts. Please try again later.",
-                               "fields": {}}}
+BAD_CREDENTIALS = {
+    "error": {
+        "code": "UNAUTHORIZED",
+        "message": "The email or password is incorrect.",
+        "fields": {},
+    }
+}
+TOO_MANY_FAILURES = {
+    "error": {
+        "code": "TOO_MANY_REQUESTS",
+        "message": "Too many failed sign-in attempts. Please try again later.",
+        "fields": {},
+    }
+}
 SIGN_IN_WINDOW = 15 * 60
 
 FIXED_HEADERS = {
@@ -60,22 +69,28 @@ def port_of(server: AppServer) -> int:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The full prod server (built pages, assets, API and websocket on one port), whose
     SITE_URL is its own origin, with the sync webhook configured."""
-    yield from serve(tmp_path_factory, "security-site", site=True,
-                     env={"WORDPRESS_WEBHOOK_SECRET": SECRET})
+    yield from serve(
+        tmp_path_factory, "security-site", site=True, env={"WORDPRESS_WEBHOOK_SECRET": SECRET}
+    )
 
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """A backend behind one trusted proxy: the client is the last X-Forwarded-For address."""
-    yield from serve(tmp_path_factory, "security-proxied", backend_only=True,
-                     env={"REFLEX_TRUSTED_PROXY_HOPS": "1", "ATOLL_RATE_LIMIT": "off"})
+    yield from serve(
+        tmp_path_factory,
+        "security-proxied",
+        backend_only=True,
+        env={"REFLEX_TRUSTED_PROXY_HOPS": "1", "ATOLL_RATE_LIMIT": "off"},
+    )
 
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """A backend allowing 5 requests per client and action a minute."""
-    yield from serve(tmp_path_factory, "security-limited", backend_only=True,
-                     env={"ATOLL_RATE_LIMIT": "5/60"})
+    yield from serve(
+        tmp_path_factory, "security-limited", backend_only=True, env={"ATOLL_RATE_LIMIT": "5/60"}
+    )
 
 
 @pytest.fixture
@@ -160,12 +175,17 @@ def test_hsts_only_when_the_request_came_over_https(http, kind):
 
 def test_the_error_response_is_the_json_error_shape(http):
     response = fetch(http, "error", {})
-    assert response.json() == {"error": {"code": "NOT_FOUND", "message": "No such action.", "fields": {}}}
+    assert response.json() == {
+        "error": {"code": "NOT_FOUND", "message": "No such action.", "fields": {}}
+    }
 
 
 def test_a_hashed_asset_is_javascript(http):
     response = fetch(http, "asset", IDENTITY)
-    assert response.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript")
+    assert response.headers["content-type"].split(";")[0] in (
+        "text/javascript",
+        "application/javascript",
+    )
 
 
 @pytest.mark.parametrize("encoding", ["identity", "gzip"])
@@ -208,8 +228,9 @@ def admin_cookie(site: AppServer) -> str:
     address = f"admin-{uuid.uuid4().hex[:8]}@example.com"
     with use_database(site.database_url):
         make_user(address, role="admin")
-    response = httpx.post(site.base_url + "/api/auth/login", json={"email": address, "password": PASSWORD},
-                          timeout=15)
+    response = httpx.post(
+        site.base_url + "/api/auth/login", json={"email": address, "password": PASSWORD}, timeout=15
+    )
     assert response.status_code == 200, response.text
     return response.cookies["atoll_session"]
 
@@ -217,7 +238,9 @@ def admin_cookie(site: AppServer) -> str:
 @pytest.fixture
 def admin(site: AppServer, admin_cookie: str) -> Iterator[httpx.Client]:
     """A signed-in admin's browser."""
-    with httpx.Client(base_url=site.base_url, timeout=15, cookies={"atoll_session": admin_cookie}) as client:
+    with httpx.Client(
+        base_url=site.base_url, timeout=15, cookies={"atoll_session": admin_cookie}
+    ) as client:
         yield client
 
 
@@ -225,22 +248,28 @@ def admin(site: AppServer, admin_cookie: str) -> Iterator[httpx.Client]:
 def test_another_origin_cannot_read_an_admins_csv(site, admin, foreign):
     origin = foreign_origins(site)[foreign]
     response = admin.get("/api/admin/subscribers.csv", headers={"Origin": origin})
-    assert response.status_code == 200  # the server answers; the browser must not let the page read it
+    assert (
+        response.status_code == 200
+    )  # the server answers; the browser must not let the page read it
     assert "access-control-allow-origin" not in response.headers
 
 
 @pytest.mark.parametrize("foreign", [0, 1], ids=["other-site", "other-port"])
 def test_another_origins_preflight_is_refused(site, http, foreign):
-    response = http.options("/api/actions/likes.toggle", headers={
-        "Origin": foreign_origins(site)[foreign], "Access-Control-Request-Method": "POST"})
+    response = http.options(
+        "/api/actions/likes.toggle",
+        headers={"Origin": foreign_origins(site)[foreign], "Access-Control-Request-Method": "POST"},
+    )
     assert response.status_code == 400
     assert "access-control-allow-origin" not in response.headers
 
 
 def test_the_sites_own_origin_is_allowed(site, http, admin):
     origin = site.base_url  # SITE_URL
-    preflight = http.options("/api/actions/likes.toggle", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST"})
+    preflight = http.options(
+        "/api/actions/likes.toggle",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+    )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == origin
     assert preflight.headers["access-control-allow-credentials"] == "true"
@@ -254,7 +283,10 @@ def test_the_sites_own_origin_is_allowed(site, http, admin):
 
 async def handshake(base_url: str, origin: str | None) -> tuple[int, str]:
     """Open Reflex's websocket with ``origin``: (101, the first Engine.IO packet) or (status, "")."""
-    url = base_url.replace("http", "ws", 1) + f"/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}"
+    url = (
+        base_url.replace("http", "ws", 1)
+        + f"/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}"
+    )
     async with aiohttp.ClientSession() as session:
         try:
             async with session.ws_connect(url, origin=origin) as ws:
@@ -280,11 +312,19 @@ def test_the_websocket_accepts_the_sites_own_origin(site):
 
 
 def test_the_event_endpoints_polling_transport_refuses_another_origin(site, http):
-    response = http.get("/_event/", params={"EIO": "4", "transport": "polling"},
-                        headers={"Origin": "http://evil.example"})
+    response = http.get(
+        "/_event/",
+        params={"EIO": "4", "transport": "polling"},
+        headers={"Origin": "http://evil.example"},
+    )
     assert response.status_code == 403
-    assert response.json() == {"error": {"code": "FORBIDDEN", "message": "Cross-origin requests are not allowed.",
-                                         "fields": {}}}
+    assert response.json() == {
+        "error": {
+            "code": "FORBIDDEN",
+            "message": "Cross-origin requests are not allowed.",
+            "fields": {},
+        }
+    }
     assert response.headers["x-frame-options"] == "DENY"
 
 
@@ -302,15 +342,29 @@ MALFORMED: list[tuple[str, bytes, str, str, str]] = [
     ("deep-lists", ("[" * 3000 + "]" * 3000).encode(), JSON_TYPE, TOO_DEEP, TOO_DEEP),
     ("deep-unterminated", ('{"a": ' + "[" * 5000).encode(), JSON_TYPE, TOO_DEEP, TOO_DEEP),
     ("not-utf8", b'{"author": "\xff\xfe"}', JSON_TYPE, NOT_UTF8, NOT_UTF8),
-    ("duplicate-json-key", b'{"author": "a", "author": "b"}', JSON_TYPE,
-     "The field 'author' appears more than once.", "The field 'author' appears more than once."),
+    (
+        "duplicate-json-key",
+        b'{"author": "a", "author": "b"}',
+        JSON_TYPE,
+        "The field 'author' appears more than once.",
+        "The field 'author' appears more than once.",
+    ),
     ("json-list", b"[1,2]", JSON_TYPE, NOT_OBJECT, NOT_OBJECT),
     ("json-string", b'"hello"', JSON_TYPE, NOT_OBJECT, NOT_OBJECT),
-    ("duplicate-form-key", b"website=x&website=", FORM_TYPE,
-     "The field 'website' appears more than once.", NOT_JSON),
+    (
+        "duplicate-form-key",
+        b"website=x&website=",
+        FORM_TYPE,
+        "The field 'website' appears more than once.",
+        NOT_JSON,
+    ),
 ]
 POST_ENDPOINTS = [f"/api/actions/{name}" for name in sorted(load_actions())] + [
-    "/api/auth/signup", "/api/auth/login", "/api/auth/logout", "/api/auth/logout-everywhere"]
+    "/api/auth/signup",
+    "/api/auth/login",
+    "/api/auth/logout",
+    "/api/auth/logout-everywhere",
+]
 
 
 def bad_request(message: str) -> dict[str, Any]:
@@ -319,24 +373,32 @@ def bad_request(message: str) -> dict[str, Any]:
 
 def assert_no_traceback(server: AppServer) -> None:
     log = server.log_path.read_text(errors="replace")
-    assert "Traceback" not in log, log[log.index("Traceback") - 200:][:3000]
+    assert "Traceback" not in log, log[log.index("Traceback") - 200 :][:3000]
 
 
-@pytest.mark.parametrize(("body", "content_type", "message"), [m[1:4] for m in MALFORMED],
-                         ids=[m[0] for m in MALFORMED])
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"), [m[1:4] for m in MALFORMED], ids=[m[0] for m in MALFORMED]
+)
 @pytest.mark.parametrize("path", POST_ENDPOINTS)
-def test_a_malformed_body_is_a_400_on_every_post_endpoint(site, http, path, body, content_type, message):
+def test_a_malformed_body_is_a_400_on_every_post_endpoint(
+    site, http, path, body, content_type, message
+):
     response = http.post(path, content=body, headers={"Content-Type": content_type})
     assert (response.status_code, response.json()) == (400, bad_request(message))
     assert response.headers["x-content-type-options"] == "nosniff"
     assert_no_traceback(site)
 
 
-@pytest.mark.parametrize(("body", "message"), [(m[1], m[4]) for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+@pytest.mark.parametrize(
+    ("body", "message"), [(m[1], m[4]) for m in MALFORMED], ids=[m[0] for m in MALFORMED]
+)
 def test_a_correctly_signed_malformed_webhook_is_a_400(site, http, body, message):
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    response = http.post("/api/sync", content=body,
-                         headers={"Content-Type": JSON_TYPE, "X-Atoll-Signature": signature})
+    response = http.post(
+        "/api/sync",
+        content=body,
+        headers={"Content-Type": JSON_TYPE, "X-Atoll-Signature": signature},
+    )
     assert (response.status_code, response.json()) == (400, bad_request(message))
     assert_no_traceback(site)
 
@@ -363,14 +425,19 @@ def read_http_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]
 
 def test_a_body_shorter_than_its_content_length_is_answered_400_when_its_time_is_up(site):
     partial = b'{"author":'  # 10 of the 100 bytes announced
-    head = (f"POST /api/actions/guestbook.add HTTP/1.1\r\nHost: 127.0.0.1:{port_of(site)}\r\n"
-            f"Content-Type: {JSON_TYPE}\r\nContent-Length: 100\r\n\r\n").encode()
+    head = (
+        f"POST /api/actions/guestbook.add HTTP/1.1\r\nHost: 127.0.0.1:{port_of(site)}\r\n"
+        f"Content-Type: {JSON_TYPE}\r\nContent-Length: 100\r\n\r\n"
+    ).encode()
     with socket.create_connection(("127.0.0.1", port_of(site)), timeout=7) as sock:
         started = time.monotonic()
         sock.sendall(head + partial)
         status, headers, body = read_http_response(sock)  # socket.timeout past 7 s
         elapsed = time.monotonic() - started
-    assert (status, json.loads(body)) == (400, bad_request("The request body did not arrive in time."))
+    assert (status, json.loads(body)) == (
+        400,
+        bad_request("The request body did not arrive in time."),
+    )
     assert headers["content-type"] == JSON_TYPE
     assert 4.5 <= elapsed < 7, elapsed  # the 5 s body timeout answered, not something else
 
@@ -379,8 +446,12 @@ def test_a_body_shorter_than_its_content_length_is_answered_400_when_its_time_is
 
 
 def sign_in(server: AppServer, email: str, password: str, client: str) -> httpx.Response:
-    return httpx.post(server.base_url + "/api/auth/login", json={"email": email, "password": password},
-                      headers={"X-Forwarded-For": client}, timeout=15)
+    return httpx.post(
+        server.base_url + "/api/auth/login",
+        json={"email": email, "password": password},
+        headers={"X-Forwarded-For": client},
+        timeout=15,
+    )
 
 
 def assert_locked_out(response: httpx.Response, since: float) -> None:
@@ -399,7 +470,9 @@ def test_twenty_failures_from_one_client_stop_its_sign_ins_but_no_one_elses(prox
         failed = sign_in(proxied, email, f"wrong-password-{i}", "203.0.113.7")
         assert (failed.status_code, failed.json()) == (401, BAD_CREDENTIALS), i
     assert_locked_out(sign_in(proxied, member, PASSWORD, "203.0.113.7"), started)
-    assert_locked_out(sign_in(proxied, f"other-{uuid.uuid4().hex[:8]}@example.com", "x", "203.0.113.7"), started)
+    assert_locked_out(
+        sign_in(proxied, f"other-{uuid.uuid4().hex[:8]}@example.com", "x", "203.0.113.7"), started
+    )
 
     elsewhere = sign_in(proxied, member, PASSWORD, "198.51.100.9")
     assert elsewhere.status_code == 200, elsewhere.text
@@ -417,7 +490,9 @@ def test_five_wrong_passwords_lock_only_that_account_from_that_client(proxied):
         assert (failed.status_code, failed.json()) == (401, BAD_CREDENTIALS), i
     assert_locked_out(sign_in(proxied, member, PASSWORD, "203.0.113.8"), started)
 
-    other_account = sign_in(proxied, f"nobody-{uuid.uuid4().hex[:8]}@example.com", "wrong", "203.0.113.8")
+    other_account = sign_in(
+        proxied, f"nobody-{uuid.uuid4().hex[:8]}@example.com", "wrong", "203.0.113.8"
+    )
     assert (other_account.status_code, other_account.json()) == (401, BAD_CREDENTIALS)
     owner = sign_in(proxied, member, PASSWORD, "198.51.100.10")
     assert owner.status_code == 200, owner.text
@@ -445,14 +520,18 @@ async def sign_from_tabs(base_url: str, tag: str, tabs: int, rounds: int) -> lis
     turn; what each submission answered ("thanks" or "limited"), in order."""
     outcomes: list[str] = []
     async with socket_session() as session:
-        sockets = [await Socket.open(session, base_url, path="/guestbook", expect=guestbook_loaded)
-                   for _ in range(tabs)]
+        sockets = [
+            await Socket.open(session, base_url, path="/guestbook", expect=guestbook_loaded)
+            for _ in range(tabs)
+        ]
         try:
             await asyncio.wait_for(asyncio.gather(*(s.first for s in sockets if s.first)), 30)
             for round_ in range(rounds):
                 for n, tab in enumerate(sockets):
                     form = guestbook_payload(content=f"{tag} from tab {n}, round {round_}")
-                    await tab.request(f"{GUESTBOOK}.submit_entry", {"form_data": form}, submission_answered)
+                    await tab.request(
+                        f"{GUESTBOOK}.submit_entry", {"form_data": form}, submission_answered
+                    )
                     events = json.dumps((tab.last or {}).get("events"))
                     outcomes.append("thanks" if THANKS in events else "limited")
         finally:
@@ -462,7 +541,11 @@ async def sign_from_tabs(base_url: str, tag: str, tabs: int, rounds: int) -> lis
 
 def entries_tagged(server: AppServer, tag: str) -> int:
     with use_database(server.database_url), session_scope() as session:
-        query = select(func.count()).select_from(GuestbookEntry).where(GuestbookEntry.content.startswith(tag))
+        query = (
+            select(func.count())
+            .select_from(GuestbookEntry)
+            .where(GuestbookEntry.content.startswith(tag))
+        )
         return session.exec(query).one()
 
 
@@ -472,9 +555,14 @@ def test_websocket_tabs_without_a_cookie_share_their_addresss_budget_with_http(l
     assert outcomes == ["thanks"] * 5 + ["limited"] * 4
     assert entries_tagged(limited, tag) == 5
 
-    response = httpx.post(limited.base_url + "/api/actions/guestbook.add",
-                          json=guestbook_payload(content=f"{tag} over http"), timeout=15)
+    response = httpx.post(
+        limited.base_url + "/api/actions/guestbook.add",
+        json=guestbook_payload(content=f"{tag} over http"),
+        timeout=15,
+    )
     assert (response.status_code, response.json()) == (
-        429, {"error": {"code": "TOO_MANY_REQUESTS", "message": RATE_LIMITED, "fields": {}}})
+        429,
+        {"error": {"code": "TOO_MANY_REQUESTS", "message": RATE_LIMITED, "fields": {}}},
+    )
     assert 1 <= int(response.headers["retry-after"]) <= 60
     assert entries_tagged(limited, tag) == 5

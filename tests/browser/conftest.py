@@ -20,16 +20,24 @@ def mail_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="package")
-def app_server(tmp_path_factory: pytest.TempPathFactory, mail_sink: SmtpSink) -> Iterator[AppServer]:
+def app_server(
+    tmp_path_factory: pytest.TempPathFactory, mail_sink: SmtpSink
+) -> Iterator[AppServer]:
     """One production build for every browser test (a second build would replace the
     files the first server is serving). It mails through ``mail_sink``, ``SITE_URL`` is
     its own address so links in emails open it, and pages are rendered afresh on every
     request (no page cache), so a test sees its own writes at once."""
     root = tmp_path_factory.mktemp("browser")
     port = free_port()
-    env = mail_sink.env(SITE_URL=f"http://127.0.0.1:{port}", OUTBOX_POLL_SECONDS="0.2",
-                        ATOLL_PAGE_MAX_AGE="0", ATOLL_PAGE_STALE_SECONDS="0")
-    server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log", env=env, port=port)
+    env = mail_sink.env(
+        SITE_URL=f"http://127.0.0.1:{port}",
+        OUTBOX_POLL_SECONDS="0.2",
+        ATOLL_PAGE_MAX_AGE="0",
+        ATOLL_PAGE_STALE_SECONDS="0",
+    )
+    server = AppServer.start(
+        prepare_database(root / "atoll.db"), root / "server.log", env=env, port=port
+    )
     yield server
     server.stop()
 

@@ -35,7 +35,9 @@ class Frames:
         page.on("websocket", lambda ws: ws.on("framereceived", self._add))
 
     def _add(self, payload: Any) -> None:
-        self.received.append(payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload))
+        self.received.append(
+            payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+        )
 
     def text(self) -> str:
         return "\n".join(self.received)
@@ -51,8 +53,13 @@ def context(browser: Browser, app_server: AppServer) -> Iterator[BrowserContext]
 def members_post(app_db: str) -> str:
     """A members-only post in the app's database, with a sentence nobody else may see."""
     slug = f"members-{uuid.uuid4().hex[:6]}"
-    make_post(slug, title="For members only", members_only=True,
-              excerpt_html="<p>A members-only post.</p>", content_html=f"<p>{SECRET}</p>")
+    make_post(
+        slug,
+        title="For members only",
+        members_only=True,
+        excerpt_html="<p>A members-only post.</p>",
+        content_html=f"<p>{SECRET}</p>",
+    )
     return slug
 
 
@@ -94,7 +101,9 @@ def post_page_loaded(page: Page, slug: str, name: str) -> None:
     comments_loaded(page)
     expect(page.locator(".rating-summary")).to_have_text(re.compile(r"\S"))
     with session_scope() as session:
-        likes = session.exec(select(LikeCount.likes).where(LikeCount.post_slug == slug)).first() or 0
+        likes = (
+            session.exec(select(LikeCount.likes).where(LikeCount.post_slug == slug)).first() or 0
+        )
     expect(page.locator(".like-count")).to_have_text(str(likes))
 
 
@@ -127,17 +136,21 @@ def test_sign_up_errors_appear_next_to_the_fields(context: BrowserContext, app_d
     page.fill("#signup-display_name", "X")
     page.fill("#signup-password", "qwertyuiop")
     page.get_by_role("button", name="Create account").click()
-    expect(page.locator("#signup-display_name-error")).to_have_text("Display name must be at least 2 characters.")
+    expect(page.locator("#signup-display_name-error")).to_have_text(
+        "Display name must be at least 2 characters."
+    )
     expect(page.locator("#signup-password-error")).to_have_text(
-        "This password is too common. Choose one that is harder to guess.")
+        "This password is too common. Choose one that is harder to guess."
+    )
     expect(page.locator("#signup-display_name")).to_be_focused()
     expect(page.locator(".form-error")).to_have_text("Please correct the highlighted fields.")
     assert stored(email) is None
     expect(page).to_have_url(re.compile(r"/signup/?$"))
 
 
-def test_wrong_password_then_right_one_returns_to_the_page_asked_for(context: BrowserContext, app_db: str,
-                                                                     members_post: str):
+def test_wrong_password_then_right_one_returns_to_the_page_asked_for(
+    context: BrowserContext, app_db: str, members_post: str
+):
     email = address()
     make_user(email, display_name="Nadia")
     page = context.new_page()
@@ -151,7 +164,9 @@ def test_wrong_password_then_right_one_returns_to_the_page_asked_for(context: Br
     expect(page.locator(".member-post-card").filter(has_text="For members only")).to_be_visible()
 
 
-def test_without_javascript_sign_in_is_a_plain_form_post(browser: Browser, app_server: AppServer, app_db: str):
+def test_without_javascript_sign_in_is_a_plain_form_post(
+    browser: Browser, app_server: AppServer, app_db: str
+):
     email = address()
     make_user(email)
     with browser_context(browser, app_server.base_url, java_script_enabled=False) as context:
@@ -173,12 +188,16 @@ def test_without_javascript_sign_in_is_a_plain_form_post(browser: Browser, app_s
 # --------------------------------------------------------------------------- gated content
 
 
-def test_members_only_content_never_reaches_a_signed_out_browser(context: BrowserContext, app_db: str,
-                                                                 members_post: str):
+def test_members_only_content_never_reaches_a_signed_out_browser(
+    context: BrowserContext, app_db: str, members_post: str
+):
     page = context.new_page()
     frames = Frames(page)
     documents: list[str] = []
-    page.on("response", lambda r: documents.append(r.text()) if r.request.resource_type == "document" else None)
+    page.on(
+        "response",
+        lambda r: documents.append(r.text()) if r.request.resource_type == "document" else None,
+    )
     page.goto(f"/blog/{members_post}")
     expect(page.locator("#post-title")).to_have_text("For members only")
     expect(page.locator("#members-only-notice")).to_be_visible()
@@ -186,7 +205,9 @@ def test_members_only_content_never_reaches_a_signed_out_browser(context: Browse
     expect(page).to_have_url(re.compile(r"/login/?\?next=/members$"))
     # The secret must not arrive, so wait for the last answer that could bring it: the sign-in
     # page's own load (it writes ?next= into this link), which follows /members' redirect.
-    expect(page.get_by_role("link", name="Create one")).to_have_attribute("href", "/signup?next=/members")
+    expect(page.get_by_role("link", name="Create one")).to_have_attribute(
+        "href", "/signup?next=/members"
+    )
     assert SECRET not in page.content()
     assert all(SECRET not in d for d in documents)
     assert frames.received and SECRET not in frames.text()
@@ -205,8 +226,9 @@ def test_members_only_content_never_reaches_a_signed_out_browser(context: Browse
 # --------------------------------------------------------------------------- what the socket carries
 
 
-def test_no_frame_carries_a_hash_a_token_or_another_users_email(context: BrowserContext, app_db: str,
-                                                                members_post: str):
+def test_no_frame_carries_a_hash_a_token_or_another_users_email(
+    context: BrowserContext, app_db: str, members_post: str
+):
     other = address()
     other_id = make_user(other, display_name="Someone Else")
     other_token = sign_in(other_id)
@@ -231,10 +253,16 @@ def test_no_frame_carries_a_hash_a_token_or_another_users_email(context: Browser
     text = frames.text()
     assert "Frank" in text  # the recording works
     forbidden = {
-        "my token": token, "my token hash": hashlib.sha256(token.encode()).hexdigest(),
-        "their token": other_token, "their token hash": hashlib.sha256(other_token.encode()).hexdigest(),
-        "my hash": me.password_hash, "their hash": them.password_hash, "argon2": "$argon2",
-        "password": PASSWORD, "their email": other, "cookie name": "atoll_session",
+        "my token": token,
+        "my token hash": hashlib.sha256(token.encode()).hexdigest(),
+        "their token": other_token,
+        "their token hash": hashlib.sha256(other_token.encode()).hexdigest(),
+        "my hash": me.password_hash,
+        "their hash": them.password_hash,
+        "argon2": "$argon2",
+        "password": PASSWORD,
+        "their email": other,
+        "cookie name": "atoll_session",
     }
     assert {what for what, value in forbidden.items() if value in text} == set()
 
@@ -242,11 +270,15 @@ def test_no_frame_carries_a_hash_a_token_or_another_users_email(context: Browser
 # --------------------------------------------------------------------------- signing out
 
 
-def test_sign_out_in_one_tab_ends_the_session_in_a_tab_left_open(context: BrowserContext, app_db: str):
+def test_sign_out_in_one_tab_ends_the_session_in_a_tab_left_open(
+    context: BrowserContext, app_db: str
+):
     email = address()
     make_user(email, role="admin", display_name="Ops")
     with session_scope(write=True) as session:
-        session.add(ContactMessage(name="Visitor", email="visitor@example.com", message="Hello admin, hi!"))
+        session.add(
+            ContactMessage(name="Visitor", email="visitor@example.com", message="Hello admin, hi!")
+        )
     first = context.new_page()
     first.goto("/login")
     log_in(first, email)
@@ -261,12 +293,16 @@ def test_sign_out_in_one_tab_ends_the_session_in_a_tab_left_open(context: Browse
     expect(first.locator("#sign-in-link")).to_be_visible()
 
     # The second tab never reloaded: its socket still carries the old cookie, yet it is refused.
-    second.locator(".admin-messages-row").first.get_by_role("button", name=re.compile("Mark")).click()
+    second.locator(".admin-messages-row").first.get_by_role(
+        "button", name=re.compile("Mark")
+    ).click()
     expect(second.get_by_text("Please sign in to continue.").first).to_be_visible()
     expect(second.locator("#admin-dashboard")).to_have_count(0)
 
 
-def test_sign_out_everywhere_signs_out_other_browsers(browser: Browser, app_server: AppServer, app_db: str):
+def test_sign_out_everywhere_signs_out_other_browsers(
+    browser: Browser, app_server: AppServer, app_db: str
+):
     email = address()
     make_user(email, display_name="Wanderer")
     with visitors(browser, app_server.base_url) as pages:
@@ -301,8 +337,9 @@ def test_admin_page_redirects_visitors_and_refuses_members(context: BrowserConte
     assert "visitor@example.com" not in frames.text()  # no inbox rows were sent
 
 
-def test_admin_moderates_a_comment_and_downloads_subscribers(context: BrowserContext, browser: Browser,
-                                                              app_server: AppServer, app_db: str):
+def test_admin_moderates_a_comment_and_downloads_subscribers(
+    context: BrowserContext, browser: Browser, app_server: AppServer, app_db: str
+):
     email = address()
     make_user(email, role="admin", display_name="Moderator")
     marker = f"Spam spam spam {uuid.uuid4().hex[:6]}"
@@ -313,7 +350,9 @@ def test_admin_moderates_a_comment_and_downloads_subscribers(context: BrowserCon
     page.goto("/login?next=/admin")
     log_in(page, email)
     expect(page.locator("#admin-dashboard")).to_be_visible()
-    expect(page.locator("#activity-chart .recharts-line")).to_have_count(3)  # likes, ratings, comments
+    expect(page.locator("#activity-chart .recharts-line")).to_have_count(
+        3
+    )  # likes, ratings, comments
     row = page.locator(".admin-comments-row").filter(has_text=marker)
     row.get_by_role("button", name="Hide").click()
     expect(row.get_by_text("hidden", exact=True)).to_be_visible()
@@ -344,8 +383,9 @@ def test_admin_moderates_a_comment_and_downloads_subscribers(context: BrowserCon
 # --------------------------------------------------------------------------- comments by account
 
 
-def test_a_members_comment_is_theirs_in_any_browser_until_they_sign_out(browser: Browser,
-                                                                         app_server: AppServer, app_db: str):
+def test_a_members_comment_is_theirs_in_any_browser_until_they_sign_out(
+    browser: Browser, app_server: AppServer, app_db: str
+):
     """Sign up → sign in → comment → edit from a second browser → sign out → can't edit."""
     email = address()
     with visitors(browser, app_server.base_url) as [page, other]:
@@ -376,6 +416,8 @@ def test_a_members_comment_is_theirs_in_any_browser_until_they_sign_out(browser:
         expect(edited).to_be_visible()
         expect(edited.locator(".comment-edit")).to_have_count(0)
         with session_scope() as session:
-            row = session.exec(select(Comment).where(Comment.content == text + " (edited elsewhere)")).one()
+            row = session.exec(
+                select(Comment).where(Comment.content == text + " (edited elsewhere)")
+            ).one()
             user = session.exec(select(User).where(User.email == email)).one()
         assert row.user_id == user.id

@@ -52,7 +52,9 @@ def test_bad_input_shows_field_errors_and_focuses_the_first(page: Page, app_db: 
     open_post(page)
     page.fill("#comment-form-author", "Z")
     page.get_by_role("button", name="Post comment").click()
-    expect(page.locator("#comment-form-author-error")).to_have_text("Name must be at least 2 characters.")
+    expect(page.locator("#comment-form-author-error")).to_have_text(
+        "Name must be at least 2 characters."
+    )
     expect(page.locator("#comment-form-content-error")).to_have_text("Comment is required.")
     expect(page.locator("#comment-form-author")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#comment-form-author")).to_be_focused()
@@ -107,24 +109,35 @@ def test_post_edit_and_delete_your_own_comment(page: Page, app_db: str):
     assert stored(edited).is_removed is True
 
 
-def test_own_comments_survive_a_reload_and_strangers_get_no_edit_button(browser: Browser, app_server: AppServer):
+def test_own_comments_survive_a_reload_and_strangers_get_no_edit_button(
+    browser: Browser, app_server: AppServer
+):
     with visitors(browser, app_server.base_url) as [author, stranger]:
         open_post(author)
         text = unique("Mine to edit")
         write(author, "Owner", text)
-        expect(comment(author, text).get_by_role("button", name="Edit your comment")).to_be_visible()
+        expect(
+            comment(author, text).get_by_role("button", name="Edit your comment")
+        ).to_be_visible()
         author.reload()
         open_post(author)
-        expect(comment(author, text).get_by_role("button", name="Edit your comment")).to_be_visible()
+        expect(
+            comment(author, text).get_by_role("button", name="Edit your comment")
+        ).to_be_visible()
         tokens = author.evaluate("() => localStorage.getItem('atoll_comment_tokens')")
         assert tokens and "token" in tokens
         open_post(stranger)
         expect(comment(stranger, text)).to_be_visible()
         expect(comment(stranger, text).get_by_role("button")).to_have_count(0)
-        assert stranger.evaluate("() => localStorage.getItem('atoll_comment_tokens')") in (None, "{}")
+        assert stranger.evaluate("() => localStorage.getItem('atoll_comment_tokens')") in (
+            None,
+            "{}",
+        )
 
 
-def test_a_second_browser_sees_new_edited_and_deleted_comments_live(browser: Browser, app_server: AppServer):
+def test_a_second_browser_sees_new_edited_and_deleted_comments_live(
+    browser: Browser, app_server: AppServer
+):
     with visitors(browser, app_server.base_url) as [writer, reader]:
         open_post(writer, "/blog/why-libsql")
         open_post(reader, "/blog/why-libsql")
@@ -132,7 +145,9 @@ def test_a_second_browser_sees_new_edited_and_deleted_comments_live(browser: Bro
         text = unique("Hello, other browser")
         write(writer, "Live Writer", text)
         expect(comment(reader, text)).to_be_visible()  # no reload
-        expect(reader.locator(".comments-total")).not_to_have_text(total_before[0] if total_before else "x")
+        expect(reader.locator(".comments-total")).not_to_have_text(
+            total_before[0] if total_before else "x"
+        )
 
         comment(writer, text).get_by_role("button", name="Edit your comment").click()
         edited = unique("Edited live")
@@ -149,7 +164,7 @@ def test_a_second_browser_sees_new_edited_and_deleted_comments_live(browser: Bro
 
 def test_html_in_a_comment_shows_literally_and_never_runs(page: Page, app_db: str):
     open_post(page)
-    html = f"<b>bold</b><script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> {uuid.uuid4().hex[:6]}"
+    html = f'<b>bold</b><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> {uuid.uuid4().hex[:6]}'
     write(page, "Mallory", html)
     shown = page.locator(".comment-content", has_text=html)
     expect(shown).to_have_text(html)
@@ -159,7 +174,9 @@ def test_html_in_a_comment_shows_literally_and_never_runs(page: Page, app_db: st
     expect(page.locator(".comment-content", has_text=html)).to_have_text(html)
     # Had the markup been let in, its <img src=x> would be in the comment, and would have run
     # its onerror once it is complete (failed to load): wait for every image in a comment to be.
-    page.wait_for_function("() => [...document.querySelectorAll('article.comment img')].every(i => i.complete)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('article.comment img')].every(i => i.complete)"
+    )
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
     assert stored(html) is not None
 
@@ -175,7 +192,9 @@ def test_the_form_also_posts_as_plain_html(page: Page, app_db: str):
     text = unique("Plain HTML post")
     page.fill("#comment-form-author", "No Script")
     page.fill("#comment-form-content", text)
-    page.evaluate("() => document.getElementById('comment-form').submit()")  # bypasses React's handler
+    page.evaluate(
+        "() => document.getElementById('comment-form').submit()"
+    )  # bypasses React's handler
     expect(page.locator("#outcome")).to_have_text("Saved. Thank you!")
     row = stored(text)
     assert row is not None and row.author_name == "No Script" and row.post_slug == "hello-atoll"
@@ -189,8 +208,11 @@ def test_pages_of_twenty_oldest_first(page: Page, app_db: str, monkeypatch: pyte
     slug = "islands-of-interactivity"
     tag = uuid.uuid4().hex[:6]
     for n in range(25):
-        result = run_action("comments.create", {"post_slug": slug, "author": "Pager",
-                                                "content": f"Paged {tag} {n:02d}"}, visitor_ctx())
+        result = run_action(
+            "comments.create",
+            {"post_slug": slug, "author": "Pager", "content": f"Paged {tag} {n:02d}"},
+            visitor_ctx(),
+        )
         assert result.ok
     open_post(page, f"/blog/{slug}")
     total = page.locator(".comments-total").inner_text()
@@ -215,14 +237,26 @@ def test_pages_of_twenty_oldest_first(page: Page, app_db: str, monkeypatch: pyte
 def sign_in_as(page: Page, app_server: AppServer, name: str) -> str:
     """Sign ``page``'s fresh browser in as a new account (the session cookie set directly);
     returns the session token."""
-    token = sign_in(make_user(f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com", display_name=name))
-    page.context.add_cookies([{"name": "atoll_session", "value": token, "url": app_server.base_url,
-                               "httpOnly": True, "sameSite": "Lax"}])
+    token = sign_in(
+        make_user(f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com", display_name=name)
+    )
+    page.context.add_cookies(
+        [
+            {
+                "name": "atoll_session",
+                "value": token,
+                "url": app_server.base_url,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
     return token
 
 
-def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(browser: Browser,
-                                                                    app_server: AppServer, app_db: str):
+def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(
+    browser: Browser, app_server: AppServer, app_db: str
+):
     """Signed out: the sign-in notice, no comments, no form, and nothing live either, even in
     a tab that was signed in when it opened the post and whose session ended since."""
     slug = f"members-{uuid.uuid4().hex[:6]}"
@@ -232,7 +266,9 @@ def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(browser: Bro
         sign_in_as(writer, app_server, "Writer")
         leaver_token = sign_in_as(leaver, app_server, "Leaver")
         received: list[str] = []
-        visitor.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(str(p))))
+        visitor.on(
+            "websocket", lambda ws: ws.on("framereceived", lambda p: received.append(str(p)))
+        )
         open_post(writer, path)
         first = unique("Members only")
         write(writer, "Writer", first)
@@ -240,8 +276,12 @@ def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(browser: Bro
 
         visitor.goto(path)
         expect(visitor.locator("#post-title")).to_be_visible()
-        expect(visitor.locator("#comments-locked")).to_contain_text("Sign in to read and join the discussion.")
-        expect(visitor.locator("#comments-sign-in")).to_have_attribute("href", f"/login?next={path}")
+        expect(visitor.locator("#comments-locked")).to_contain_text(
+            "Sign in to read and join the discussion."
+        )
+        expect(visitor.locator("#comments-sign-in")).to_have_attribute(
+            "href", f"/login?next={path}"
+        )
         expect(visitor.locator("#comment-form")).to_have_count(0)
         expect(visitor.locator("article.comment")).to_have_count(0)
 

@@ -40,7 +40,10 @@ def subscriber(email: str) -> Subscriber | None:
 def mail_to(sink: SmtpSink, address: str, subject_part: str = "", timeout: float = 20) -> Received:
     """The first mail to ``address`` whose subject contains ``subject_part``, waiting for it."""
     return eventually(
-        lambda: next((mail for mail in sink.to(address) if subject_part in str(mail.message["Subject"])), None),
+        lambda: next(
+            (mail for mail in sink.to(address) if subject_part in str(mail.message["Subject"])),
+            None,
+        ),
         timeout=timeout,
     )
 

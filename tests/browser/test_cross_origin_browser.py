@@ -75,8 +75,17 @@ def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def admin_page(page: Page, app_server: AppServer, app_db: str) -> Page:
     """``page`` with an admin's session cookie, as signing in would have set it."""
     token = sign_in(make_user(f"admin-{uuid.uuid4().hex[:8]}@example.com", role="admin"))
-    page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": app_server.base_url,
-                               "httpOnly": True, "sameSite": "Lax"}])
+    page.context.add_cookies(
+        [
+            {
+                "name": SESSION_COOKIE,
+                "value": token,
+                "url": app_server.base_url,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
     return page
 
 
@@ -93,7 +102,9 @@ def event_url(app_server: AppServer) -> str:
 
 
 def test_another_origin_cannot_read_the_admins_csv(
-    admin_page: Page, app_server: AppServer, elsewhere: str,
+    admin_page: Page,
+    app_server: AppServer,
+    elsewhere: str,
 ):
     admin_page.goto(elsewhere)
     with admin_page.expect_console_message(lambda m: "CORS policy" in m.text) as refusal:
@@ -115,7 +126,9 @@ def test_the_sites_own_page_reads_the_csv(admin_page: Page):
 
 
 def test_another_origin_cannot_open_the_websocket(
-    admin_page: Page, app_server: AppServer, elsewhere: str,
+    admin_page: Page,
+    app_server: AppServer,
+    elsewhere: str,
 ):
     admin_page.goto(elsewhere)
     admin_page.evaluate(CONNECT, event_url(app_server))
@@ -132,7 +145,9 @@ def test_the_sites_own_page_opens_the_websocket(admin_page: Page, app_server: Ap
 
 
 def test_another_origin_cannot_frame_the_admin_page(
-    admin_page: Page, app_server: AppServer, elsewhere: str,
+    admin_page: Page,
+    app_server: AppServer,
+    elsewhere: str,
 ):
     admin_page.goto(elsewhere)
     with admin_page.expect_console_message(lambda m: "frame-ancestors" in m.text) as message:

@@ -24,7 +24,9 @@ def test_bad_input_shows_field_errors_and_stores_nothing(page: Page, app_db: str
     expect(page.get_by_text("Signatures", exact=True)).to_be_visible()
     page.fill("#guestbook-author", "Z")
     page.get_by_role("button", name="Sign the guestbook").click()
-    expect(page.locator("#guestbook-author-error")).to_have_text("Name must be at least 2 characters.")
+    expect(page.locator("#guestbook-author-error")).to_have_text(
+        "Name must be at least 2 characters."
+    )
     expect(page.locator("#guestbook-content-error")).to_have_text("Message is required.")
     expect(page.locator("#guestbook-author")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#guestbook-author")).to_be_focused()
@@ -59,7 +61,9 @@ def test_another_open_guestbook_shows_the_new_entry_live(browser: Browser, app_s
         expect(reader.locator(".guestbook-entry").first).to_contain_text("Hello, other tab")
 
 
-def test_without_javascript_the_form_still_posts(browser: Browser, app_server: AppServer, app_db: str):
+def test_without_javascript_the_form_still_posts(
+    browser: Browser, app_server: AppServer, app_db: str
+):
     with browser_context(browser, app_server.base_url, java_script_enabled=False) as context:
         page = context.new_page()
         page.goto("/guestbook")

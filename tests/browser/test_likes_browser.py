@@ -59,7 +59,9 @@ def like_seen_live(clicker: Page, watcher: Page) -> int:
     return before
 
 
-def test_a_second_browser_sees_the_count_change_live(browser: Browser, app_server: AppServer, app_db: str):
+def test_a_second_browser_sees_the_count_change_live(
+    browser: Browser, app_server: AppServer, app_db: str
+):
     with visitors(browser, app_server.base_url) as [first, second]:
         like_seen_live(first, second)
 

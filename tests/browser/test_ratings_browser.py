@@ -30,7 +30,9 @@ def stored(slug: str) -> tuple[int, int]:
     """COUNT(*) and SUM(stars) over the app's rows for ``slug``."""
     with session_scope() as session:
         count, total = session.exec(
-            select(func.count(), func.coalesce(func.sum(Rating.stars), 0)).where(Rating.post_slug == slug)
+            select(func.count(), func.coalesce(func.sum(Rating.stars), 0)).where(
+                Rating.post_slug == slug
+            )
         ).one()
     return count, total
 
@@ -46,7 +48,9 @@ def open_post(page: Page, slug: str) -> tuple[int, int]:
 
 
 def star(page: Page, stars: int):
-    return page.get_by_role("radiogroup", name="Rate this post").get_by_role("radio", name=label(stars), exact=True)
+    return page.get_by_role("radiogroup", name="Rate this post").get_by_role(
+        "radio", name=label(stars), exact=True
+    )
 
 
 def expect_checked(page: Page, stars: int | None) -> None:
@@ -104,8 +108,14 @@ def test_the_keyboard_moves_and_rates_like_a_radio_group(context: BrowserContext
     scrolled = "window.scrollY"
     assert page.evaluate("document.documentElement.scrollHeight - innerHeight - scrollY") > 100
     top = page.evaluate(scrolled)
-    for press, stars in (("End", 5), ("ArrowRight", 5), ("ArrowLeft", 4), ("ArrowDown", 3),
-                         ("Home", 1), ("ArrowLeft", 1)):
+    for press, stars in (
+        ("End", 5),
+        ("ArrowRight", 5),
+        ("ArrowLeft", 4),
+        ("ArrowDown", 3),
+        ("Home", 1),
+        ("ArrowLeft", 1),
+    ):
         page.keyboard.press(press)
         expect(star(page, stars)).to_be_focused()
         expect_checked(page, stars)
@@ -132,13 +142,19 @@ def test_enter_or_space_rates_the_focused_star(context: BrowserContext, app_db: 
     assert stored("why-libsql") == (count + 1, total + 1)
 
 
-def test_a_second_browser_sees_the_new_average_live(browser: Browser, app_server: AppServer, app_db: str):
+def test_a_second_browser_sees_the_new_average_live(
+    browser: Browser, app_server: AppServer, app_db: str
+):
     with visitors(browser, app_server.base_url) as [first, second]:
         count, total = open_post(first, "hello-atoll")
         open_post(second, "hello-atoll")
         star(first, 5).click()
-        expect(first.locator(".rating-summary")).to_have_text(expected_summary(count + 1, total + 5))
-        expect(second.locator(".rating-summary")).to_have_text(expected_summary(count + 1, total + 5))  # no reload
+        expect(first.locator(".rating-summary")).to_have_text(
+            expected_summary(count + 1, total + 5)
+        )
+        expect(second.locator(".rating-summary")).to_have_text(
+            expected_summary(count + 1, total + 5)
+        )  # no reload
         expect_checked(second, None)  # the second visitor has rated nothing
 
 
@@ -158,7 +174,9 @@ def test_a_failed_rating_shows_a_toast_and_unchecks_the_star(context: BrowserCon
             session.execute(update(Post).where(Post.slug == "hello-atoll").values(status="publish"))
 
 
-def test_without_javascript_a_star_posts_the_form(browser: Browser, app_server: AppServer, app_db: str):
+def test_without_javascript_a_star_posts_the_form(
+    browser: Browser, app_server: AppServer, app_db: str
+):
     """With JavaScript off the server-rendered post page's stars are submit buttons of a
     plain form posting ``ratings.rate``."""
     slug = "why-libsql"
@@ -174,6 +192,6 @@ def test_without_javascript_a_star_posts_the_form(browser: Browser, app_server: 
         assert stored(slug) == (count + 1, total + 3)
         plain.locator("#back").click()
         assert plain.url.endswith(f"/blog/{slug}")
-        expect(plain.locator("form.star-rating[action='/api/actions/ratings.rate']")).to_contain_text(
-            f"{count + 1} rating{'' if count == 0 else 's'}"
-        )
+        expect(
+            plain.locator("form.star-rating[action='/api/actions/ratings.rate']")
+        ).to_contain_text(f"{count + 1} rating{'' if count == 0 else 's'}")

@@ -28,8 +28,12 @@ from db.models import (
 from db.types import utcnow
 from tests.factories import make_user, user_ctx
 
-SIGN_IN = {"error": {"code": "UNAUTHORIZED", "message": "Please sign in to continue.", "fields": {}}}
-ADMINS = {"error": {"code": "FORBIDDEN", "message": "Only administrators can do that.", "fields": {}}}
+SIGN_IN = {
+    "error": {"code": "UNAUTHORIZED", "message": "Please sign in to continue.", "fields": {}}
+}
+ADMINS = {
+    "error": {"code": "FORBIDDEN", "message": "Only administrators can do that.", "fields": {}}
+}
 
 
 def add(*rows: Any) -> list[int]:
@@ -49,7 +53,9 @@ def entry(**kw: Any) -> GuestbookEntry:
 
 
 def message(**kw: Any) -> ContactMessage:
-    return ContactMessage(**({"name": "Ada", "email": "ada@example.com", "message": "Hello there!"} | kw))
+    return ContactMessage(
+        **({"name": "Ada", "email": "ada@example.com", "message": "Hello there!"} | kw)
+    )
 
 
 @pytest.fixture
@@ -110,8 +116,13 @@ def _writes(rows: dict[str, int]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-WRITES = ("admin.moderate_comment", "admin.moderate_entry", "admin.mark_message", "admin.retry_outbox",
-          "admin.sync_now")
+WRITES = (
+    "admin.moderate_comment",
+    "admin.moderate_entry",
+    "admin.mark_message",
+    "admin.retry_outbox",
+    "admin.sync_now",
+)
 ROW_WRITES = WRITES[:4]
 
 
@@ -161,16 +172,24 @@ def test_a_demoted_admin_is_refused_at_once(people, rows):
         user = session.get(User, admin_ctx.user_id)
         user.role = "member"
         session.add(user)
-    assert run_action("admin.mark_message", {"id": rows["message"], "is_read": False}, admin_ctx).envelope() == ADMINS
+    assert (
+        run_action(
+            "admin.mark_message", {"id": rows["message"], "is_read": False}, admin_ctx
+        ).envelope()
+        == ADMINS
+    )
 
 
-@pytest.mark.parametrize(("payload", "fields"), [
-    ({}, {"id": ["Id is required."]}),
-    ({"id": 0}, {"id": ["Id must be between 1 and 9223372036854775807."]}),
-    ({"id": 2**70}, {"id": ["Id must be between 1 and 9223372036854775807."]}),
-    ({"id": "x"}, {"id": ["Id must be a whole number."]}),
-    ({"id": 1, "is_public": "maybe"}, {"is_public": ["Public must be true or false."]}),
-])
+@pytest.mark.parametrize(
+    ("payload", "fields"),
+    [
+        ({}, {"id": ["Id is required."]}),
+        ({"id": 0}, {"id": ["Id must be between 1 and 9223372036854775807."]}),
+        ({"id": 2**70}, {"id": ["Id must be between 1 and 9223372036854775807."]}),
+        ({"id": "x"}, {"id": ["Id must be a whole number."]}),
+        ({"id": 1, "is_public": "maybe"}, {"is_public": ["Public must be true or false."]}),
+    ],
+)
 def test_moderation_input_rules(people, payload, fields):
     result = run_action("admin.moderate_comment", payload, people["admin"])
     assert result.status == 400
@@ -198,6 +217,7 @@ def test_moderation_flags_change_independently_and_filters_follow(people):
     assert hidden.ok and hidden.data["is_public"] is False and hidden.data["is_removed"] is False
     assert run_action("admin.moderate_comment", {"id": ids[1], "is_removed": True}, ctx).ok
     with session_scope() as session:
+
         def contents(status: Any) -> list[str]:
             return [c.content for c in admin.list_comments(session, ctx, status=status).items]
 
@@ -221,17 +241,29 @@ def test_lists_paginate_twenty_at_a_time(people):
 def test_inbox_read_and_unread(people):
     ids = add(message(name="First"), message(name="Second"))
     ctx = people["admin"]
-    assert run_action("admin.mark_message", {"id": ids[0], "is_read": True}, ctx).data["is_read"] is True
+    assert (
+        run_action("admin.mark_message", {"id": ids[0], "is_read": True}, ctx).data["is_read"]
+        is True
+    )
     with session_scope() as session:
-        assert [m.name for m in admin.list_messages(session, ctx, status="unread").items] == ["Second"]
+        assert [m.name for m in admin.list_messages(session, ctx, status="unread").items] == [
+            "Second"
+        ]
         assert [m.name for m in admin.list_messages(session, ctx, status="read").items] == ["First"]
         assert admin.unread_messages(session, ctx) == 1
-    assert run_action("admin.mark_message", {"id": ids[0], "is_read": False}, ctx).data["is_read"] is False
+    assert (
+        run_action("admin.mark_message", {"id": ids[0], "is_read": False}, ctx).data["is_read"]
+        is False
+    )
 
 
 def test_subscriber_csv_lists_everyone_and_defuses_formulas(people):
-    add(Subscriber(email="ada@example.com", status="active", confirmed_at=datetime(2025, 3, 1, tzinfo=UTC)),
-        Subscriber(email="=cmd@example.com", status="pending"))
+    add(
+        Subscriber(
+            email="ada@example.com", status="active", confirmed_at=datetime(2025, 3, 1, tzinfo=UTC)
+        ),
+        Subscriber(email="=cmd@example.com", status="pending"),
+    )
     with session_scope() as session:
         text = admin.subscribers_csv(session, people["admin"])
         active = admin.subscribers_csv(session, people["admin"], status="active")
@@ -256,10 +288,16 @@ def test_outbox_retry_makes_failed_and_waiting_rows_due_and_refuses_sent_ones(pe
         assert result.ok and result.data["status"] == "pending"
         assert datetime.fromisoformat(result.data["next_attempt_at"]) <= utcnow()
         assert "payload" not in result.data
-    assert run_action("admin.retry_outbox", {"id": sent}, ctx).envelope() == {"error": {
-        "code": "CONFLICT", "message": "This message was already sent.", "fields": {}}}
-    assert run_action("admin.retry_outbox", {"id": sending}, ctx).envelope() == {"error": {
-        "code": "CONFLICT", "message": "This message is being sent right now.", "fields": {}}}
+    assert run_action("admin.retry_outbox", {"id": sent}, ctx).envelope() == {
+        "error": {"code": "CONFLICT", "message": "This message was already sent.", "fields": {}}
+    }
+    assert run_action("admin.retry_outbox", {"id": sending}, ctx).envelope() == {
+        "error": {
+            "code": "CONFLICT",
+            "message": "This message is being sent right now.",
+            "fields": {},
+        }
+    }
     with session_scope() as session:
         assert [o.status for o in admin.list_outbox(session, ctx, status="failed").items] == []
 
@@ -274,7 +312,9 @@ def test_activity_counts_likes_ratings_and_comments_per_day(people):
         Like(post_slug="a", visitor_id="v1", created_at=at(30, 0)),
         Like(post_slug="b", visitor_id="v1", created_at=at(30, 23)),
         Like(post_slug="a", visitor_id="v2", created_at=at(1)),  # first day of the window
-        Like(post_slug="c", visitor_id="v2", created_at=datetime(2025, 2, 28, 23, tzinfo=UTC)),  # before it
+        Like(
+            post_slug="c", visitor_id="v2", created_at=datetime(2025, 2, 28, 23, tzinfo=UTC)
+        ),  # before it
         Rating(post_slug="a", visitor_id="v1", stars=4, created_at=at(15)),
         comment(created_at=at(15)),
         comment(created_at=at(15), is_removed=True),
@@ -293,8 +333,13 @@ def test_activity_counts_likes_ratings_and_comments_per_day(people):
 def test_sync_now_queues_one_full_sync_and_status_shows_it(people, monkeypatch):
     ctx = people["admin"]
     monkeypatch.delenv("WORDPRESS_URL", raising=False)
-    assert run_action("admin.sync_now", {}, ctx).envelope() == {"error": {
-        "code": "CONFLICT", "message": "WordPress is not configured: set WORDPRESS_URL first.", "fields": {}}}
+    assert run_action("admin.sync_now", {}, ctx).envelope() == {
+        "error": {
+            "code": "CONFLICT",
+            "message": "WordPress is not configured: set WORDPRESS_URL first.",
+            "fields": {},
+        }
+    }
     monkeypatch.setenv("WORDPRESS_URL", "http://wordpress.invalid")
     first = run_action("admin.sync_now", {}, ctx)
     again = run_action("admin.sync_now", {}, ctx)

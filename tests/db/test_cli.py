@@ -26,7 +26,12 @@ def run_db(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": db_url}
     return subprocess.run(
         [sys.executable, "-m", "db", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -141,7 +146,9 @@ def test_seed_writes_published_posts_with_authors(database: str) -> None:
     assert {r[1] for r in rows} == {"publish"}
     assert all(r[2] and r[3].startswith("<p>") for r in rows)
     assert len({r[4][:10] for r in rows}) == 3  # published on three different days
-    orphans = sql_rows("SELECT count(*) FROM comments WHERE post_slug NOT IN (SELECT slug FROM posts)")
+    orphans = sql_rows(
+        "SELECT count(*) FROM comments WHERE post_slug NOT IN (SELECT slug FROM posts)"
+    )
     assert orphans == [(0,)]
 
 
@@ -179,7 +186,10 @@ def test_execute_sql_runs_every_statement(
 
     assert main(["execute", str(script)]) == 0
 
-    assert sql_rows("SELECT slug, name FROM authors ORDER BY slug") == [("a", "ANN"), ("b", "Bo; Jr.")]
+    assert sql_rows("SELECT slug, name FROM authors ORDER BY slug") == [
+        ("a", "ANN"),
+        ("b", "Bo; Jr."),
+    ]
     assert f"executed 3 statement(s) from {script}" in capsys.readouterr().out
 
 
@@ -265,8 +275,16 @@ def test_shell_query_prints_an_aligned_table(
     make_post("hello-atoll", title="Hello, Atoll")
     make_post("why", title="Why", featured_image_url=None)
 
-    assert main(["shell", "--query",
-                 "SELECT slug, title, featured_image_url AS image FROM posts ORDER BY id"]) == 0
+    assert (
+        main(
+            [
+                "shell",
+                "--query",
+                "SELECT slug, title, featured_image_url AS image FROM posts ORDER BY id",
+            ]
+        )
+        == 0
+    )
 
     assert capsys.readouterr().out == (
         "slug        | title        | image\n"
@@ -299,8 +317,5 @@ def test_shell_reports_a_bad_query_with_exit_1(
 
 def test_format_table_pads_every_column_to_its_widest_cell() -> None:
     assert format_table(["id", "name"], [(1, "Ann"), (22, None)]) == (
-        "id | name\n"
-        "---+-----\n"
-        "1  | Ann\n"
-        "22 | NULL"
+        "id | name\n---+-----\n1  | Ann\n22 | NULL"
     )

@@ -19,16 +19,22 @@ from tests.threads import at_once
 
 INVALID = "Please correct the highlighted fields."
 NOT_FOUND = {"error": {"code": "NOT_FOUND", "message": "Comment not found.", "fields": {}}}
-NOT_YOURS = {"error": {"code": "FORBIDDEN", "message": "You can only change your own comments.",
-                       "fields": {}}}
+NOT_YOURS = {
+    "error": {
+        "code": "FORBIDDEN",
+        "message": "You can only change your own comments.",
+        "fields": {},
+    }
+}
 EXPIRED = {"error": {"code": "FORBIDDEN", "message": "This edit link has expired.", "fields": {}}}
 PUBLIC_KEYS = {"id", "post_slug", "author_name", "content", "created_at", "edited"}
 DROP = object()
 """In a rule's change: leave this key out of the payload altogether."""
 
 
-def rule_payload(action: str, change: dict[str, Any], *, post_slug: str, comment_id: int,
-                 token: str) -> dict[str, Any]:
+def rule_payload(
+    action: str, change: dict[str, Any], *, post_slug: str, comment_id: int, token: str
+) -> dict[str, Any]:
     """A valid input for ``action`` (on a real comment) with ``change`` applied."""
     base: dict[str, Any] = {
         "comments.create": comment_payload(post_slug=post_slug, content="A brand new comment"),
@@ -48,35 +54,79 @@ COMMENT_RULES: list[tuple[str, dict[str, Any], dict[str, list[str]]]] = [
     ("comments.create", {"author": DROP}, {"author": ["Name is required."]}),
     ("comments.create", {"content": ""}, {"content": ["Comment is required."]}),
     ("comments.create", {"content": " \n "}, {"content": ["Comment is required."]}),
-    ("comments.create", {"content": "x" * 5001}, {"content": ["Comment must be at most 5000 characters."]}),
+    (
+        "comments.create",
+        {"content": "x" * 5001},
+        {"content": ["Comment must be at most 5000 characters."]},
+    ),
     ("comments.create", {"content": DROP}, {"content": ["Comment is required."]}),
-    ("comments.create", {"website": "http://spam.example"}, {"website": ["Leave this field empty."]}),
+    (
+        "comments.create",
+        {"website": "http://spam.example"},
+        {"website": ["Leave this field empty."]},
+    ),
     ("comments.create", {"post_slug": ""}, {"post_slug": ["Post is required."]}),
     ("comments.create", {"post_slug": DROP}, {"post_slug": ["Post is required."]}),
-    ("comments.create", {"post_slug": "x" * 201}, {"post_slug": ["Post must be at most 200 characters."]}),
-    ("comments.create", {"author": "A", "content": "", "website": "x"}, {
-        "author": ["Name must be at least 2 characters."],
-        "content": ["Comment is required."],
-        "website": ["Leave this field empty."],
-    }),
+    (
+        "comments.create",
+        {"post_slug": "x" * 201},
+        {"post_slug": ["Post must be at most 200 characters."]},
+    ),
+    (
+        "comments.create",
+        {"author": "A", "content": "", "website": "x"},
+        {
+            "author": ["Name must be at least 2 characters."],
+            "content": ["Comment is required."],
+            "website": ["Leave this field empty."],
+        },
+    ),
     ("comments.update", {"content": ""}, {"content": ["Comment is required."]}),
     ("comments.update", {"content": "   "}, {"content": ["Comment is required."]}),
-    ("comments.update", {"content": "x" * 5001}, {"content": ["Comment must be at most 5000 characters."]}),
+    (
+        "comments.update",
+        {"content": "x" * 5001},
+        {"content": ["Comment must be at most 5000 characters."]},
+    ),
     ("comments.update", {"content": DROP}, {"content": ["Comment is required."]}),
     ("comments.update", {"id": DROP}, {"id": ["Comment id is required."]}),
     ("comments.update", {"id": "abc"}, {"id": ["Comment id must be a whole number."]}),
     ("comments.update", {"id": 1.5}, {"id": ["Comment id must be a whole number."]}),
-    ("comments.update", {"id": 0}, {"id": ["Comment id must be between 1 and 9223372036854775807."]}),
-    ("comments.update", {"id": 2**63}, {"id": ["Comment id must be between 1 and 9223372036854775807."]}),
-    ("comments.update", {"edit_token": "t" * 129}, {"edit_token": ["Edit token must be at most 128 characters."]}),
-    ("comments.update", {"id": "abc", "content": ""}, {
-        "id": ["Comment id must be a whole number."],
-        "content": ["Comment is required."],
-    }),
+    (
+        "comments.update",
+        {"id": 0},
+        {"id": ["Comment id must be between 1 and 9223372036854775807."]},
+    ),
+    (
+        "comments.update",
+        {"id": 2**63},
+        {"id": ["Comment id must be between 1 and 9223372036854775807."]},
+    ),
+    (
+        "comments.update",
+        {"edit_token": "t" * 129},
+        {"edit_token": ["Edit token must be at most 128 characters."]},
+    ),
+    (
+        "comments.update",
+        {"id": "abc", "content": ""},
+        {
+            "id": ["Comment id must be a whole number."],
+            "content": ["Comment is required."],
+        },
+    ),
     ("comments.delete", {"id": DROP}, {"id": ["Comment id is required."]}),
     ("comments.delete", {"id": "abc"}, {"id": ["Comment id must be a whole number."]}),
-    ("comments.delete", {"id": -3}, {"id": ["Comment id must be between 1 and 9223372036854775807."]}),
-    ("comments.delete", {"edit_token": "t" * 129}, {"edit_token": ["Edit token must be at most 128 characters."]}),
+    (
+        "comments.delete",
+        {"id": -3},
+        {"id": ["Comment id must be between 1 and 9223372036854775807."]},
+    ),
+    (
+        "comments.delete",
+        {"edit_token": "t" * 129},
+        {"edit_token": ["Edit token must be at most 128 characters."]},
+    ),
 ]
 
 
@@ -133,7 +183,9 @@ def test_create_stores_the_comment_and_hands_out_a_token_once(database):
     assert comment.visitor_id == ctx.visitor_id
     assert comment.user_id is None
     assert comment.edit_token_expires_at - comment.created_at == timedelta(hours=24)
-    assert data["edit_token_expires_at"] == comment.edit_token_expires_at.isoformat().replace("+00:00", "Z")
+    assert data["edit_token_expires_at"] == comment.edit_token_expires_at.isoformat().replace(
+        "+00:00", "Z"
+    )
 
 
 @pytest.mark.parametrize(("action", "change", "fields"), COMMENT_RULES)
@@ -145,7 +197,9 @@ def test_each_rule_has_an_exact_message_and_changes_nothing(database, action, ch
     payload = rule_payload(action, change, post_slug="hello-world", comment_id=cid, token=token)
     result = run_action(action, payload, visitor_ctx())
     assert result.status == 400
-    assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}}
+    assert result.envelope() == {
+        "error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}
+    }
     assert (stored(), row(cid).model_dump()) == before
 
 
@@ -154,8 +208,13 @@ def test_the_rule_table_bases_are_valid(database):
     make_post()
     for action in ("comments.update", "comments.delete", "comments.create"):
         first = create(content=f"base for {action}").data
-        payload = rule_payload(action, {}, post_slug="hello-world",
-                               comment_id=first["comment"]["id"], token=first["edit_token"])
+        payload = rule_payload(
+            action,
+            {},
+            post_slug="hello-world",
+            comment_id=first["comment"]["id"],
+            token=first["edit_token"],
+        )
         assert run_action(action, payload, visitor_ctx()).ok, action
 
 
@@ -179,8 +238,13 @@ def test_unknown_or_unpublished_post_is_not_found_and_stores_nothing(database):
     for slug in ("no-such-post", "draft-post"):
         result = create(post_slug=slug)
         assert result.status == 404
-        assert result.envelope() == {"error": {"code": "NOT_FOUND", "message": "Post not found.",
-                                               "fields": {"post_slug": ["Post not found."]}}}
+        assert result.envelope() == {
+            "error": {
+                "code": "NOT_FOUND",
+                "message": "Post not found.",
+                "fields": {"post_slug": ["Post not found."]},
+            }
+        }
     assert stored() == 0
 
 
@@ -203,8 +267,11 @@ def test_the_same_comment_within_a_minute_returns_the_first_one(database):
     assert again["edit_token"] is None and again["edit_token_expires_at"] is None
     assert stored() == 1
     # The first answer's token is still the valid one.
-    assert run_action("comments.update", {"id": first["comment"]["id"], "content": "Still mine",
-                                          "edit_token": first["edit_token"]}, visitor_ctx()).ok
+    assert run_action(
+        "comments.update",
+        {"id": first["comment"]["id"], "content": "Still mine", "edit_token": first["edit_token"]},
+        visitor_ctx(),
+    ).ok
     # Different text, another post, or another browser: new comments.
     create(ctx, content="Something else")
     create(ctx, post_slug="other-post")
@@ -229,8 +296,9 @@ def test_a_deleted_comment_does_not_swallow_its_repost(database):
     make_post()
     ctx = visitor_ctx()
     first = create(ctx).data
-    assert run_action("comments.delete", {"id": first["comment"]["id"],
-                                          "edit_token": first["edit_token"]}, ctx).ok
+    assert run_action(
+        "comments.delete", {"id": first["comment"]["id"], "edit_token": first["edit_token"]}, ctx
+    ).ok
     again = create(ctx).data
     assert again["comment"]["id"] != first["comment"]["id"]
     assert page_of().total == 1
@@ -276,11 +344,15 @@ def test_edit_changes_the_text_and_marks_it_edited(database):
     make_post()
     mine = create().data
     cid, token = mine["comment"]["id"], mine["edit_token"]
-    same = run_action("comments.update", {"id": cid, "content": "Great post!", "edit_token": token},
-                      visitor_ctx())
+    same = run_action(
+        "comments.update", {"id": cid, "content": "Great post!", "edit_token": token}, visitor_ctx()
+    )
     assert same.data["edited"] is False and row(cid).updated_at is None
-    result = run_action("comments.update", {"id": cid, "content": " <i>Better</i> ", "edit_token": token},
-                        visitor_ctx())
+    result = run_action(
+        "comments.update",
+        {"id": cid, "content": " <i>Better</i> ", "edit_token": token},
+        visitor_ctx(),
+    )
     assert result.ok
     assert set(result.data) == PUBLIC_KEYS
     assert (result.data["content"], result.data["edited"]) == ("<i>Better</i>", True)
@@ -293,23 +365,32 @@ def test_soft_delete_hides_the_comment_but_keeps_the_row(database):
     make_post()
     keep = create(content="Keep me").data
     gone = create(content="Delete me").data
-    result = run_action("comments.delete", {"id": gone["comment"]["id"], "edit_token": gone["edit_token"]},
-                        visitor_ctx())
+    result = run_action(
+        "comments.delete",
+        {"id": gone["comment"]["id"], "edit_token": gone["edit_token"]},
+        visitor_ctx(),
+    )
     assert result.envelope() == {"data": {"id": gone["comment"]["id"], "post_slug": "hello-world"}}
     assert row(gone["comment"]["id"]).is_removed is True
     assert stored() == 2
     listing = page_of()
     assert [c.id for c in listing.items] == [keep["comment"]["id"]]
     assert listing.total == 1
-    again = run_action("comments.delete", {"id": gone["comment"]["id"], "edit_token": gone["edit_token"]},
-                       visitor_ctx())
+    again = run_action(
+        "comments.delete",
+        {"id": gone["comment"]["id"], "edit_token": gone["edit_token"]},
+        visitor_ctx(),
+    )
     assert again.envelope() == NOT_FOUND
 
 
 def test_signed_in_authors_own_their_comments_by_user_id(database):
     make_post()
     with session_scope(write=True) as session:
-        users = [User(email=f"u{i}@example.com", display_name=f"User {i}", password_hash="x") for i in (1, 2)]
+        users = [
+            User(email=f"u{i}@example.com", display_name=f"User {i}", password_hash="x")
+            for i in (1, 2)
+        ]
         session.add_all(users)
         session.flush()
         owner_id, other_id = (u.id for u in users)
@@ -322,8 +403,14 @@ def test_signed_in_authors_own_their_comments_by_user_id(database):
     assert create(visitor_ctx(user_id=owner_id)).data["comment"]["id"] == cid
     assert create(visitor_ctx(user_id=other_id)).data["comment"]["id"] != cid
     payload = {"id": cid, "content": "Changed"}
-    assert run_action("comments.update", payload, visitor_ctx(user_id=other_id)).envelope() == NOT_YOURS
-    assert run_action("comments.update", payload | {"edit_token": "guess"}, visitor_ctx()).envelope() == NOT_YOURS
+    assert (
+        run_action("comments.update", payload, visitor_ctx(user_id=other_id)).envelope()
+        == NOT_YOURS
+    )
+    assert (
+        run_action("comments.update", payload | {"edit_token": "guess"}, visitor_ctx()).envelope()
+        == NOT_YOURS
+    )
     assert run_action("comments.update", payload, owner).data["content"] == "Changed"
     assert run_action("comments.delete", {"id": cid}, visitor_ctx(user_id=owner_id)).ok
 
@@ -336,9 +423,19 @@ def test_pages_are_oldest_first_twenty_each_and_hide_moderated(database):
     set_columns(ids[3], is_public=False)
     listing = page_of()
     assert (listing.page, listing.pages, listing.total) == (1, 3, 44)
-    assert [c.content for c in listing.items][:4] == ["Comment 00", "Comment 01", "Comment 02", "Comment 04"]
+    assert [c.content for c in listing.items][:4] == [
+        "Comment 00",
+        "Comment 01",
+        "Comment 02",
+        "Comment 04",
+    ]
     assert len(listing.items) == 20
-    assert [c.content for c in page_of(page=3).items] == ["Comment 41", "Comment 42", "Comment 43", "Comment 44"]
+    assert [c.content for c in page_of(page=3).items] == [
+        "Comment 41",
+        "Comment 42",
+        "Comment 43",
+        "Comment 44",
+    ]
     assert page_of(page=99) == page_of(page=3) == page_of(page=None)
     assert page_of(page=0) == listing
     with session_scope() as session:
@@ -361,14 +458,25 @@ def test_list_action_answers_not_found_and_field_errors(database):
     create()
     ok = run_action("comments.list", {"post_slug": "hello-world", "page": "1"}, visitor_ctx())
     assert ok.data["total"] == 1 and set(ok.data["items"][0]) == PUBLIC_KEYS
-    missing = {"error": {"code": "NOT_FOUND", "message": "Post not found.",
-                         "fields": {"post_slug": ["Post not found."]}}}
+    missing = {
+        "error": {
+            "code": "NOT_FOUND",
+            "message": "Post not found.",
+            "fields": {"post_slug": ["Post not found."]},
+        }
+    }
     assert run_action("comments.list", {}, visitor_ctx()).envelope() == missing
     assert run_action("comments.list", {"post_slug": "nope"}, visitor_ctx()).envelope() == missing
-    for page, message in (("x", "Page must be a whole number."), ("0", "Page must be between 1 and 1000000.")):
-        result = run_action("comments.list", {"post_slug": "hello-world", "page": page}, visitor_ctx())
-        assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID,
-                                               "fields": {"page": [message]}}}
+    for page, message in (
+        ("x", "Page must be a whole number."),
+        ("0", "Page must be between 1 and 1000000."),
+    ):
+        result = run_action(
+            "comments.list", {"post_slug": "hello-world", "page": page}, visitor_ctx()
+        )
+        assert result.envelope() == {
+            "error": {"code": "BAD_REQUEST", "message": INVALID, "fields": {"page": [message]}}
+        }
 
 
 def test_twenty_threads_commenting_at_once_leave_exact_rows_and_totals(database):
@@ -446,16 +554,25 @@ def test_a_signed_in_authors_comment_carries_the_account_name_and_is_theirs_anyw
         assert owned_by_user(session, [comment_id], stranger) == set()
         assert owned_by_user(session, [comment_id], None) == set()
     # another browser of the same account (another visitor id) may edit it; a stranger may not
-    edited = run_action("comments.update", {"id": comment_id, "content": "Changed"}, user_ctx(author))
+    edited = run_action(
+        "comments.update", {"id": comment_id, "content": "Changed"}, user_ctx(author)
+    )
     assert edited.data["content"] == "Changed"
-    refused = run_action("comments.update", {"id": comment_id, "content": "Nope"}, user_ctx(stranger))
+    refused = run_action(
+        "comments.update", {"id": comment_id, "content": "Nope"}, user_ctx(stranger)
+    )
     assert refused.error.code == "FORBIDDEN"
 
 
 # --------------------------------------------------------------------------- members-only posts
 
-SIGN_IN = {"error": {"code": "UNAUTHORIZED",
-                     "message": "Sign in to read or comment on members-only posts.", "fields": {}}}
+SIGN_IN = {
+    "error": {
+        "code": "UNAUTHORIZED",
+        "message": "Sign in to read or comment on members-only posts.",
+        "fields": {},
+    }
+}
 
 
 def test_signed_out_visitors_can_neither_read_nor_write_a_members_only_posts_comments(database):
@@ -469,8 +586,9 @@ def test_signed_out_visitors_can_neither_read_nor_write_a_members_only_posts_com
     for ctx in (visitor_ctx(), user_ctx(None), user_ctx(gone)):
         listing = run_action("comments.list", {"post_slug": "inside"}, ctx)
         assert (listing.status, listing.envelope()) == (401, SIGN_IN)
-        created = run_action("comments.create",
-                             comment_payload(post_slug="inside", content="Sneaking in"), ctx)
+        created = run_action(
+            "comments.create", comment_payload(post_slug="inside", content="Sneaking in"), ctx
+        )
         assert (created.status, created.envelope()) == (401, SIGN_IN)
     assert stored(post_slug="inside") == 1
     assert stored(content="Sneaking in") == 0
@@ -481,15 +599,19 @@ def test_members_and_admins_read_and_write_a_members_only_posts_comments(databas
     member = make_user("member@example.com", display_name="Member")
     admin = make_user("admin@example.com", role="admin", display_name="Admin")
     for user_id in (member, admin):
-        created = run_action("comments.create",
-                             comment_payload(post_slug="inside", content=f"Hello from {user_id}"),
-                             user_ctx(user_id))
+        created = run_action(
+            "comments.create",
+            comment_payload(post_slug="inside", content=f"Hello from {user_id}"),
+            user_ctx(user_id),
+        )
         assert created.ok, created.envelope()
         assert created.data["edit_token"] is None
     for user_id in (member, admin):
         listing = run_action("comments.list", {"post_slug": "inside"}, user_ctx(user_id))
         assert [(c["author_name"], c["content"]) for c in listing.data["items"]] == [
-            ("Member", f"Hello from {member}"), ("Admin", f"Hello from {admin}")]
+            ("Member", f"Hello from {member}"),
+            ("Admin", f"Hello from {admin}"),
+        ]
         assert listing.data["total"] == 2
 
 
@@ -522,16 +644,24 @@ def test_a_public_posts_comments_stay_open_to_signed_out_visitors(database):
     mine = create(ctx, content="Open to all").data
     listing = run_action("comments.list", {"post_slug": "hello-world"}, user_ctx(None))
     assert [c["content"] for c in listing.data["items"]] == ["Open to all"]
-    edited = run_action("comments.update", {"id": mine["comment"]["id"], "content": "Still open",
-                                            "edit_token": mine["edit_token"]}, ctx)
+    edited = run_action(
+        "comments.update",
+        {"id": mine["comment"]["id"], "content": "Still open", "edit_token": mine["edit_token"]},
+        ctx,
+    )
     assert edited.ok and edited.data["content"] == "Still open"
 
 
 def test_an_author_of_zero_width_characters_only_is_refused_and_stores_nothing(database):
     make_post()
     result = create(author="\u200b\u200d\ufeff")
-    assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID,
-                                           "fields": {"author": ["Name must be at least 2 characters."]}}}
+    assert result.envelope() == {
+        "error": {
+            "code": "BAD_REQUEST",
+            "message": INVALID,
+            "fields": {"author": ["Name must be at least 2 characters."]},
+        }
+    }
     assert stored() == 0
 
 
@@ -547,8 +677,11 @@ def test_readable_comments_follow_the_list_actions_rule(database):
     make_post()
     member = make_user(display_name="Member")
     for n in range(3):
-        assert run_action("comments.create",
-                          comment_payload(post_slug="inside", content=f"Inside {n}"), user_ctx(member)).ok
+        assert run_action(
+            "comments.create",
+            comment_payload(post_slug="inside", content=f"Inside {n}"),
+            user_ctx(member),
+        ).ok
     assert create(content="Open to all").ok
     gone = make_user("gone@example.com")
     with session_scope(write=True) as session:
@@ -567,7 +700,10 @@ def test_readable_comments_follow_the_list_actions_rule(database):
         assert shown is not None and shown.model_dump(mode="json") == listed.data
     inside = readable("inside", user_ctx(member), page=None)
     assert inside is not None
-    assert ([c.content for c in inside.items], inside.total) == (["Inside 0", "Inside 1", "Inside 2"], 3)
+    assert ([c.content for c in inside.items], inside.total) == (
+        ["Inside 0", "Inside 1", "Inside 2"],
+        3,
+    )
 
 
 def test_readable_comments_of_an_unknown_post_are_an_empty_page(database):

@@ -47,8 +47,9 @@ def test_a_burst_of_writers_all_succeed_within_a_short_busy_timeout(short_busy_t
 
     def toggle(index: int) -> None:
         for n in range(rounds):
-            result = run_action("likes.toggle", {"post_slug": "hello-world", "liked": n % 2 == 0},
-                                contexts[index])
+            result = run_action(
+                "likes.toggle", {"post_slug": "hello-world", "liked": n % 2 == 0}, contexts[index]
+            )
             if result.error is not None:
                 failures.append(result.error.code.name)
 
@@ -93,23 +94,33 @@ def test_async_writes_all_land_and_counts_equal_rows(short_busy_timeout):
     contexts = [visitor_ctx() for _ in range(40)]
 
     async def burst() -> list:
-        return await asyncio.gather(*(run_action_async("likes.toggle", like(), c) for c in contexts))
+        return await asyncio.gather(
+            *(run_action_async("likes.toggle", like(), c) for c in contexts)
+        )
 
     results = asyncio.run(burst())
     assert [r.error for r in results] == [None] * 40
     assert max(r.data["likes"] for r in results) == 40
     with session_scope() as session:
-        assert session.exec(select(func.count()).select_from(Like)).one() == count_likes(session, "hello-world") == 40
+        assert (
+            session.exec(select(func.count()).select_from(Like)).one()
+            == count_likes(session, "hello-world")
+            == 40
+        )
 
 
-def test_queued_writes_give_up_after_the_busy_timeout_counted_from_when_they_were_sent(short_busy_timeout):
+def test_queued_writes_give_up_after_the_busy_timeout_counted_from_when_they_were_sent(
+    short_busy_timeout,
+):
     """Three writes queued behind a held lock: the first waits out the busy timeout, the
     others have waited as long in line by then and answer at once, not one timeout each."""
     make_post()
 
     async def three() -> tuple[list, float]:
         started = time.monotonic()
-        results = await asyncio.gather(*(run_action_async("likes.toggle", like(), visitor_ctx()) for _ in range(3)))
+        results = await asyncio.gather(
+            *(run_action_async("likes.toggle", like(), visitor_ctx()) for _ in range(3))
+        )
         return results, time.monotonic() - started
 
     with turn_held_elsewhere():

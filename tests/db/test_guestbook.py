@@ -21,7 +21,9 @@ def stored() -> int:
 
 
 def test_signing_stores_a_trimmed_entry(database):
-    result = run_action("guestbook.add", guestbook_payload(author="  Ada  ", content=" Hi!\n"), visitor_ctx())
+    result = run_action(
+        "guestbook.add", guestbook_payload(author="  Ada  ", content=" Hi!\n"), visitor_ctx()
+    )
     assert result.ok
     assert result.data["author"] == "Ada"
     assert result.data["content"] == "Hi!"
@@ -41,11 +43,14 @@ GUESTBOOK_RULES = [
     ({"content": "\u200b\u202e\x00"}, {"content": ["Message is required."]}),
     ({"content": "x" * 2001}, {"content": ["Message must be at most 2000 characters."]}),
     ({"website": "http://spam.example"}, {"website": ["Leave this field empty."]}),
-    ({"author": "A", "content": "", "website": "x"}, {
-        "author": ["Name must be at least 2 characters."],
-        "content": ["Message is required."],
-        "website": ["Leave this field empty."],
-    }),
+    (
+        {"author": "A", "content": "", "website": "x"},
+        {
+            "author": ["Name must be at least 2 characters."],
+            "content": ["Message is required."],
+            "website": ["Leave this field empty."],
+        },
+    ),
 ]
 
 
@@ -53,22 +58,31 @@ GUESTBOOK_RULES = [
 def test_each_rule_has_an_exact_message_and_stores_nothing(database, change, fields):
     result = run_action("guestbook.add", guestbook_payload(**change), visitor_ctx())
     assert result.status == 400
-    assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}}
+    assert result.envelope() == {
+        "error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}
+    }
     assert stored() == 0
 
 
 def test_missing_fields_are_required(database):
     result = run_action("guestbook.add", {}, visitor_ctx())
-    assert result.error.fields == {"author": ["Name is required."], "content": ["Message is required."]}
+    assert result.error.fields == {
+        "author": ["Name is required."],
+        "content": ["Message is required."],
+    }
 
 
 def test_list_is_newest_first_paginated_and_hides_moderated(database):
     for i in range(25):
         run_action("guestbook.add", guestbook_payload(author=f"Visitor {i:02d}"), visitor_ctx())
     with session_scope(write=True) as session:
-        hidden = session.exec(select(GuestbookEntry).where(GuestbookEntry.author == "Visitor 24")).one()
+        hidden = session.exec(
+            select(GuestbookEntry).where(GuestbookEntry.author == "Visitor 24")
+        ).one()
         hidden.is_public = False
-        removed = session.exec(select(GuestbookEntry).where(GuestbookEntry.author == "Visitor 23")).one()
+        removed = session.exec(
+            select(GuestbookEntry).where(GuestbookEntry.author == "Visitor 23")
+        ).one()
         removed.is_removed = True
     with session_scope() as session:
         first = list_entries(session, page=1)

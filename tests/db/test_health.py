@@ -37,7 +37,12 @@ def test_an_unreachable_database_is_reported_without_its_error(tmp_path: Path):
     (tmp_path / "not-a-directory").write_text("")
     with use_database(f"sqlite+libsql:///{tmp_path / 'not-a-directory' / 'atoll.db'}"):
         assert check_database() == {"reachable": False}
-        assert database_report() == {"database": {"reachable": False}, "schema": None, "outbox": None, "sync": None}
+        assert database_report() == {
+            "database": {"reachable": False},
+            "schema": None,
+            "outbox": None,
+            "sync": None,
+        }
 
 
 def test_a_remote_server_that_does_not_answer_is_unreachable():
@@ -83,7 +88,11 @@ def test_outbox_backlog_counts_waiting_and_failed_mail_and_the_oldest_wait(datab
 
 def test_an_empty_outbox_has_no_oldest_wait(database: str):
     with session_scope() as session:
-        assert outbox_backlog(session, utcnow()) == {"pending": 0, "failed": 0, "oldest_pending_seconds": None}
+        assert outbox_backlog(session, utcnow()) == {
+            "pending": 0,
+            "failed": 0,
+            "oldest_pending_seconds": None,
+        }
 
 
 def test_sync_backlog_counts_waiting_and_failed_events(database: str):

@@ -19,14 +19,20 @@ def toggle(ctx, liked: bool, slug: str = "hello-world"):
 
 def rows(slug: str = "hello-world") -> int:
     with session_scope() as session:
-        return session.exec(select(func.count()).select_from(Like).where(Like.post_slug == slug)).one()
+        return session.exec(
+            select(func.count()).select_from(Like).where(Like.post_slug == slug)
+        ).one()
 
 
 def test_like_then_unlike_moves_the_total(database):
     make_post()
     ctx = visitor_ctx()
-    assert toggle(ctx, True).envelope() == {"data": {"post_slug": "hello-world", "likes": 1, "liked": True}}
-    assert toggle(ctx, False).envelope() == {"data": {"post_slug": "hello-world", "likes": 0, "liked": False}}
+    assert toggle(ctx, True).envelope() == {
+        "data": {"post_slug": "hello-world", "likes": 1, "liked": True}
+    }
+    assert toggle(ctx, False).envelope() == {
+        "data": {"post_slug": "hello-world", "likes": 0, "liked": False}
+    }
     assert rows() == 0
 
 
@@ -57,8 +63,13 @@ def test_count_never_goes_below_zero(database):
 def test_unknown_post_is_not_found_and_stores_nothing(database):
     result = toggle(visitor_ctx(), True, slug="no-such-post")
     assert result.status == 404
-    assert result.envelope() == {"error": {"code": "NOT_FOUND", "message": "Post not found.",
-                                           "fields": {"post_slug": ["Post not found."]}}}
+    assert result.envelope() == {
+        "error": {
+            "code": "NOT_FOUND",
+            "message": "Post not found.",
+            "fields": {"post_slug": ["Post not found."]},
+        }
+    }
     assert rows("no-such-post") == 0
 
 
@@ -75,15 +86,25 @@ def test_a_visitor_id_is_required(database):
     [
         ({}, {"post_slug": ["Post is required."], "liked": ["Liked is required."]}),
         ({"post_slug": "", "liked": True}, {"post_slug": ["Post is required."]}),
-        ({"post_slug": "x" * 201, "liked": True}, {"post_slug": ["Post must be at most 200 characters."]}),
-        ({"post_slug": "hello-world", "liked": "perhaps"}, {"liked": ["Liked must be true or false."]}),
+        (
+            {"post_slug": "x" * 201, "liked": True},
+            {"post_slug": ["Post must be at most 200 characters."]},
+        ),
+        (
+            {"post_slug": "hello-world", "liked": "perhaps"},
+            {"liked": ["Liked must be true or false."]},
+        ),
     ],
 )
 def test_bad_input_lists_every_field(database, payload, fields):
     result = run_action("likes.toggle", payload, visitor_ctx())
-    assert result.envelope() == {"error": {"code": "BAD_REQUEST",
-                                           "message": "Please correct the highlighted fields.",
-                                           "fields": fields}}
+    assert result.envelope() == {
+        "error": {
+            "code": "BAD_REQUEST",
+            "message": "Please correct the highlighted fields.",
+            "fields": fields,
+        }
+    }
 
 
 def test_twenty_threads_fifty_toggles_leave_exact_rows_and_count(database):
@@ -104,7 +125,9 @@ def test_twenty_threads_fifty_toggles_leave_exact_rows_and_count(database):
 
     assert failures == []
     with session_scope() as session:
-        liked_by = set(session.exec(select(Like.visitor_id).where(Like.post_slug == "hello-world")).all())
+        liked_by = set(
+            session.exec(select(Like.visitor_id).where(Like.post_slug == "hello-world")).all()
+        )
         assert liked_by == {v.visitor_id for i, v in enumerate(visitors) if i % 2 == 1}
         assert count_likes(session, "hello-world") == 10
         assert like_status(session, "hello-world", visitors[1].visitor_id).liked is True
@@ -119,7 +142,9 @@ def test_a_post_that_is_not_published_cannot_be_liked_or_unliked(database):
     assert rows("draft") == 0
     assert toggle(ctx, True).ok
     with session_scope(write=True) as session:  # unpublished after it was liked
-        session.get(Post, session.exec(select(Post.id).where(Post.slug == "hello-world")).one()).status = "draft"
+        session.get(
+            Post, session.exec(select(Post.id).where(Post.slug == "hello-world")).one()
+        ).status = "draft"
     assert toggle(ctx, False).status == 404
     assert rows() == 1  # the like stays: nothing changed on a post nobody can see
     with session_scope() as session:

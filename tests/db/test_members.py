@@ -17,8 +17,9 @@ def test_visitors_are_refused_the_list(database):
     make_post("inside", members_only=True)
     with session_scope() as session, pytest.raises(ActionError) as caught:
         list_member_posts(session, user_ctx(None))
-    assert caught.value.to_dict() == {"error": {"code": "UNAUTHORIZED",
-                                                "message": "Please sign in to continue.", "fields": {}}}
+    assert caught.value.to_dict() == {
+        "error": {"code": "UNAUTHORIZED", "message": "Please sign in to continue.", "fields": {}}
+    }
 
 
 def test_members_get_only_members_only_published_posts_without_content(database):

@@ -232,7 +232,9 @@ def test_a_row_whose_worker_keeps_dying_is_failed_not_retried_forever(database, 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_smtp_login_uses_user_and_password(database, monkeypatch):
-    sink = SmtpSink(login=("atoll", "s3cret")).configure(monkeypatch, SMTP_USER="atoll", SMTP_PASSWORD="wrong")
+    sink = SmtpSink(login=("atoll", "s3cret")).configure(
+        monkeypatch, SMTP_USER="atoll", SMTP_PASSWORD="wrong"
+    )
     with sink:
         send_contact()
         assert deliver_due().retrying == 1  # bad credentials are fixable: retried, not failed

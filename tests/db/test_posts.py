@@ -67,8 +67,14 @@ def test_an_unknown_term_is_none_and_a_category_slug_is_not_a_tag(blog):
 
 def test_unpublished_posts_are_left_out_of_term_lists(blog):
     with session_scope(write=True) as session:
-        apply_post(session=session, item=transform(wordpress_post(
-            "tips-and-tricks", status="draft", modified_gmt="2030-01-01T00:00:00")))
+        apply_post(
+            session=session,
+            item=transform(
+                wordpress_post(
+                    "tips-and-tricks", status="draft", modified_gmt="2030-01-01T00:00:00"
+                )
+            ),
+        )
     with session_scope() as session:
         _, posts, _ = list_posts_by_term(session, "category", "engineering")
     assert "tips-and-tricks" not in slugs(posts)
@@ -78,8 +84,11 @@ def test_a_post_s_terms_come_categories_first(blog):
     with session_scope() as session:
         terms = post_terms(session, "islands-in-wordpress")
     assert [(t.taxonomy, t.name) for t in terms] == [
-        ("category", "Engineering"), ("category", "News & Notes"),
-        ("tag", "Reflex & Python"), ("tag", "libSQL")]
+        ("category", "Engineering"),
+        ("category", "News & Notes"),
+        ("tag", "Reflex & Python"),
+        ("tag", "libSQL"),
+    ]
 
 
 def test_the_sitemap_lists_published_posts_and_used_terms(blog):
@@ -88,11 +97,19 @@ def test_the_sitemap_lists_published_posts_and_used_terms(blog):
         entries = sitemap_posts(session)
         terms = sitemap_terms(session)
     assert [slug for slug, _ in entries] == [
-        "hostile-markup", "islands-in-wordpress", "tips-and-tricks", "hello-from-wordpress"]
+        "hostile-markup",
+        "islands-in-wordpress",
+        "tips-and-tricks",
+        "hello-from-wordpress",
+    ]
     assert all(modified.tzinfo is not None for _, modified in entries)
     assert {(t.taxonomy, t.slug) for t in terms} == {
-        ("category", "engineering"), ("category", "news-notes"),
-        ("tag", "libsql"), ("tag", "reflex"), ("tag", "wordpress")}
+        ("category", "engineering"),
+        ("category", "news-notes"),
+        ("tag", "libsql"),
+        ("tag", "reflex"),
+        ("tag", "wordpress"),
+    }
 
 
 def test_cached_reads_answer_like_the_plain_ones_and_skip_not_found(blog):
@@ -159,8 +176,11 @@ def test_public_lists_feeds_and_the_sitemap_leave_members_only_posts_out(blog):
     assert reflex is not None and (tagged, tag_pages) == ([], 1)
     assert [slug for slug, _ in entries] == public
     assert {(t.taxonomy, t.slug) for t in terms} == {
-        ("category", "engineering"), ("category", "news-notes"),
-        ("tag", "libsql"), ("tag", "wordpress")}
+        ("category", "engineering"),
+        ("category", "news-notes"),
+        ("tag", "libsql"),
+        ("tag", "wordpress"),
+    }
     # The post page still answers (with a sign-in notice), and /members lists them.
     assert locked is not None and locked.members_only and locked.content_html == ""
     assert slugs(members.items) == ["islands-in-wordpress", "tips-and-tricks"]

@@ -60,7 +60,9 @@ def stored(slug: str = "hello-world") -> tuple[int, int]:
     """COUNT(*) and SUM(stars) over the rows themselves: the truth the summary must equal."""
     with session_scope() as session:
         count, total = session.exec(
-            select(func.count(), func.coalesce(func.sum(Rating.stars), 0)).where(Rating.post_slug == slug)
+            select(func.count(), func.coalesce(func.sum(Rating.stars), 0)).where(
+                Rating.post_slug == slug
+            )
         ).one()
     return count, total
 
@@ -76,7 +78,9 @@ def test_each_rule_has_an_exact_message_and_stores_nothing(database, change, fie
     make_post()
     result = run_action("ratings.rate", rating_input("hello-world", change), visitor_ctx())
     assert result.status == 400
-    assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}}
+    assert result.envelope() == {
+        "error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}
+    }
     assert stored() == (0, 0)
     assert summary_row() is None
 
@@ -84,14 +88,21 @@ def test_each_rule_has_an_exact_message_and_stores_nothing(database, change, fie
 def test_a_first_rating_is_stored_and_answered(database):
     make_post()
     result = rate(visitor_ctx(), 4)
-    assert result.envelope() == {"data": {"post_slug": "hello-world", "average": 4.0, "count": 1, "stars": 4}}
+    assert result.envelope() == {
+        "data": {"post_slug": "hello-world", "average": 4.0, "count": 1, "stars": 4}
+    }
     assert stored() == (1, 4)
     assert summary_row() == (1, 4)
 
 
 def test_form_strings_are_accepted(database):
     make_post()
-    assert rate(visitor_ctx(), " 5 ").data == {"post_slug": "hello-world", "average": 5.0, "count": 1, "stars": 5}
+    assert rate(visitor_ctx(), " 5 ").data == {
+        "post_slug": "hello-world",
+        "average": 5.0,
+        "count": 1,
+        "stars": 5,
+    }
 
 
 def test_changing_a_rating_updates_the_row_in_place(database):
@@ -117,8 +128,13 @@ def test_changing_a_rating_updates_the_row_in_place(database):
 def test_unknown_post_is_not_found_and_stores_nothing(database):
     result = rate(visitor_ctx(), 3, slug="no-such-post")
     assert result.status == 404
-    assert result.envelope() == {"error": {"code": "NOT_FOUND", "message": "Post not found.",
-                                           "fields": {"post_slug": ["Post not found."]}}}
+    assert result.envelope() == {
+        "error": {
+            "code": "NOT_FOUND",
+            "message": "Post not found.",
+            "fields": {"post_slug": ["Post not found."]},
+        }
+    }
     assert stored("no-such-post") == (0, 0)
     assert summary_row("no-such-post") is None
 
@@ -145,16 +161,28 @@ def test_ratings_of_different_posts_are_kept_apart(database):
     rate(ctx, 5, slug="second-post")
     with session_scope() as session:
         assert rating_summary(session, "hello-world").model_dump() == {
-            "post_slug": "hello-world", "average": 2.0, "count": 1, "stars": None}
+            "post_slug": "hello-world",
+            "average": 2.0,
+            "count": 1,
+            "stars": None,
+        }
         assert rating_status(session, "second-post", ctx.visitor_id).model_dump() == {
-            "post_slug": "second-post", "average": 5.0, "count": 1, "stars": 5}
+            "post_slug": "second-post",
+            "average": 5.0,
+            "count": 1,
+            "stars": 5,
+        }
 
 
 def test_no_ratings_yet_reads_as_zero(database):
     make_post()
     with session_scope() as session:
         assert rating_status(session, "hello-world", visitor_ctx().visitor_id).model_dump() == {
-            "post_slug": "hello-world", "average": 0.0, "count": 0, "stars": None}
+            "post_slug": "hello-world",
+            "average": 0.0,
+            "count": 0,
+            "stars": None,
+        }
 
 
 @pytest.mark.parametrize(
@@ -162,10 +190,10 @@ def test_no_ratings_yet_reads_as_zero(database):
     [
         (0, 0, 0.0),
         (1, 5, 5.0),
-        (3, 13, 4.3),   # 4.333…
-        (3, 14, 4.7),   # 4.666…
-        (4, 17, 4.3),   # 4.25 rounds half up, where round(4.25, 1) gives 4.2
-        (4, 13, 3.3),   # 3.25
+        (3, 13, 4.3),  # 4.333…
+        (3, 14, 4.7),  # 4.666…
+        (4, 17, 4.3),  # 4.25 rounds half up, where round(4.25, 1) gives 4.2
+        (4, 13, 3.3),  # 3.25
         (20, 21, 1.1),  # 1.05: exact in Decimal, 1.0499… as a float
         (7, 35, 5.0),
     ],

@@ -57,8 +57,12 @@ def test_a_fresh_create_all_database_verifies_clean(database: str) -> None:
         (UTCDateTime(), []),
         (
             Integer(),
-            [("change column events.at: type INTEGER → DATETIME — refused: "
-              "SQLite can only change a column by rebuilding its table")],
+            [
+                (
+                    "change column events.at: type INTEGER → DATETIME — refused: "
+                    "SQLite can only change a column by rebuilding its table"
+                )
+            ],
         ),
     ],
 )
@@ -76,15 +80,25 @@ def test_type_comparison_sees_through_utc_datetime(
 def test_verify_notices_a_server_default_the_database_lacks(db_url: str) -> None:
     # Otherwise inserts that omit the column would still fail with NOT NULL after a "clean" push.
     live, models = MetaData(), MetaData()
-    Table("counters", live, Column("id", Integer, primary_key=True),
-          Column("hits", Integer, nullable=False))
-    Table("counters", models, Column("id", Integer, primary_key=True),
-          Column("hits", Integer, nullable=False, server_default=text("0")))
+    Table(
+        "counters",
+        live,
+        Column("id", Integer, primary_key=True),
+        Column("hits", Integer, nullable=False),
+    )
+    Table(
+        "counters",
+        models,
+        Column("id", Integer, primary_key=True),
+        Column("hits", Integer, nullable=False, server_default=text("0")),
+    )
     live.create_all(get_engine())
 
     assert schema.verify(get_engine(), models) == [
-        ("change column counters.hits: server default none → 0 — refused: "
-         "SQLite can only change a column by rebuilding its table")
+        (
+            "change column counters.hits: server default none → 0 — refused: "
+            "SQLite can only change a column by rebuilding its table"
+        )
     ]
 
 
@@ -138,8 +152,10 @@ def test_push_refuses_to_drop_a_column_and_applies_nothing(database: str) -> Non
         schema.push(get_engine())
 
     assert refused.value.changes == [
-        ("drop column guestbook_entries.legacy — refused: "
-         "the column is not in the models and its values would be lost")
+        (
+            "drop column guestbook_entries.legacy — refused: "
+            "the column is not in the models and its values would be lost"
+        )
     ]
     assert sql_rows("SELECT author, legacy FROM guestbook_entries") == [("Ada", "keep me")]
     assert "ix_posts_status" not in _indexes("posts")
@@ -148,12 +164,18 @@ def test_push_refuses_to_drop_a_column_and_applies_nothing(database: str) -> Non
 @pytest.mark.parametrize(
     ("live_sql", "refusal"),
     [
-        ("CREATE TABLE scratch (id INTEGER PRIMARY KEY)",
-         "drop table scratch — refused: the table is not in the models"),
-        ("CREATE INDEX ix_extra ON posts (title)",
-         "drop index ix_extra on posts — refused: the index is not in the models"),
-        ("DROP INDEX ix_posts_status; CREATE UNIQUE INDEX ix_posts_status ON posts (status)",
-         "drop index ix_posts_status on posts — refused"),
+        (
+            "CREATE TABLE scratch (id INTEGER PRIMARY KEY)",
+            "drop table scratch — refused: the table is not in the models",
+        ),
+        (
+            "CREATE INDEX ix_extra ON posts (title)",
+            "drop index ix_extra on posts — refused: the index is not in the models",
+        ),
+        (
+            "DROP INDEX ix_posts_status; CREATE UNIQUE INDEX ix_posts_status ON posts (status)",
+            "drop index ix_posts_status on posts — refused",
+        ),
     ],
 )
 def test_push_refuses_changes_that_remove_things(
@@ -173,12 +195,20 @@ def test_push_refuses_changes_that_remove_things(
     [
         (Column("body", String(50)), None),
         (Column("body", String(50), nullable=False, server_default="draft"), None),
-        (Column("body", String(50), nullable=False),
-         ("add column notes.body VARCHAR(50) NOT NULL — refused: "
-          "NOT NULL without a server default: existing rows would have no value")),
-        (Column("body", String(50), unique=True),
-         ("add unique constraint on notes (body) — refused: "
-          "SQLite cannot add a constraint to an existing table")),
+        (
+            Column("body", String(50), nullable=False),
+            (
+                "add column notes.body VARCHAR(50) NOT NULL — refused: "
+                "NOT NULL without a server default: existing rows would have no value"
+            ),
+        ),
+        (
+            Column("body", String(50), unique=True),
+            (
+                "add unique constraint on notes (body) — refused: "
+                "SQLite cannot add a constraint to an existing table"
+            ),
+        ),
     ],
     ids=["nullable", "server-default", "not-null-without-default", "unique"],
 )
@@ -204,8 +234,10 @@ def test_push_adds_a_column_only_when_existing_rows_stay_valid(
 
 def test_force_reset_drops_everything_and_recreates_the_schema(database: str) -> None:
     make_post("doomed")
-    run_sql("ALTER TABLE guestbook_entries ADD COLUMN legacy TEXT",
-         "CREATE TABLE scratch (id INTEGER PRIMARY KEY)")
+    run_sql(
+        "ALTER TABLE guestbook_entries ADD COLUMN legacy TEXT",
+        "CREATE TABLE scratch (id INTEGER PRIMARY KEY)",
+    )
 
     done = schema.push(get_engine(), force_reset=True)
 
@@ -225,8 +257,10 @@ def test_verify_lists_every_difference_safe_and_refused(database: str) -> None:
 
     assert schema.verify(get_engine()) == [
         "create index ix_posts_status on posts (status)",
-        ("drop column guestbook_entries.legacy — refused: "
-         "the column is not in the models and its values would be lost"),
+        (
+            "drop column guestbook_entries.legacy — refused: "
+            "the column is not in the models and its values would be lost"
+        ),
     ]
 
 
@@ -238,4 +272,3 @@ def test_require_tables_names_every_missing_table(db_url: str) -> None:
 
     assert missing.value.tables == ["authors", "comments"]
     assert schema.missing_tables(get_engine(), ["posts"]) == []
-

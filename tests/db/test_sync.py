@@ -61,7 +61,7 @@ class StoredWordPress:
         self.pages_read.append(page)
         published = self._published()
         pages = max(1, -(-len(published) // self.per_page))
-        chunk = published[(page - 1) * self.per_page: page * self.per_page]
+        chunk = published[(page - 1) * self.per_page : page * self.per_page]
         return PostsPage(copy.deepcopy(chunk), len(published), pages if chunk else 0)
 
     def published_versions(self) -> dict[int, datetime]:
@@ -108,10 +108,14 @@ def stored(slug: str) -> Post | None:
 
 def term_slugs(slug: str) -> list[str]:
     with session_scope() as session:
-        return sorted(session.exec(
-            select(Term.slug).join(PostTerm, col(PostTerm.term_id) == Term.id)
-            .join(Post, col(Post.id) == PostTerm.post_id).where(Post.slug == slug)
-        ).all())
+        return sorted(
+            session.exec(
+                select(Term.slug)
+                .join(PostTerm, col(PostTerm.term_id) == Term.id)
+                .join(Post, col(Post.id) == PostTerm.post_id)
+                .where(Post.slug == slug)
+            ).all()
+        )
 
 
 def events() -> list[SyncEvent]:
@@ -160,8 +164,9 @@ def test_a_replayed_copy_changes_nothing(database):
 def test_a_newer_copy_updates_the_post_and_replaces_its_terms(database):
     apply(wordpress_post("islands-in-wordpress"))
     newer = edited("islands-in-wordpress", 5, title="Islands &#038; reefs")
-    newer["_embedded"]["wp:term"][1] = [t for t in newer["_embedded"]["wp:term"][1]
-                                        if t["slug"] == "libsql"]
+    newer["_embedded"]["wp:term"][1] = [
+        t for t in newer["_embedded"]["wp:term"][1] if t["slug"] == "libsql"
+    ]
 
     assert apply(newer) == "updated"
 
@@ -278,8 +283,9 @@ def test_the_webhook_rate_limit_defaults_to_60_a_minute(monkeypatch):
 
 def record(wp_id: int, action: str = "update", post_type: str = "post") -> int:
     with session_scope(write=True) as session:
-        event = record_event(session=session, data=SyncEventCreate(
-            post_id=wp_id, post_type=post_type, action=action))  # type: ignore[arg-type]
+        event = record_event(
+            session=session, data=SyncEventCreate(post_id=wp_id, post_type=post_type, action=action)
+        )  # type: ignore[arg-type]
         assert event.id is not None
         return event.id
 
@@ -303,8 +309,7 @@ def test_the_worker_applies_pending_events_once_per_post(database):
 def test_a_delete_event_removes_the_post_when_wordpress_no_longer_shows_it(database):
     client = StoredWordPress([wordpress_post("tips-and-tricks")])
     sync_post(6, client=client)  # type: ignore[arg-type]
-    client.posts[6] = edited("tips-and-tricks", 2, status="trash",
-                             slug="tips-and-tricks__trashed")
+    client.posts[6] = edited("tips-and-tricks", 2, status="trash", slug="tips-and-tricks__trashed")
     record(6, "delete")
 
     process_events(client=client)  # type: ignore[arg-type]
@@ -376,7 +381,10 @@ def test_full_sync_copies_every_published_post_and_removes_the_rest(database):
     assert (again.created, again.updated, again.unchanged, again.removed) == (0, 0, 2, 2)
     with session_scope() as session:
         assert sorted(session.exec(select(Post.slug)).all()) == [
-            "hello-from-wordpress", "hostile-markup", "local-only"]
+            "hello-from-wordpress",
+            "hostile-markup",
+            "local-only",
+        ]
 
 
 def test_an_interrupted_full_sync_resumes_at_its_checkpoint(database):
@@ -426,7 +434,9 @@ def test_restart_abandons_the_checkpoint(database):
 
     assert report.resumed_from == 1
     assert [(e.status, e.last_error) for e in events()] == [
-        ("failed", "Superseded by a restarted full sync."), ("done", None)]
+        ("failed", "Superseded by a restarted full sync."),
+        ("done", None),
+    ]
 
 
 def test_sync_now_is_queued_once_and_run_by_the_worker(database):

@@ -52,14 +52,18 @@ def sessions(user_id: int | None = None) -> list[UserSession]:
 
 
 def login(email: str = "ada@example.com", password: str = PASSWORD, client: str = "ip:10.0.0.1"):
-    return run_action("auth.login", {"email": email, "password": password}, visitor_ctx(client=client))
+    return run_action(
+        "auth.login", {"email": email, "password": password}, visitor_ctx(client=client)
+    )
 
 
 # --------------------------------------------------------------------------- sign-up
 
 
 def test_signup_stores_a_normalised_email_and_an_argon2_hash_never_the_password(database):
-    result = run_action("auth.signup", signup_payload(email="  Ada.Lovelace@Example.COM "), visitor_ctx())
+    result = run_action(
+        "auth.signup", signup_payload(email="  Ada.Lovelace@Example.COM "), visitor_ctx()
+    )
     assert result.ok, result.envelope()
     assert set(result.data) == {"id", "display_name", "role"}
     assert result.data["role"] == "member"
@@ -89,11 +93,17 @@ def test_the_password_appears_nowhere_in_the_database_file(database):
 
 def test_email_is_unique_whatever_its_case(database):
     assert run_action("auth.signup", signup_payload(email="ada@example.com"), visitor_ctx()).ok
-    again = run_action("auth.signup", signup_payload(email="ADA@Example.com", display_name="Other"), visitor_ctx())
+    again = run_action(
+        "auth.signup", signup_payload(email="ADA@Example.com", display_name="Other"), visitor_ctx()
+    )
     assert again.status == 409
-    assert again.envelope() == {"error": {
-        "code": "CONFLICT", "message": "An account with this email already exists.",
-        "fields": {"email": ["An account with this email already exists."]}}}
+    assert again.envelope() == {
+        "error": {
+            "code": "CONFLICT",
+            "message": "An account with this email already exists.",
+            "fields": {"email": ["An account with this email already exists."]},
+        }
+    }
     assert len(users()) == 1
 
 
@@ -116,12 +126,15 @@ SIGNUP_RULES = [
     ({"password": "QwertyUIOP"}, {"password": [COMMON]}),  # compared case-insensitively
     ({"password": "iloveyou123"}, {"password": [COMMON]}),
     ({"website": "http://spam.example"}, {"website": ["Leave this field empty."]}),
-    ({"email": "nope", "display_name": "", "password": "abc", "website": "x"}, {
-        "email": ["Enter a valid email address."],
-        "display_name": ["Display name must be at least 2 characters."],
-        "password": ["Password must be at least 10 characters."],
-        "website": ["Leave this field empty."],
-    }),
+    (
+        {"email": "nope", "display_name": "", "password": "abc", "website": "x"},
+        {
+            "email": ["Enter a valid email address."],
+            "display_name": ["Display name must be at least 2 characters."],
+            "password": ["Password must be at least 10 characters."],
+            "website": ["Leave this field empty."],
+        },
+    ),
 ]
 
 
@@ -129,16 +142,20 @@ SIGNUP_RULES = [
 def test_each_signup_rule_has_an_exact_message_and_stores_nothing(database, change, fields):
     result = run_action("auth.signup", signup_payload(**change), visitor_ctx())
     assert result.status == 400
-    assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}}
+    assert result.envelope() == {
+        "error": {"code": "BAD_REQUEST", "message": INVALID, "fields": fields}
+    }
     assert users() == []
 
 
 def test_missing_signup_fields_are_required(database):
     result = run_action("auth.signup", {}, visitor_ctx())
     assert result.error is not None
-    assert result.error.fields == {"email": ["Email is required."],
-                                   "display_name": ["Display name is required."],
-                                   "password": ["Password is required."]}
+    assert result.error.fields == {
+        "email": ["Email is required."],
+        "display_name": ["Display name is required."],
+        "password": ["Password is required."],
+    }
 
 
 def test_password_keeps_its_spaces(database):
@@ -167,17 +184,25 @@ def test_login_answers_the_public_view_and_records_the_time(database):
     assert user.last_login_at is not None
 
 
-@pytest.mark.parametrize(("email", "password"), [
-    ("ada@example.com", "wrong-password-1"),
-    ("nobody@example.com", PASSWORD),
-    ("not an email", PASSWORD),
-])
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("ada@example.com", "wrong-password-1"),
+        ("nobody@example.com", PASSWORD),
+        ("not an email", PASSWORD),
+    ],
+)
 def test_wrong_credentials_get_one_message_whichever_part_is_wrong(database, email, password):
     make_user("ada@example.com")
     result = login(email, password)
     assert result.status == 401
-    assert result.envelope() == {"error": {"code": "UNAUTHORIZED",
-                                           "message": "The email or password is incorrect.", "fields": {}}}
+    assert result.envelope() == {
+        "error": {
+            "code": "UNAUTHORIZED",
+            "message": "The email or password is incorrect.",
+            "fields": {},
+        }
+    }
 
 
 def test_unknown_email_is_verified_against_a_dummy_hash(database, monkeypatch):
@@ -217,7 +242,9 @@ def test_five_failures_for_one_email_from_one_client_lock_that_pair_with_retry_a
         assert login(password=f"wrong-{n}", client="ip:10.0.0.5").status == 401
     locked = login(client="ip:10.0.0.5")  # even the right password, from that client
     assert locked.status == 429
-    assert locked.envelope() == {"error": {"code": "TOO_MANY_REQUESTS", "message": SLOW, "fields": {}}}
+    assert locked.envelope() == {
+        "error": {"code": "TOO_MANY_REQUESTS", "message": SLOW, "fields": {}}
+    }
     assert locked.error is not None and 890 <= (locked.error.retry_after or 0) <= 900
     assert login("other@example.com", client="ip:10.0.0.5").status == 401  # other accounts aren't
 
@@ -304,7 +331,9 @@ def test_expiry_slides_with_use_at_most_hourly(database):
     token = sign_in(user_id)
     soon = utcnow() + timedelta(days=1)
     with session_scope(write=True) as session:
-        session.exec(update(UserSession).values(expires_at=soon, last_seen_at=utcnow() - timedelta(hours=2)))  # type: ignore[call-overload]
+        session.exec(
+            update(UserSession).values(expires_at=soon, last_seen_at=utcnow() - timedelta(hours=2))
+        )  # type: ignore[call-overload]
     assert current_user(token) is not None
     [row] = sessions(user_id)
     assert row.expires_at > utcnow() + SESSION_LIFETIME - timedelta(minutes=1)
@@ -335,9 +364,12 @@ def test_sign_out_everywhere_deletes_every_session_of_that_user_only(database):
 
 def test_sign_out_everywhere_needs_a_signed_in_user(database):
     result = run_action("auth.logout_everywhere", {}, user_ctx(None))
-    assert result.envelope() == {"error": {"code": "UNAUTHORIZED",
-                                           "message": "Please sign in to continue.", "fields": {}}}
-    assert run_action("auth.logout_everywhere", {}, user_ctx(12345)).status == 401  # deleted account
+    assert result.envelope() == {
+        "error": {"code": "UNAUTHORIZED", "message": "Please sign in to continue.", "fields": {}}
+    }
+    assert (
+        run_action("auth.logout_everywhere", {}, user_ctx(12345)).status == 401
+    )  # deleted account
 
 
 def test_deleting_a_user_deletes_their_sessions(database):
@@ -350,32 +382,38 @@ def test_deleting_a_user_deletes_their_sessions(database):
         assert session.exec(select(func.count()).select_from(UserSession)).one() == 0
 
 
-@pytest.mark.parametrize(("header", "found"), [
-    ("atoll_session=" + "a" * 43, "a" * 43),
-    ("atoll_visitor=abc; atoll_session=" + "B_-9" * 11 + "; other=1", "B_-9" * 11),
-    ('atoll_session="' + "c" * 43 + '"', "c" * 43),
-    ("atoll_session=short", None),
-    ("atoll_session=" + "a" * 42 + ";", "a" * 42),
-    ("atoll_session=<script>" + "a" * 40, None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("header", "found"),
+    [
+        ("atoll_session=" + "a" * 43, "a" * 43),
+        ("atoll_visitor=abc; atoll_session=" + "B_-9" * 11 + "; other=1", "B_-9" * 11),
+        ('atoll_session="' + "c" * 43 + '"', "c" * 43),
+        ("atoll_session=short", None),
+        ("atoll_session=" + "a" * 42 + ";", "a" * 42),
+        ("atoll_session=<script>" + "a" * 40, None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_session_token_is_read_from_a_cookie_header(header, found):
     assert session_token(header) == found
 
 
-@pytest.mark.parametrize(("value", "safe"), [
-    ("/members", "/members"),
-    ("/blog/hello-atoll?x=1#c", "/blog/hello-atoll?x=1#c"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("https://evil.example/", "/"),
-    ("javascript:alert(1)", "/"),
-    ("/ok\r\nSet-Cookie: x=1", "/"),
-    ("", "/"),
-    (None, "/"),
-    (["/members"], "/"),
-])
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("/members", "/members"),
+        ("/blog/hello-atoll?x=1#c", "/blog/hello-atoll?x=1#c"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/ok\r\nSet-Cookie: x=1", "/"),
+        ("", "/"),
+        (None, "/"),
+        (["/members"], "/"),
+    ],
+)
 def test_return_paths_stay_on_this_site(value, safe):
     assert safe_return_path(value) == safe
 
@@ -385,11 +423,15 @@ def test_return_paths_stay_on_this_site(value, safe):
 
 def test_create_admin_creates_or_promotes(database):
     with session_scope(write=True) as session:
-        admin, created = create_admin(session, email="Root@Example.com", password=PASSWORD, display_name="Root")
+        admin, created = create_admin(
+            session, email="Root@Example.com", password=PASSWORD, display_name="Root"
+        )
     assert created and admin.role == "admin"
     member_id = make_user("ada@example.com")
     with session_scope(write=True) as session:
-        promoted, created = create_admin(session, email="ada@example.com", password=None, display_name="x")
+        promoted, created = create_admin(
+            session, email="ada@example.com", password=None, display_name="x"
+        )
     assert not created and promoted.id == member_id and promoted.role == "admin"
     assert login("root@example.com").ok
     assert login("ada@example.com").ok  # password unchanged
@@ -449,8 +491,14 @@ def test_cli_refuses_weak_passwords_and_missing_ones(database, monkeypatch):
 
 
 def test_a_display_name_of_zero_width_characters_only_is_refused_and_stores_nothing(database):
-    result = run_action("auth.signup", signup_payload(display_name="\u200b\u200b\u200b"), visitor_ctx())
-    assert result.envelope() == {"error": {
-        "code": "BAD_REQUEST", "message": INVALID,
-        "fields": {"display_name": ["Display name must be at least 2 characters."]}}}
+    result = run_action(
+        "auth.signup", signup_payload(display_name="\u200b\u200b\u200b"), visitor_ctx()
+    )
+    assert result.envelope() == {
+        "error": {
+            "code": "BAD_REQUEST",
+            "message": INVALID,
+            "fields": {"display_name": ["Display name must be at least 2 characters."]},
+        }
+    }
     assert users() == []

@@ -91,8 +91,9 @@ REFUSED = [
 @pytest.mark.parametrize(("field", "typed", "message"), REFUSED)
 def test_text_with_nothing_visible_is_refused_and_stores_nothing(database, field, typed, message):
     result = run_action("guestbook.add", guestbook_payload(**{field: typed}), visitor_ctx())
-    assert result.envelope() == {"error": {"code": "BAD_REQUEST", "message": INVALID,
-                                           "fields": {field: [message]}}}
+    assert result.envelope() == {
+        "error": {"code": "BAD_REQUEST", "message": INVALID, "fields": {field: [message]}}
+    }
     assert guestbook_rows() == []
 
 
@@ -101,17 +102,20 @@ def test_the_length_limit_counts_the_cleaned_text(database):
     result = run_action("guestbook.add", guestbook_payload(author=padded), visitor_ctx())
     assert result.ok
     assert result.data["author"] == "x" * 80
-    too_long = run_action("guestbook.add", guestbook_payload(author="x" * 81 + "\u200b"),
-                          visitor_ctx())
+    too_long = run_action(
+        "guestbook.add", guestbook_payload(author="x" * 81 + "\u200b"), visitor_ctx()
+    )
     assert too_long.error is not None
     assert too_long.error.fields == {"author": ["Name must be at most 80 characters."]}
 
 
 def test_a_comment_keeps_its_newlines_and_loses_its_controls(database):
     make_post()
-    result = run_action("comments.create",
-                        comment_payload(author="\u202eAda", content="First\n\nSecond\x1b[0m\x00"),
-                        visitor_ctx())
+    result = run_action(
+        "comments.create",
+        comment_payload(author="\u202eAda", content="First\n\nSecond\x1b[0m\x00"),
+        visitor_ctx(),
+    )
     assert result.ok, result.envelope()
     with session_scope() as session:
         [row] = session.exec(select(Comment)).all()
@@ -135,8 +139,9 @@ def contact(**changes: Any) -> ContactMessageCreate:
 
 
 def test_contact_fields_are_cleaned_and_an_invisible_subject_is_no_subject():
-    message = contact(name="\u202eAda\x00", subject="\u200b\u200b",
-                      message="Hello\x1b[1m,\nengine!")
+    message = contact(
+        name="\u202eAda\x00", subject="\u200b\u200b", message="Hello\x1b[1m,\nengine!"
+    )
     assert (message.name, message.subject, message.message) == ("Ada", "", "Hello,\nengine!")
     assert contact(subject="Re:\nengines").subject == "Re: engines"
 
@@ -144,8 +149,10 @@ def test_contact_fields_are_cleaned_and_an_invisible_subject_is_no_subject():
 def test_an_invisible_contact_name_and_message_are_refused():
     with pytest.raises(ActionError) as caught:
         contact(name=ZERO_WIDTH_ONLY, message="\u200b" * 20)
-    assert caught.value.fields == {"name": ["Name must be at least 2 characters."],
-                                   "message": ["Message must be at least 10 characters."]}
+    assert caught.value.fields == {
+        "name": ["Name must be at least 2 characters."],
+        "message": ["Message must be at least 10 characters."],
+    }
 
 
 def test_a_value_that_is_not_text_is_still_reported_as_such(database):
@@ -172,10 +179,19 @@ def test_clean_text_one_line_and_several(typed, line, lines):
     assert clean_text(typed, multiline=True) == lines
 
 
-@pytest.mark.parametrize(("text", "visible"), [
-    ("a", True), ("\U0001f99c", True), ("\ue000", True),  # private use: a font may draw it
-    ("", False), (" \t\n\u3000", False), (ZERO_WIDTH_ONLY, False), ("\u0301", False),
-    ("\u115f\u1160\u3164\uffa0\u2800", False), ("\u2066\u2069", False),
-])
+@pytest.mark.parametrize(
+    ("text", "visible"),
+    [
+        ("a", True),
+        ("\U0001f99c", True),
+        ("\ue000", True),  # private use: a font may draw it
+        ("", False),
+        (" \t\n\u3000", False),
+        (ZERO_WIDTH_ONLY, False),
+        ("\u0301", False),
+        ("\u115f\u1160\u3164\uffa0\u2800", False),
+        ("\u2066\u2069", False),
+    ],
+)
 def test_has_visible_text(text, visible):
     assert has_visible_text(text) is visible

@@ -20,8 +20,11 @@ from db.wordpress import (
 from tests.factories import wordpress_fixture, wordpress_post
 
 # An active element, an event handler, a style attribute or a javascript: URL in an attribute.
-ACTIVE = re.compile(r"<\s*(script|iframe|style|svg|object|embed)\b|\s(on\w+|style)\s*="
-                    r"|=\s*[\"']?\s*javascript:", re.IGNORECASE)
+ACTIVE = re.compile(
+    r"<\s*(script|iframe|style|svg|object|embed)\b|\s(on\w+|style)\s*="
+    r"|=\s*[\"']?\s*javascript:",
+    re.IGNORECASE,
+)
 
 
 def test_a_published_post_becomes_a_post_its_author_and_its_terms():
@@ -30,7 +33,11 @@ def test_a_published_post_becomes_a_post_its_author_and_its_terms():
     assert item.public is True
     post = item.post
     assert (post.wp_id, post.slug, post.title, post.status) == (
-        5, "hello-from-wordpress", "Hello from WordPress", "publish")
+        5,
+        "hello-from-wordpress",
+        "Hello from WordPress",
+        "publish",
+    )
     # `date` is Berlin time (10:00); the stored instant comes from `date_gmt`.
     assert post.published_at == datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
     assert post.modified_at == datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
@@ -82,23 +89,56 @@ def test_the_hostile_post_is_stored_without_anything_active():
         ('<img src="javascript:alert(1)" alt="x">', '<img alt="x">'),
         ('<img src="data:image/png;base64,AAAA" alt="x">', '<img alt="x">'),
         ('<iframe src="https://evil.example"></iframe><p>ok</p>', "<p>ok</p>"),
-        ('<a href="https://example.org/x">x</a>', '<a href="https://example.org/x" rel="noopener">x</a>'),
-        ('<a href="/blog/y" target="_blank" rel="opener">y</a>', '<a href="/blog/y" rel="noopener">y</a>'),
+        (
+            '<a href="https://example.org/x">x</a>',
+            '<a href="https://example.org/x" rel="noopener">x</a>',
+        ),
+        (
+            '<a href="/blog/y" target="_blank" rel="opener">y</a>',
+            '<a href="/blog/y" rel="noopener">y</a>',
+        ),
         ('<a href="JaVaScRiPt:alert(1)">z</a>', '<a rel="noopener">z</a>'),
-        ('<a href="mailto:ada@example.org">mail</a>', '<a href="mailto:ada@example.org" rel="noopener">mail</a>'),
-        ('<p style="color:red" class="has-red" id="x" onclick="f()">p</p>', '<p class="has-red">p</p>'),
+        (
+            '<a href="mailto:ada@example.org">mail</a>',
+            '<a href="mailto:ada@example.org" rel="noopener">mail</a>',
+        ),
+        (
+            '<p style="color:red" class="has-red" id="x" onclick="f()">p</p>',
+            '<p class="has-red">p</p>',
+        ),
         ("<style>p{}</style><p>s</p>", "<p>s</p>"),
         ('<svg onload="alert(1)"><circle r="1"></circle></svg><p>v</p>', "<p>v</p>"),
         ('<form action="/x"><input name="q"><button>go</button></form>', "go"),
         ("<!-- wp:paragraph --><p>b</p><!-- /wp:paragraph -->", "<p>b</p>"),
-        ('<blockquote cite="javascript:x"><p>q</p></blockquote>', "<blockquote><p>q</p></blockquote>"),
-        ("<table><tr><td colspan=\"2\">c</td></tr></table>",
-         '<table><tbody><tr><td colspan="2">c</td></tr></tbody></table>'),
+        (
+            '<blockquote cite="javascript:x"><p>q</p></blockquote>',
+            "<blockquote><p>q</p></blockquote>",
+        ),
+        (
+            '<table><tr><td colspan="2">c</td></tr></table>',
+            '<table><tbody><tr><td colspan="2">c</td></tr></tbody></table>',
+        ),
         ("", ""),
     ],
-    ids=["script", "onerror", "js-src", "data-src", "iframe", "link", "relative-link-rel",
-         "js-href-mixed-case", "mailto", "style-id-onclick", "style-tag", "svg", "form",
-         "block-comments", "blockquote-cite", "table", "empty"],
+    ids=[
+        "script",
+        "onerror",
+        "js-src",
+        "data-src",
+        "iframe",
+        "link",
+        "relative-link-rel",
+        "js-href-mixed-case",
+        "mailto",
+        "style-id-onclick",
+        "style-tag",
+        "svg",
+        "form",
+        "block-comments",
+        "blockquote-cite",
+        "table",
+        "empty",
+    ],
 )
 def test_sanitize_allow_list(raw: str, clean: str):
     assert sanitize_html(raw) == clean
@@ -158,7 +198,9 @@ SETTINGS = WordPressSettings(url="http://wordpress.test", user="admin", app_pass
 
 
 def _client(handler, **kwargs) -> WordPressClient:
-    return WordPressClient(SETTINGS, transport=httpx.MockTransport(handler), backoff=0.001, **kwargs)
+    return WordPressClient(
+        SETTINGS, transport=httpx.MockTransport(handler), backoff=0.001, **kwargs
+    )
 
 
 def test_retryable_failures_are_retried_with_backoff_then_succeed():
@@ -215,16 +257,25 @@ def test_list_page_asks_for_published_posts_by_id_with_embeds_and_reads_the_tota
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json=wordpress_fixture("posts"),
-                              headers={"X-WP-Total": "204", "X-WP-TotalPages": "3"})
+        return httpx.Response(
+            200,
+            json=wordpress_fixture("posts"),
+            headers={"X-WP-Total": "204", "X-WP-TotalPages": "3"},
+        )
 
     with _client(handler) as client:
         page = client.list_page(2)
 
     assert (page.total, page.total_pages, len(page.items)) == (204, 3, 4)
     params = seen[0].url.params
-    assert dict(params) == {"per_page": "100", "page": "2", "orderby": "id", "order": "asc",
-                            "status": "publish", "_embed": "author,wp:featuredmedia,wp:term"}
+    assert dict(params) == {
+        "per_page": "100",
+        "page": "2",
+        "orderby": "id",
+        "order": "asc",
+        "status": "publish",
+        "_embed": "author,wp:featuredmedia,wp:term",
+    }
     assert seen[0].headers["authorization"].startswith("Basic ")
 
 

@@ -43,7 +43,9 @@ def queued_behind_a_short_lock(calls: list[tuple[str, dict[str, Any]]]) -> list[
 
     async def send(release: threading.Event) -> list[ActionResult]:
         asyncio.get_running_loop().call_later(0.2, release.set)
-        return await asyncio.gather(*(run_action_async(name, payload, visitor_ctx()) for name, payload in calls))
+        return await asyncio.gather(
+            *(run_action_async(name, payload, visitor_ctx()) for name, payload in calls)
+        )
 
     with turn_held_elsewhere() as release:
         return asyncio.run(send(release))
@@ -61,7 +63,11 @@ def test_a_queue_of_writes_is_committed_together_and_each_sees_the_one_before(da
     assert [r.data["likes"] for r in results] == list(range(1, 31))  # serial order, as sent
     assert len(seen) <= 3  # the lock holder's, then the queue in one or two batches
     with session_scope() as session:
-        assert session.exec(select(func.count()).select_from(Like)).one() == count_likes(session, "hello-world") == 30
+        assert (
+            session.exec(select(func.count()).select_from(Like)).one()
+            == count_likes(session, "hello-world")
+            == 30
+        )
 
 
 def test_a_failure_inside_the_batch_undoes_only_its_own_write(database):
@@ -70,7 +76,13 @@ def test_a_failure_inside_the_batch_undoes_only_its_own_write(database):
     make_post()
     calls = [like(), like(), like("no-such-post"), like(), like()]
     results = queued_behind_a_short_lock(calls)
-    assert [r.error.code if r.error else None for r in results] == [None, None, ErrorCode.NOT_FOUND, None, None]
+    assert [r.error.code if r.error else None for r in results] == [
+        None,
+        None,
+        ErrorCode.NOT_FOUND,
+        None,
+        None,
+    ]
     assert [r.data["likes"] for r in results if r.data] == [1, 2, 3, 4]
     with session_scope() as session:
         assert session.exec(select(func.count()).select_from(Like)).one() == 4
@@ -79,10 +91,12 @@ def test_a_failure_inside_the_batch_undoes_only_its_own_write(database):
 
 def test_bad_input_in_the_queue_gets_its_field_errors_and_the_rest_lands(database):
     make_post()
-    calls = [("guestbook.add", guestbook_payload(content="first")),
-             ("guestbook.add", guestbook_payload(author="")),
-             like(),
-             ("guestbook.add", guestbook_payload(content="second"))]
+    calls = [
+        ("guestbook.add", guestbook_payload(content="first")),
+        ("guestbook.add", guestbook_payload(author="")),
+        like(),
+        ("guestbook.add", guestbook_payload(content="second")),
+    ]
     results = queued_behind_a_short_lock(calls)
     assert [r.ok for r in results] == [True, False, True, True]
     assert set(results[1].error.fields) == {"author"}
@@ -96,13 +110,22 @@ def test_answers_match_running_the_same_writes_one_by_one(database):
     make_post("alone")
     make_post("queued")
     visitors = [visitor_ctx() for _ in range(6)]
-    script = [(v, liked) for liked in (True, False, True) for v in visitors[:4]] + [(visitors[5], False)]
+    script = [(v, liked) for liked in (True, False, True) for v in visitors[:4]] + [
+        (visitors[5], False)
+    ]
 
-    alone = [run_action("likes.toggle", {"post_slug": "alone", "liked": liked}, v).data for v, liked in script]
+    alone = [
+        run_action("likes.toggle", {"post_slug": "alone", "liked": liked}, v).data
+        for v, liked in script
+    ]
 
     async def send() -> list[ActionResult]:
-        return await asyncio.gather(*(run_action_async("likes.toggle", {"post_slug": "queued", "liked": liked}, v)
-                                      for v, liked in script))
+        return await asyncio.gather(
+            *(
+                run_action_async("likes.toggle", {"post_slug": "queued", "liked": liked}, v)
+                for v, liked in script
+            )
+        )
 
     queued = [r.data for r in asyncio.run(send())]
     assert [{**a, "post_slug": "queued"} for a in alone] == queued

@@ -43,8 +43,11 @@ WRITES = [
 def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The full app (frontend too) with a short busy timeout."""
     root = tmp_path_factory.mktemp("busy")
-    server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log",
-                             env={"DATABASE_BUSY_TIMEOUT_MS": str(BUSY_TIMEOUT_MS)})
+    server = AppServer.start(
+        prepare_database(root / "atoll.db"),
+        root / "server.log",
+        env={"DATABASE_BUSY_TIMEOUT_MS": str(BUSY_TIMEOUT_MS)},
+    )
     yield server
     server.stop()
 
@@ -80,7 +83,9 @@ def rows() -> tuple[int, int, int]:
 def test_a_held_write_lock_answers_503_with_the_busy_message_then_recovers(
     busy_server: AppServer, busy_db: str, name: str, payload: dict
 ):
-    with httpx.Client(base_url=busy_server.base_url, timeout=15, cookies={COOKIE_NAME: new_visitor_id()}) as client:
+    with httpx.Client(
+        base_url=busy_server.base_url, timeout=15, cookies={COOKIE_NAME: new_visitor_id()}
+    ) as client:
         before = rows()
         with write_lock(busy_db):
             started = time.monotonic()
@@ -91,7 +96,10 @@ def test_a_held_write_lock_answers_503_with_the_busy_message_then_recovers(
             assert BUSY_TIMEOUT_MS / 1000 * 0.9 <= waited < 5  # it waited its turn, then gave up
             # Readers are not blocked by a writer (WAL); the site still shows pages and health.
             assert client.get("/api/comments", params={"post": SLUG}).status_code == 200
-            assert client.get("/health", headers=HEALTH_HEADERS).json()["database"]["reachable"] is True
+            assert (
+                client.get("/health", headers=HEALTH_HEADERS).json()["database"]["reachable"]
+                is True
+            )
         assert rows() == before  # nothing half-written
         again = client.post(f"/api/actions/{name}", json=payload)
         assert again.status_code == 200, again.text
@@ -103,7 +111,9 @@ def test_a_plain_form_post_gets_the_busy_message_as_a_page(busy_server: AppServe
         response = httpx.post(
             f"{busy_server.base_url}/api/actions/likes.toggle",
             data={"post_slug": SLUG, "liked": "true"},
-            headers={"Accept": "text/html"}, cookies={COOKIE_NAME: new_visitor_id()}, timeout=15,
+            headers={"Accept": "text/html"},
+            cookies={COOKIE_NAME: new_visitor_id()},
+            timeout=15,
         )
     assert response.status_code == 503
     assert f"<p id='outcome' role='alert'>{errors.DATABASE_BUSY}</p>" in response.text

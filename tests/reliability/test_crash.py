@@ -41,7 +41,9 @@ class Burst:
         self.interrupted = 0  # requests in flight when the server died (never answered)
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self._like, daemon=True) for _ in range(WRITERS)]
-        self.threads += [threading.Thread(target=self._comment, args=(n,), daemon=True) for n in range(WRITERS)]
+        self.threads += [
+            threading.Thread(target=self._comment, args=(n,), daemon=True) for n in range(WRITERS)
+        ]
 
     def _post(self, client: httpx.Client, name: str, payload: dict) -> httpx.Response | None:
         try:
@@ -107,12 +109,22 @@ def test_kill_9_during_a_burst_keeps_every_acknowledged_write(crash_db: str, tmp
     try:
         with session_scope() as session:
             assert session.exec(text("PRAGMA integrity_check")).one()[0] == "ok"  # type: ignore[call-overload]
-            like_rows = set(session.exec(select(Like.visitor_id).where(Like.post_slug == SLUG)).all())
+            like_rows = set(
+                session.exec(select(Like.visitor_id).where(Like.post_slug == SLUG)).all()
+            )
             total = session.exec(select(LikeCount.likes).where(LikeCount.post_slug == SLUG)).one()
-            comment_ids = set(session.exec(select(Comment.id).where(Comment.post_slug == SLUG)).all())
-            visible = session.exec(select(func.count()).select_from(Comment).where(
-                Comment.post_slug == SLUG, col(Comment.is_public).is_(True), col(Comment.is_removed).is_(False),
-            )).one()
+            comment_ids = set(
+                session.exec(select(Comment.id).where(Comment.post_slug == SLUG)).all()
+            )
+            visible = session.exec(
+                select(func.count())
+                .select_from(Comment)
+                .where(
+                    Comment.post_slug == SLUG,
+                    col(Comment.is_public).is_(True),
+                    col(Comment.is_removed).is_(False),
+                )
+            ).one()
         assert set(burst.liked) <= like_rows, "an acknowledged like is missing"
         assert set(burst.comments) <= comment_ids, "an acknowledged comment is missing"
         assert total == len(like_rows)  # the counter equals the rows it counts
@@ -121,13 +133,19 @@ def test_kill_9_during_a_burst_keeps_every_acknowledged_write(crash_db: str, tmp
             listing = client.get("/api/comments", params={"post": SLUG}).json()
             assert listing["total"] == visible
             client.cookies.set(COOKIE_NAME, new_visitor_id())
-            again = client.post("/api/actions/likes.toggle", json={"post_slug": SLUG, "liked": True})
+            again = client.post(
+                "/api/actions/likes.toggle", json={"post_slug": SLUG, "liked": True}
+            )
         assert again.status_code == 200
         assert again.json()["data"]["likes"] == total + 1
     finally:
         restarted.stop()
     dispose_engines()
     with get_engine().connect() as conn:
-        rows = conn.execute(text("SELECT count(*) FROM likes WHERE post_slug = :s"), {"s": SLUG}).scalar()
-        stored = conn.execute(text("SELECT likes FROM like_counts WHERE post_slug = :s"), {"s": SLUG}).scalar()
+        rows = conn.execute(
+            text("SELECT count(*) FROM likes WHERE post_slug = :s"), {"s": SLUG}
+        ).scalar()
+        stored = conn.execute(
+            text("SELECT likes FROM like_counts WHERE post_slug = :s"), {"s": SLUG}
+        ).scalar()
     assert rows == stored == total + 1

@@ -33,7 +33,14 @@ def started(tmp_path: Path) -> Iterator[list[AppServer]]:
 def test_a_healthy_backend_reports_every_field(tmp_path: Path, started: list[AppServer]):
     url = prepare_database(tmp_path / "atoll.db")
     with use_database(url), session_scope(write=True) as session:
-        session.add(Outbox(kind="mail.test", payload={}, status="pending", created_at=utcnow() - timedelta(minutes=10)))
+        session.add(
+            Outbox(
+                kind="mail.test",
+                payload={},
+                status="pending",
+                created_at=utcnow() - timedelta(minutes=10),
+            )
+        )
         session.add(Outbox(kind="mail.test", payload={}, status="failed"))
         session.add(SyncEvent(wp_post_id=7, status="pending"))
         session.add(SyncEvent(wp_post_id=8, status="failed"))
@@ -56,7 +63,9 @@ def test_a_healthy_backend_reports_every_field(tmp_path: Path, started: list[App
     assert body["redis"] == {"configured": False}
 
 
-def test_a_schema_behind_the_models_is_degraded_but_serving(tmp_path: Path, started: list[AppServer]):
+def test_a_schema_behind_the_models_is_degraded_but_serving(
+    tmp_path: Path, started: list[AppServer]
+):
     url = prepare_database(tmp_path / "atoll.db")
     with sqlite3.connect(make_url(url).database or "") as conn:
         conn.execute("DROP TABLE sync_events")
@@ -72,12 +81,22 @@ def test_a_schema_behind_the_models_is_degraded_but_serving(tmp_path: Path, star
     assert body["outbox"] == {"pending": 0, "failed": 0, "oldest_pending_seconds": None}
 
 
-def test_an_unreachable_database_answers_503_without_details(tmp_path: Path, started: list[AppServer]):
+def test_an_unreachable_database_answers_503_without_details(
+    tmp_path: Path, started: list[AppServer]
+):
     # A remote libSQL URL where nothing listens: the server is down, the backend is not.
     url = f"sqlite+libsql://127.0.0.1:{free_port()}"
-    started.append(server := AppServer.start(url, tmp_path / "server.log", backend_only=True, healthy=False))
+    started.append(
+        server := AppServer.start(url, tmp_path / "server.log", backend_only=True, healthy=False)
+    )
 
     response = httpx.get(server.base_url + "/health", headers=HEALTH_HEADERS, timeout=10)
     assert response.status_code == 503
-    assert response.json() == {"status": "down", "database": {"reachable": False}, "schema": None,
-                               "outbox": None, "sync": None, "redis": {"configured": False}}
+    assert response.json() == {
+        "status": "down",
+        "database": {"reachable": False},
+        "schema": None,
+        "outbox": None,
+        "sync": None,
+        "redis": {"configured": False},
+    }

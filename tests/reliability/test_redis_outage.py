@@ -37,7 +37,10 @@ def outage_db(outage_cluster: Cluster) -> Iterator[str]:
 
 
 def health(cluster: Cluster) -> list[httpx.Response]:
-    return [httpx.get(server.base_url + "/health", headers=HEALTH_HEADERS, timeout=10) for server in (cluster.a, cluster.b)]
+    return [
+        httpx.get(server.base_url + "/health", headers=HEALTH_HEADERS, timeout=10)
+        for server in (cluster.a, cluster.b)
+    ]
 
 
 def wait_healthy(cluster: Cluster, timeout: float = 20) -> None:
@@ -54,8 +57,10 @@ def test_redis_outage_is_reported_clearly_and_the_workers_recover(
 ):
     cluster = outage_cluster
     slug = new_post("outage")
-    with tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as first, \
-            tab_on(browser, cluster, cluster.b, f"/blog/{slug}") as second:
+    with (
+        tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as first,
+        tab_on(browser, cluster, cluster.b, f"/blog/{slug}") as second,
+    ):
         assert cluster.worker_of(first) != cluster.worker_of(second)
         assert [r.status_code for r in health(cluster)] == [200, 200]
 
@@ -74,9 +79,12 @@ def test_redis_outage_is_reported_clearly_and_the_workers_recover(
         assert likes_in_db(slug) == (0, 0)
 
         # Plain HTTP actions keep no state in Redis: they still work during the outage.
-        response = httpx.post(f"{cluster.a.base_url}/api/actions/likes.toggle",
-                              json={"post_slug": slug, "liked": True},
-                              cookies={COOKIE_NAME: new_visitor_id()}, timeout=10)
+        response = httpx.post(
+            f"{cluster.a.base_url}/api/actions/likes.toggle",
+            json={"post_slug": slug, "liked": True},
+            cookies={COOKIE_NAME: new_visitor_id()},
+            timeout=10,
+        )
         assert response.status_code == 200
         assert likes_in_db(slug) == (1, 1)
 

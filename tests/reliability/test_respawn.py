@@ -37,8 +37,12 @@ def workers(server: AppServer) -> list[int]:
 def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     root = tmp_path_factory.mktemp("respawn")
     redis = RedisServer.start(root / "redis.log")
-    server = AppServer.start(prepare_database(root / "atoll.db"), root / "server.log",
-                             backend_only=True, env=shared_env(redis, workers=2))
+    server = AppServer.start(
+        prepare_database(root / "atoll.db"),
+        root / "server.log",
+        backend_only=True,
+        env=shared_env(redis, workers=2),
+    )
     yield server
     server.stop()
     redis.stop()
@@ -55,8 +59,12 @@ def test_a_killed_worker_is_replaced_and_the_site_keeps_answering(two_workers: A
     before = eventually(lambda: (found := workers(two_workers)) and len(found) == 2 and found)
     os.kill(before[0], signal.SIGKILL)
 
-    after = eventually(lambda: (found := workers(two_workers)) and len(found) == 2
-                       and before[0] not in found and found, timeout=30)
+    after = eventually(
+        lambda: (
+            (found := workers(two_workers)) and len(found) == 2 and before[0] not in found and found
+        ),
+        timeout=30,
+    )
     assert before[1] in after  # the other worker was never stopped
     assert two_workers.process.poll() is None
     eventually(lambda: all(healthy(two_workers) for _ in range(10)), timeout=15)

@@ -24,8 +24,12 @@ from tests.server import ROOT
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """``python -m db …`` with ``env`` on top of ours (DATABASE_URL, DATABASE_AUTH_TOKEN)."""
     return subprocess.run(
-        [sys.executable, "-m", "db", *args], cwd=ROOT, env=os.environ | env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "db", *args],
+        cwd=ROOT,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -25,7 +25,9 @@ def test_concurrent_toggles_keep_the_count_equal_to_the_rows(remote_db: str):
 
     def toggle(index: int) -> None:
         for round_ in range(5):  # like, unlike, like, unlike, like
-            result = run_action("likes.toggle", {"post_slug": slug, "liked": round_ % 2 == 0}, visitors[index])
+            result = run_action(
+                "likes.toggle", {"post_slug": slug, "liked": round_ % 2 == 0}, visitors[index]
+            )
             assert result.ok, result.error
 
     at_once(len(visitors), toggle)
@@ -39,7 +41,9 @@ def test_writes_through_the_writer_thread_all_land(remote_db: str):
 
     async def burst() -> list[ActionResult]:
         like = {"post_slug": slug, "liked": True}
-        return await asyncio.gather(*(run_action_async("likes.toggle", like, visitor_ctx()) for _ in range(20)))
+        return await asyncio.gather(
+            *(run_action_async("likes.toggle", like, visitor_ctx()) for _ in range(20))
+        )
 
     results = asyncio.run(burst())
     assert sorted(r.data["likes"] for r in results if r.data) == list(range(1, 21))
@@ -73,7 +77,9 @@ def test_a_server_that_goes_away_answers_503_then_recovers(remote_db: str, sqld:
             down = run_action("likes.toggle", like, visitor_ctx())
             assert down.error is not None
             assert (down.error.code, down.error.message) == (
-                ErrorCode.SERVICE_UNAVAILABLE, errors.DATABASE_UNREACHABLE)
+                ErrorCode.SERVICE_UNAVAILABLE,
+                errors.DATABASE_UNREACHABLE,
+            )
     finally:
         sqld.restart()
     back = run_action("likes.toggle", like, visitor_ctx())

@@ -21,7 +21,9 @@ from tests.server import HEALTH_HEADERS, AppServer
 from tests.sql import sql_rows
 from tests.threads import at_once
 
-UNREACHABLE = {"error": {"code": "SERVICE_UNAVAILABLE", "message": errors.DATABASE_UNREACHABLE, "fields": {}}}
+UNREACHABLE = {
+    "error": {"code": "SERVICE_UNAVAILABLE", "message": errors.DATABASE_UNREACHABLE, "fields": {}}
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,9 @@ def test_concurrent_likes_over_http_keep_count_equal_to_rows(remote_app: AppServ
     def visitor(_: int) -> None:
         with httpx.Client(base_url=remote_app.base_url, timeout=15) as own:  # a cookie jar each
             for liked in (True, False, True):
-                response = own.post("/api/actions/likes.toggle", json={"post_slug": slug, "liked": liked})
+                response = own.post(
+                    "/api/actions/likes.toggle", json={"post_slug": slug, "liked": liked}
+                )
                 assert response.status_code == 200, response.text
             answers.append(response.json()["data"]["likes"])
 
@@ -77,7 +81,9 @@ def test_pages_and_feeds_read_from_the_server(client: httpx.Client, remote_db: s
     assert title in client.get("/rss.xml").text
 
 
-def test_losing_the_server_is_a_clear_503_until_it_returns(client: httpx.Client, sqld: LibsqlServer):
+def test_losing_the_server_is_a_clear_503_until_it_returns(
+    client: httpx.Client, sqld: LibsqlServer
+):
     like = {"post_slug": "hello-atoll", "liked": True}
     assert client.post("/api/actions/likes.toggle", json=like).status_code == 200
     sqld.stop()
@@ -94,11 +100,18 @@ def test_losing_the_server_is_a_clear_503_until_it_returns(client: httpx.Client,
 
 
 def test_two_backends_on_one_server_keep_count_equal_to_rows(
-    remote_app: AppServer, sqld: LibsqlServer, remote_db: str, tmp_path: Path,
+    remote_app: AppServer,
+    sqld: LibsqlServer,
+    remote_db: str,
+    tmp_path: Path,
 ):
     """Two machines' worth of backends writing to one libSQL server at the same time."""
-    second = AppServer.start(sqld.url, tmp_path / "second.log", backend_only=True,
-                             env={"DATABASE_AUTH_TOKEN": sqld.env()["DATABASE_AUTH_TOKEN"]})
+    second = AppServer.start(
+        sqld.url,
+        tmp_path / "second.log",
+        backend_only=True,
+        env={"DATABASE_AUTH_TOKEN": sqld.env()["DATABASE_AUTH_TOKEN"]},
+    )
     try:
         slug = make_post(f"remote-{uuid.uuid4().hex[:8]}").slug
         statuses: list[int] = []
@@ -107,7 +120,9 @@ def test_two_backends_on_one_server_keep_count_equal_to_rows(
             base = (remote_app, second)[index % 2].base_url
             with httpx.Client(base_url=base, timeout=30) as own:
                 for liked in (True, False, True):
-                    response = own.post("/api/actions/likes.toggle", json={"post_slug": slug, "liked": liked})
+                    response = own.post(
+                        "/api/actions/likes.toggle", json={"post_slug": slug, "liked": liked}
+                    )
                     statuses.append(response.status_code)
 
         at_once(16, visitor)

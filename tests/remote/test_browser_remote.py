@@ -17,9 +17,13 @@ from tests.sql import sql_rows
 
 
 @pytest.fixture(scope="module")
-def remote_site(sqld: LibsqlServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+def remote_site(
+    sqld: LibsqlServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppServer]:
     log = Path(tmp_path_factory.mktemp("remote-site")) / "server.log"
-    server = AppServer.start(sqld.url, log, env={"DATABASE_AUTH_TOKEN": sqld.env()["DATABASE_AUTH_TOKEN"]})
+    server = AppServer.start(
+        sqld.url, log, env={"DATABASE_AUTH_TOKEN": sqld.env()["DATABASE_AUTH_TOKEN"]}
+    )
     yield server
     server.stop()
 
@@ -31,10 +35,14 @@ def browser() -> Iterator[Browser]:
 
 
 def test_a_like_in_one_tab_is_stored_on_the_server_and_shown_live_in_another(
-    browser: Browser, remote_site: AppServer, remote_db: str,
+    browser: Browser,
+    remote_site: AppServer,
+    remote_db: str,
 ):
-    with browser_context(browser, remote_site.base_url) as first, \
-         browser_context(browser, remote_site.base_url) as second:
+    with (
+        browser_context(browser, remote_site.base_url) as first,
+        browser_context(browser, remote_site.base_url) as second,
+    ):
         before = like_seen_live(first.new_page(), second.new_page())
     slug = POST.rsplit("/", 1)[-1]
     assert sql_rows(f"SELECT likes FROM like_counts WHERE post_slug = '{slug}'") == [(before + 1,)]

@@ -54,13 +54,22 @@ def test_push_adds_a_missing_index_back_and_keeps_the_rows(sqld: LibsqlServer):
 
 def test_the_cli_says_what_is_wrong_with_the_connection(sqld: LibsqlServer):
     cases = {
-        "no token": ({"DATABASE_URL": sqld.url, "DATABASE_AUTH_TOKEN": ""}, "Authentication failed"),
+        "no token": (
+            {"DATABASE_URL": sqld.url, "DATABASE_AUTH_TOKEN": ""},
+            "Authentication failed",
+        ),
         "a token signed by another key": (
-            {"DATABASE_URL": sqld.url, "DATABASE_AUTH_TOKEN": sqld.token(key=Ed25519PrivateKey.generate())},
+            {
+                "DATABASE_URL": sqld.url,
+                "DATABASE_AUTH_TOKEN": sqld.token(key=Ed25519PrivateKey.generate()),
+            },
             "JWT is invalid",
         ),
         "nothing listening": (
-            {"DATABASE_URL": f"sqlite+libsql://127.0.0.1:{free_port()}", "DATABASE_AUTH_TOKEN": sqld.token()},
+            {
+                "DATABASE_URL": f"sqlite+libsql://127.0.0.1:{free_port()}",
+                "DATABASE_AUTH_TOKEN": sqld.token(),
+            },
             "Cannot connect to host",
         ),
     }
@@ -94,7 +103,9 @@ def test_secure_true_speaks_wss_and_checks_the_certificate(sqld: LibsqlServer, t
         assert "certificate verify failed" in untrusted.stderr
         assert "Traceback" not in untrusted.stderr
 
-        plain = run_cli("verify", env=env | {"DATABASE_URL": f"sqlite+libsql://127.0.0.1:{front.port}"})
+        plain = run_cli(
+            "verify", env=env | {"DATABASE_URL": f"sqlite+libsql://127.0.0.1:{front.port}"}
+        )
         assert plain.returncode != 0  # ws:// to a TLS port: no silent downgrade
     finally:
         front.stop()

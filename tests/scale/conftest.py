@@ -52,7 +52,9 @@ def open_post(page: Page, path: str = POST) -> None:
 
 
 @contextmanager
-def tab_on(browser: Browser, cluster: Cluster, server: AppServer, path: str = POST) -> Iterator[Page]:
+def tab_on(
+    browser: Browser, cluster: Cluster, server: AppServer, path: str = POST
+) -> Iterator[Page]:
     """A fresh browser (own cookies, own Reflex token) whose websocket lands on ``server``."""
     cluster.route_events_to(server)
     with browser_context(browser, cluster.base_url) as context:
@@ -71,6 +73,10 @@ def new_post(prefix: str = "scale") -> str:
 def likes_in_db(slug: str) -> tuple[int, int]:
     """(the stored total, the number of Like rows) for one post."""
     with session_scope() as session:
-        total = session.exec(select(LikeCount.likes).where(LikeCount.post_slug == slug)).first() or 0
-        rows = session.exec(select(func.count()).select_from(Like).where(Like.post_slug == slug)).one()
+        total = (
+            session.exec(select(LikeCount.likes).where(LikeCount.post_slug == slug)).first() or 0
+        )
+        rows = session.exec(
+            select(func.count()).select_from(Like).where(Like.post_slug == slug)
+        ).one()
     return total, rows

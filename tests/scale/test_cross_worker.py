@@ -23,10 +23,14 @@ def count(page: Page):
     return page.locator(".like-count")
 
 
-def test_tabs_on_two_workers_see_each_others_likes_live(browser: Browser, cluster: Cluster, cluster_db: str):
+def test_tabs_on_two_workers_see_each_others_likes_live(
+    browser: Browser, cluster: Cluster, cluster_db: str
+):
     slug = new_post()
-    with tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as first, \
-            tab_on(browser, cluster, cluster.b, f"/blog/{slug}") as second:
+    with (
+        tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as first,
+        tab_on(browser, cluster, cluster.b, f"/blog/{slug}") as second,
+    ):
         assert cluster.worker_of(first) != cluster.worker_of(second)
         expect(count(first)).to_have_text("0")
         expect(count(second)).to_have_text("0")
@@ -50,8 +54,10 @@ def test_rapid_toggles_on_both_workers_end_with_the_total_equal_to_the_rows(
     browser: Browser, cluster: Cluster, cluster_db: str
 ):
     slug = new_post()
-    with tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as first, \
-            tab_on(browser, cluster, cluster.b, f"/blog/{slug}") as second:
+    with (
+        tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as first,
+        tab_on(browser, cluster, cluster.b, f"/blog/{slug}") as second,
+    ):
         assert cluster.worker_of(first) != cluster.worker_of(second)
         for _ in range(7):  # odd: each tab ends liked
             first.locator(".like-button").click()
@@ -68,8 +74,10 @@ def test_a_comment_posted_on_one_worker_appears_live_on_the_other(
 ):
     slug = new_post()
     text = f"Written on worker b {uuid.uuid4().hex[:6]}"
-    with tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as reader, \
-            tab_on(browser, cluster, cluster.b, f"/blog/{slug}") as writer:
+    with (
+        tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as reader,
+        tab_on(browser, cluster, cluster.b, f"/blog/{slug}") as writer,
+    ):
         assert cluster.worker_of(reader) != cluster.worker_of(writer)
         expect(reader.locator("#comments-empty")).to_be_visible()
         writer.fill("#comment-form-author", "Grace Hopper")
@@ -79,7 +87,12 @@ def test_a_comment_posted_on_one_worker_appears_live_on_the_other(
         expect(reader.locator(".comment-content", has_text=text)).to_be_visible()  # no reload
         expect(reader.locator(".comments-total")).to_have_text("1 comment")
     with session_scope() as session:
-        assert session.exec(select(func.count()).select_from(Comment).where(Comment.post_slug == slug)).one() == 1
+        assert (
+            session.exec(
+                select(func.count()).select_from(Comment).where(Comment.post_slug == slug)
+            ).one()
+            == 1
+        )
 
 
 def test_a_tab_that_reconnects_to_the_other_worker_keeps_its_state(
@@ -90,11 +103,15 @@ def test_a_tab_that_reconnects_to_the_other_worker_keeps_its_state(
     slug = new_post()
     with httpx.Client(base_url=cluster.a.base_url, timeout=10) as client:
         for n in range(23):  # two pages of comments (20 per page)
-            response = client.post("/api/actions/comments.create",
-                                   json=comment_payload(post_slug=slug, content=f"Comment number {n}"))
+            response = client.post(
+                "/api/actions/comments.create",
+                json=comment_payload(post_slug=slug, content=f"Comment number {n}"),
+            )
             assert response.status_code == 200
-    with tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as page, \
-            tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as watcher:
+    with (
+        tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as page,
+        tab_on(browser, cluster, cluster.a, f"/blog/{slug}") as watcher,
+    ):
         on_a = cluster.worker_of(page)
         page.locator(".comments-next").click()
         expect(page.locator(".comments-page")).to_have_text("Page 2 of 2")

@@ -20,17 +20,33 @@ from tests.cluster import Cluster, shared_env
 from tests.factories import PASSWORD, make_user
 from tests.server import AppServer
 
-RATE_LIMITED = {"error": {"code": "TOO_MANY_REQUESTS",
-                          "message": "Too many requests. Please wait a moment and try again.", "fields": {}}}
-BAD_CREDENTIALS = {"error": {"code": "UNAUTHORIZED", "message": "The email or password is incorrect.",
-                             "fields": {}}}
-TOO_MANY_FAILURES = {"error": {"code": "TOO_MANY_REQUESTS",
-                               "message": "Too many failed sign-in attempts. Please try again later.",
-                               "fields": {}}}
+RATE_LIMITED = {
+    "error": {
+        "code": "TOO_MANY_REQUESTS",
+        "message": "Too many requests. Please wait a moment and try again.",
+        "fields": {},
+    }
+}
+BAD_CREDENTIALS = {
+    "error": {
+        "code": "UNAUTHORIZED",
+        "message": "The email or password is incorrect.",
+        "fields": {},
+    }
+}
+TOO_MANY_FAILURES = {
+    "error": {
+        "code": "TOO_MANY_REQUESTS",
+        "message": "Too many failed sign-in attempts. Please try again later.",
+        "fields": {},
+    }
+}
 
 
 @pytest.fixture(scope="module")
-def limited_backends(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[AppServer]]:
+def limited_backends(
+    cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[AppServer]]:
     """Two backends (1 and 2 workers) on the cluster's Redis and database, 5 requests a minute
     per client and action; the client is the X-Forwarded-For address (one trusted proxy), so
     each test counts for a client of its own."""
@@ -39,8 +55,14 @@ def limited_backends(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory)
     started: list[AppServer] = []
     try:
         for name, workers in (("one", 1), ("two", 2)):
-            started.append(AppServer.start(cluster.database_url, root / f"{name}.log", backend_only=True,
-                                           env=shared_env(cluster.redis, workers=workers) | env))
+            started.append(
+                AppServer.start(
+                    cluster.database_url,
+                    root / f"{name}.log",
+                    backend_only=True,
+                    env=shared_env(cluster.redis, workers=workers) | env,
+                )
+            )
         yield started
     finally:
         for server in started:
@@ -48,9 +70,12 @@ def limited_backends(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory)
 
 
 def like(server: AppServer, client: str) -> httpx.Response:
-    return httpx.post(server.base_url + "/api/actions/likes.toggle",
-                      json={"post_slug": "hello-atoll", "liked": True},
-                      headers={"X-Forwarded-For": client}, timeout=20)
+    return httpx.post(
+        server.base_url + "/api/actions/likes.toggle",
+        json={"post_slug": "hello-atoll", "liked": True},
+        headers={"X-Forwarded-For": client},
+        timeout=20,
+    )
 
 
 def test_the_sixth_request_from_one_client_is_refused_on_either_backend(limited_backends):
@@ -67,12 +92,15 @@ def test_the_sixth_request_from_one_client_is_refused_on_either_backend(limited_
 
 
 def sign_in(server: AppServer, email: str, password: str) -> httpx.Response:
-    return httpx.post(server.base_url + "/api/auth/login", json={"email": email, "password": password},
-                      timeout=20)
+    return httpx.post(
+        server.base_url + "/api/auth/login", json={"email": email, "password": password}, timeout=20
+    )
 
 
 @pytest.mark.parametrize("last", ["a", "b"])
-def test_the_sixth_failed_sign_in_is_refused_whichever_backend_receives_it(cluster, cluster_db, last):
+def test_the_sixth_failed_sign_in_is_refused_whichever_backend_receives_it(
+    cluster, cluster_db, last
+):
     email = f"member-{uuid.uuid4().hex[:8]}@example.com"
     make_user(email)
     a, b = cluster.a, cluster.b

@@ -25,11 +25,18 @@ REFUSAL = (
 
 def run_backend(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """``reflex run --env prod --backend-only`` with ``env``; it must exit by itself."""
-    clean = {k: v for k, v in os.environ.items()
-             if k not in ("REFLEX_REDIS_URL", "GRANIAN_WORKERS", "WORKERS")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REFLEX_REDIS_URL", "GRANIAN_WORKERS", "WORKERS")
+    }
     return subprocess.run(
         [REFLEX, "run", "--env", "prod", "--backend-only", "--backend-port", str(free_port())],
-        check=False, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=clean | {"DATABASE_URL": f"sqlite+libsql:///{tmp_path / 'atoll.db'}"} | env,
     )
 
@@ -46,27 +53,58 @@ def test_a_worker_count_that_is_not_a_number_is_refused(tmp_path: Path):
     result = run_backend({"GRANIAN_WORKERS": "four"}, tmp_path)
     assert result.returncode != 0
     assert "GRANIAN_WORKERS='four': the number of backend workers must be a whole number ≥ 1." in (
-        result.stderr + result.stdout)
+        result.stderr + result.stdout
+    )
 
 
 def test_make_run_refuses_several_workers_without_redis():
-    result = subprocess.run(["make", "-s", "run-check", "WORKERS=4"], check=False, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        ["make", "-s", "run-check", "WORKERS=4"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "WORKERS=4 needs REDIS_URL=redis://host:port" in result.stderr
-    allowed = subprocess.run(["make", "-s", "run-check", "WORKERS=4", "REDIS_URL=redis://127.0.0.1:6379"],
-                             check=False, cwd=ROOT, capture_output=True, text=True)
+    allowed = subprocess.run(
+        ["make", "-s", "run-check", "WORKERS=4", "REDIS_URL=redis://127.0.0.1:6379"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert allowed.returncode == 0, allowed.stderr
 
 
 def test_make_run_hands_workers_and_redis_to_reflex():
     result = subprocess.run(
-        ["make", "-n", "run", "ENV=prod", "WORKERS=4", "REDIS_URL=redis://10.0.0.5:6379/1", "PORT=8080"],
-        check=False, cwd=ROOT, capture_output=True, text=True,
+        [
+            "make",
+            "-n",
+            "run",
+            "ENV=prod",
+            "WORKERS=4",
+            "REDIS_URL=redis://10.0.0.5:6379/1",
+            "PORT=8080",
+        ],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     command = next(line for line in result.stdout.splitlines() if "reflex run" in line)
-    assert command.split() == ["GRANIAN_WORKERS=4", "REFLEX_REDIS_URL=redis://10.0.0.5:6379/1",
-                               ".venv/bin/reflex", "run", "--env", "prod", "--frontend-port", "8080"]
+    assert command.split() == [
+        "GRANIAN_WORKERS=4",
+        "REFLEX_REDIS_URL=redis://10.0.0.5:6379/1",
+        ".venv/bin/reflex",
+        "run",
+        "--env",
+        "prod",
+        "--frontend-port",
+        "8080",
+    ]
 
 
 # --------------------------------------------------------------------------- a real 2-worker process
@@ -76,8 +114,10 @@ def test_make_run_hands_workers_and_redis_to_reflex():
 def two_workers(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """One backend process running two granian workers, on the cluster's Redis and database."""
     server = AppServer.start(
-        cluster.database_url, tmp_path_factory.mktemp("two-workers") / "server.log",
-        backend_only=True, env=shared_env(cluster.redis, workers=2),
+        cluster.database_url,
+        tmp_path_factory.mktemp("two-workers") / "server.log",
+        backend_only=True,
+        env=shared_env(cluster.redis, workers=2),
     )
     yield server
     server.stop()
@@ -95,8 +135,9 @@ def worker_processes(server: AppServer) -> int:
     return children
 
 
-def test_two_workers_share_state_and_live_updates(browser: Browser, cluster: Cluster, two_workers: AppServer,
-                                                  cluster_db: str):
+def test_two_workers_share_state_and_live_updates(
+    browser: Browser, cluster: Cluster, two_workers: AppServer, cluster_db: str
+):
     assert worker_processes(two_workers) == 2
     health = httpx.get(two_workers.base_url + "/health", headers=HEALTH_HEADERS).json()
     assert health["status"] == "ok"
@@ -122,13 +163,18 @@ def test_two_workers_share_state_and_live_updates(browser: Browser, cluster: Clu
     assert likes_in_db(slug) == (2, 2)
 
 
-def test_http_likes_spread_over_two_workers_are_all_counted(two_workers: AppServer, cluster_db: str):
+def test_http_likes_spread_over_two_workers_are_all_counted(
+    two_workers: AppServer, cluster_db: str
+):
     slug = new_post("workers-http")
 
     def like(_: int) -> int:
-        with httpx.Client(base_url=two_workers.base_url, timeout=20,
-                          cookies={COOKIE_NAME: new_visitor_id()}) as client:
-            return client.post("/api/actions/likes.toggle", json={"post_slug": slug, "liked": True}).status_code
+        with httpx.Client(
+            base_url=two_workers.base_url, timeout=20, cookies={COOKIE_NAME: new_visitor_id()}
+        ) as client:
+            return client.post(
+                "/api/actions/likes.toggle", json={"post_slug": slug, "liked": True}
+            ).status_code
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         statuses = list(pool.map(like, range(120)))

@@ -48,15 +48,19 @@ class WordPress:
         return WordPressSettings(self.url, self.user, self.app_password)
 
     def env(self) -> dict[str, str]:
-        return {"WORDPRESS_URL": self.url, "WORDPRESS_USER": self.user,
-                "WORDPRESS_APP_PASSWORD": self.app_password,
-                "WORDPRESS_WEBHOOK_SECRET": self.webhook_secret}
+        return {
+            "WORDPRESS_URL": self.url,
+            "WORDPRESS_USER": self.user,
+            "WORDPRESS_APP_PASSWORD": self.app_password,
+            "WORDPRESS_WEBHOOK_SECRET": self.webhook_secret,
+        }
 
 
 def _installable() -> str | None:
     """Why WordPress cannot be installed here, or ``None`` when it can."""
     have = Path("/usr/share/wordpress/wp-settings.php").exists() and all(
-        shutil.which(tool) for tool in ("mariadbd", "apache2", "php"))
+        shutil.which(tool) for tool in ("mariadbd", "apache2", "php")
+    )
     if have:
         return None
     if os.geteuid() != 0:
@@ -67,11 +71,14 @@ def _installable() -> str | None:
 
 
 def _script(*args: str, timeout: float = 1800) -> str:
-    result = subprocess.run([str(SCRIPT), *args], check=False, cwd=ROOT, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(
+        [str(SCRIPT), *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
     if result.returncode != 0:
-        pytest.fail(f"scripts/wordpress-dev {' '.join(args)} failed ({result.returncode}):\n"
-                    f"{result.stdout}\n{result.stderr}")
+        pytest.fail(
+            f"scripts/wordpress-dev {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
     return result.stdout
 
 
@@ -90,12 +97,18 @@ def wordpress() -> Iterator[WordPress]:
     reason = _installable()
     if reason is not None:
         pytest.skip(f"no WordPress for the contract tests: {reason}")
-    was_running = subprocess.run([str(SCRIPT), "status"], cwd=ROOT, capture_output=True).returncode == 0
+    was_running = (
+        subprocess.run([str(SCRIPT), "status"], cwd=ROOT, capture_output=True).returncode == 0
+    )
     _script("start")
     _script("bulk", str(BULK_POSTS))
     env = _read_env()
-    yield WordPress(env["WORDPRESS_URL"], env["WORDPRESS_USER"], env["WORDPRESS_APP_PASSWORD"],
-                    env["WORDPRESS_WEBHOOK_SECRET"])
+    yield WordPress(
+        env["WORDPRESS_URL"],
+        env["WORDPRESS_USER"],
+        env["WORDPRESS_APP_PASSWORD"],
+        env["WORDPRESS_WEBHOOK_SECRET"],
+    )
     if not was_running:
         _script("stop")
 
@@ -103,18 +116,26 @@ def wordpress() -> Iterator[WordPress]:
 @pytest.fixture(scope="session")
 def wp_admin(wordpress: WordPress) -> Iterator[httpx.Client]:
     """The WordPress REST API as the admin (application password)."""
-    with httpx.Client(base_url=f"{wordpress.url}/wp-json/wp/v2", timeout=30,
-                      auth=(wordpress.user, wordpress.app_password)) as client:
+    with httpx.Client(
+        base_url=f"{wordpress.url}/wp-json/wp/v2",
+        timeout=30,
+        auth=(wordpress.user, wordpress.app_password),
+    ) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
-def synced_app(wordpress: WordPress, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+def synced_app(
+    wordpress: WordPress, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppServer]:
     """The production app with WordPress configured, the webhook pointing at it, synced."""
     root = tmp_path_factory.mktemp("wordpress-app")
     url = prepare_database(root / "atoll.db")
-    server = AppServer.start(url, root / "server.log", env=wordpress.env() | {
-        "SYNC_POLL_SECONDS": "1", "SYNC_BACKOFF_SECONDS": "1"})
+    server = AppServer.start(
+        url,
+        root / "server.log",
+        env=wordpress.env() | {"SYNC_POLL_SECONDS": "1", "SYNC_BACKOFF_SECONDS": "1"},
+    )
     try:
         _script("webhook", f"{server.base_url}/api/sync")
         with use_database(url), WordPressClient(wordpress.settings) as client:

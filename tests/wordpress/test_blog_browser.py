@@ -19,8 +19,9 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.browser
 
 XSS_FLAG = "typeof window.__atollXss === 'undefined'"
-ACTIVE = re.compile(r"<\s*(script|iframe|style|svg)\b|\s(on\w+|style)\s*=|=\s*[\"']?\s*javascript:",
-                    re.IGNORECASE)
+ACTIVE = re.compile(
+    r"<\s*(script|iframe|style|svg)\b|\s(on\w+|style)\s*=|=\s*[\"']?\s*javascript:", re.IGNORECASE
+)
 
 
 def stored(wp_id: int) -> Post | None:
@@ -36,9 +37,10 @@ def test_an_edit_in_wordpress_shows_on_the_post_page(page: Page, app_db, wp_admi
     expect(page.locator(".post-content")).to_contain_text("Before the edit.")
 
     time.sleep(1.1)  # a later modified_gmt second
-    wp_admin.post(f"/posts/{created['id']}",
-                  json={"title": "Edited &#8211; live", "content": "<p>After the edit.</p>"}
-                  ).raise_for_status()
+    wp_admin.post(
+        f"/posts/{created['id']}",
+        json={"title": "Edited &#8211; live", "content": "<p>After the edit.</p>"},
+    ).raise_for_status()
     eventually(lambda: (p := stored(created["id"])) and p.title == "Edited – live")
 
     page.goto(f"/blog/{created['slug']}")
@@ -125,7 +127,9 @@ def test_a_post_page_shows_author_date_image_and_terms(page: Page, synced_app):
 def test_tag_pages_and_unknown_terms(page: Page, synced_app):
     page.goto("/blog/tag/reflex")
     expect(page.locator("#blog-heading")).to_have_text("Tag: Reflex & Python")
-    expect(page.locator(".post-card", has_text="Islands, now with WordPress content")).to_be_visible()
+    expect(
+        page.locator(".post-card", has_text="Islands, now with WordPress content")
+    ).to_be_visible()
     page.goto("/blog/tag/no-such-tag")
     expect(page.locator("#not-found")).to_be_visible()
     page.goto("/blog/category/reflex")  # a tag's slug is not a category

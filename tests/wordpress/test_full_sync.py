@@ -24,13 +24,13 @@ from tests.wordpress.conftest import BULK_POSTS, ROOT, WordPress
 
 pytestmark = pytest.mark.server
 
-ACTIVE = re.compile(r"<\s*(script|iframe|style|svg)\b|\s(on\w+|style)\s*=|=\s*[\"']?\s*javascript:",
-                    re.IGNORECASE)
+ACTIVE = re.compile(
+    r"<\s*(script|iframe|style|svg)\b|\s(on\w+|style)\s*=|=\s*[\"']?\s*javascript:", re.IGNORECASE
+)
 
 
 def published_total(wordpress: WordPress) -> int:
-    response = httpx.get(f"{wordpress.url}/wp-json/wp/v2/posts", params={"per_page": 1},
-                         timeout=30)
+    response = httpx.get(f"{wordpress.url}/wp-json/wp/v2/posts", params={"per_page": 1}, timeout=30)
     return int(response.headers["X-WP-Total"])
 
 
@@ -63,8 +63,9 @@ def test_full_sync_copies_every_published_post_once(database, wordpress):
 def test_the_hostile_post_is_stored_without_script_iframe_or_handlers(database, wordpress):
     with WordPressClient(wordpress.settings) as client:
         full_sync(client=client)
-        raw = httpx.get(f"{wordpress.url}/wp-json/wp/v2/posts", params={"slug": "hostile-markup"},
-                        timeout=30).json()[0]
+        raw = httpx.get(
+            f"{wordpress.url}/wp-json/wp/v2/posts", params={"slug": "hostile-markup"}, timeout=30
+        ).json()[0]
     assert "<script>" in raw["content"]["rendered"] and "onerror" in raw["content"]["rendered"]
 
     with session_scope() as session:
@@ -79,8 +80,10 @@ def test_the_hostile_post_is_stored_without_script_iframe_or_handlers(database, 
 def _progress(path: Path) -> tuple[int | None, str | None, int]:
     """(checkpoint page, run status, posts stored), read in one transaction."""
     with sqlite3.connect(path, timeout=5) as conn:
-        run = conn.execute("SELECT next_page, status FROM sync_events WHERE source = 'full' "
-                           "ORDER BY id DESC LIMIT 1").fetchone()
+        run = conn.execute(
+            "SELECT next_page, status FROM sync_events WHERE source = 'full' "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
         posts = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
     return (run[0], run[1], posts) if run else (None, None, posts)
 
@@ -91,8 +94,9 @@ def test_a_kill_9_mid_sync_and_a_rerun_leave_no_duplicate_and_no_gap(tmp_path, w
     total = published_total(wordpress)
     command = [sys.executable, "-m", "db", "sync-wordpress"]
 
-    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
+    first = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and first.poll() is None:
         page, _status, _posts = _progress(path)
@@ -104,18 +108,21 @@ def test_a_kill_9_mid_sync_and_a_rerun_leave_no_duplicate_and_no_gap(tmp_path, w
     assert first.returncode == -signal.SIGKILL, "the sync finished before it could be killed"
 
     page, status, stored = _progress(path)
-    assert status == "processing" and page is not None and 2 <= page
+    assert status == "processing" and page is not None and page >= 2
     # Each page commits with its checkpoint: what is stored is exactly the finished pages.
     assert stored == min((page - 1) * 100, total)
 
-    rerun = subprocess.run(command, check=False, cwd=ROOT, env=env, capture_output=True, text=True,
-                           timeout=600)
+    rerun = subprocess.run(
+        command, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert rerun.returncode == 0, rerun.stderr
     assert f"resumed at page {page}" in rerun.stdout
     assert f"{total}/{total} posts" in rerun.stderr  # the progress bar reached the end
 
     with sqlite3.connect(path) as conn:
-        count, distinct = conn.execute("SELECT count(*), count(DISTINCT wp_id) FROM posts").fetchone()
+        count, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT wp_id) FROM posts"
+        ).fetchone()
         runs = conn.execute("SELECT status, attempts FROM sync_events").fetchall()
     assert count == distinct == total
     assert runs == [("done", 2)]
@@ -127,9 +134,12 @@ def test_posts_deleted_in_wordpress_are_removed_by_the_next_full_sync(database, 
         full_sync(client=client)
         with session_scope() as session:
             assert session.exec(select(Post).where(Post.wp_id == created["id"])).first()
-        httpx.delete(f"{wordpress.url}/wp-json/wp/v2/posts/{created['id']}",
-                     params={"force": "true"}, auth=(wordpress.user, wordpress.app_password),
-                     timeout=30).raise_for_status()
+        httpx.delete(
+            f"{wordpress.url}/wp-json/wp/v2/posts/{created['id']}",
+            params={"force": "true"},
+            auth=(wordpress.user, wordpress.app_password),
+            timeout=30,
+        ).raise_for_status()
 
         report = full_sync(client=client)
 

@@ -20,8 +20,13 @@ from tests.wordpress.conftest import WordPress
 
 pytestmark = pytest.mark.server
 
-UNAUTHORIZED = {"error": {"code": "UNAUTHORIZED",
-                          "message": "The request signature is missing or wrong.", "fields": {}}}
+UNAUTHORIZED = {
+    "error": {
+        "code": "UNAUTHORIZED",
+        "message": "The request signature is missing or wrong.",
+        "fields": {},
+    }
+}
 
 
 def body(wp_id: int, action: str = "update", post_type: str = "post") -> bytes:
@@ -29,8 +34,11 @@ def body(wp_id: int, action: str = "update", post_type: str = "post") -> bytes:
 
 
 def deliver(app: httpx.Client, secret: str, payload: bytes) -> httpx.Response:
-    return app.post("/api/sync", content=payload, headers={
-        "Content-Type": "application/json", "X-Atoll-Signature": sign(secret, payload)})
+    return app.post(
+        "/api/sync",
+        content=payload,
+        headers={"Content-Type": "application/json", "X-Atoll-Signature": sign(secret, payload)},
+    )
 
 
 def event_count() -> int:
@@ -40,8 +48,11 @@ def event_count() -> int:
 
 def events_for(wp_id: int) -> list[SyncEvent]:
     with session_scope() as session:
-        return list(session.exec(select(SyncEvent).where(SyncEvent.wp_post_id == wp_id)
-                                 .order_by(col(SyncEvent.id))).all())
+        return list(
+            session.exec(
+                select(SyncEvent).where(SyncEvent.wp_post_id == wp_id).order_by(col(SyncEvent.id))
+            ).all()
+        )
 
 
 def stored(wp_id: int) -> Post | None:
@@ -68,8 +79,12 @@ def row(post: Post | None) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"X-Atoll-Signature": "sha256=" + "0" * 64}, {"X-Atoll-Signature": "garbage"},
-     {"X-Atoll-Signature": "SIGNED-WITH-ANOTHER-SECRET"}],
+    [
+        {},
+        {"X-Atoll-Signature": "sha256=" + "0" * 64},
+        {"X-Atoll-Signature": "garbage"},
+        {"X-Atoll-Signature": "SIGNED-WITH-ANOTHER-SECRET"},
+    ],
     ids=["missing", "wrong", "malformed", "other-secret"],
 )
 def test_a_missing_or_wrong_signature_is_401_and_records_nothing(app, app_db, headers):
@@ -78,8 +93,9 @@ def test_a_missing_or_wrong_signature_is_401_and_records_nothing(app, app_db, he
         headers = {"X-Atoll-Signature": sign("not-the-secret", payload)}
     before = event_count()
 
-    response = app.post("/api/sync", content=payload,
-                        headers={"Content-Type": "application/json"} | headers)
+    response = app.post(
+        "/api/sync", content=payload, headers={"Content-Type": "application/json"} | headers
+    )
 
     assert response.status_code == 401
     assert response.json() == UNAUTHORIZED
@@ -97,22 +113,34 @@ def test_a_signature_over_other_bytes_is_refused(app, app_db, wordpress):
     [
         (b"{not json", {"__root__": ["The body is not valid JSON."]}),
         (b"[]", {"__root__": ["Expected an object of fields."]}),
-        (json.dumps({"post_type": "post"}).encode(),
-         {"post_id": ["Post id is required."], "action": ["Action is required."]}),
-        (json.dumps({"post_id": 0, "post_type": "", "action": "publish"}).encode(),
-         {"post_id": ["Post id must be between 1 and 9223372036854775807."],
-          "post_type": ["Post type is required."], "action": ["Action is invalid."]}),
+        (
+            json.dumps({"post_type": "post"}).encode(),
+            {"post_id": ["Post id is required."], "action": ["Action is required."]},
+        ),
+        (
+            json.dumps({"post_id": 0, "post_type": "", "action": "publish"}).encode(),
+            {
+                "post_id": ["Post id must be between 1 and 9223372036854775807."],
+                "post_type": ["Post type is required."],
+                "action": ["Action is invalid."],
+            },
+        ),
     ],
     ids=["not-json", "not-object", "missing", "invalid"],
 )
-def test_a_signed_but_malformed_body_is_400_and_records_nothing(app, app_db, wordpress,
-                                                               payload, fields):
+def test_a_signed_but_malformed_body_is_400_and_records_nothing(
+    app, app_db, wordpress, payload, fields
+):
     before = event_count()
     response = deliver(app, wordpress.webhook_secret, payload)
     assert response.status_code == 400
-    assert response.json() == {"error": {"code": "BAD_REQUEST",
-                                         "message": "Please correct the highlighted fields.",
-                                         "fields": fields}}
+    assert response.json() == {
+        "error": {
+            "code": "BAD_REQUEST",
+            "message": "Please correct the highlighted fields.",
+            "fields": fields,
+        }
+    }
     assert event_count() == before
 
 
@@ -142,11 +170,16 @@ def test_a_post_created_and_edited_in_wordpress_reaches_the_database(app_db, wp_
 
     first = eventually(lambda: stored(wp_id))
     assert (first.title, first.slug, first.content_html) == (
-        "Written in WordPress", created["slug"], "<p>First words.</p>")
+        "Written in WordPress",
+        created["slug"],
+        "<p>First words.</p>",
+    )
 
     time.sleep(1.1)  # a later second: modified_gmt has one-second resolution
-    wp_admin.post(f"/posts/{wp_id}", json={"title": "Rewritten &amp; improved",
-                                           "content": "<p>Second words.</p>"}).raise_for_status()
+    wp_admin.post(
+        f"/posts/{wp_id}",
+        json={"title": "Rewritten &amp; improved", "content": "<p>Second words.</p>"},
+    ).raise_for_status()
 
     updated = eventually(lambda: (p := stored(wp_id)) and p.title == "Rewritten & improved" and p)
     assert updated.content_html == "<p>Second words.</p>"
@@ -203,8 +236,9 @@ def test_a_replayed_event_changes_nothing(app, app_db, wordpress, wp_post):
     assert row(stored(wp_id)) == before  # synced_at included: not even rewritten
 
 
-def test_an_out_of_order_delete_for_a_published_post_changes_nothing(app, app_db, wordpress,
-                                                                     wp_post):
+def test_an_out_of_order_delete_for_a_published_post_changes_nothing(
+    app, app_db, wordpress, wp_post
+):
     wp_id = wp_post(title="Still here", content="<p>published</p>")["id"]
     eventually(lambda: stored(wp_id) and events_for(wp_id)[-1].status == "done")
     before = row(stored(wp_id))
@@ -216,8 +250,9 @@ def test_an_out_of_order_delete_for_a_published_post_changes_nothing(app, app_db
     assert row(stored(wp_id)) == before
 
 
-def test_an_older_copy_applied_after_a_newer_one_changes_nothing(app_db, wordpress: WordPress,
-                                                                 wp_admin, wp_post):
+def test_an_older_copy_applied_after_a_newer_one_changes_nothing(
+    app_db, wordpress: WordPress, wp_admin, wp_post
+):
     wp_id = wp_post(title="Version one", content="<p>1</p>")["id"]
     eventually(lambda: stored(wp_id))
     with WordPressClient(wordpress.settings) as client:
