@@ -1,15 +1,15 @@
-"""Reflex configuration: one app, named ``app``; the database is Atoll's own (see db/engine.py).
+"""Reflex configuration: one app, named ``app``; the database is Atoll's own (see db/core/engine.py).
 
 ``cors_allowed_origins`` is the site's own origins only (Reflex's default is ``*``, which
 with credentials lets any page read a signed-in visitor's responses): see
-:func:`db.config.configured_origins` and :mod:`app.security`.
+:func:`db.core.config.configured_origins` and :mod:`app.security`.
 """
 
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from app.render.plugin import ServerRenderPlugin
-from db.config import configured_origins
+from db.core.config import configured_origins
 
 config = rx.Config(
     app_name="app",

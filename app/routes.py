@@ -21,9 +21,9 @@ from app.pages import (
     post,
     signup,
 )
-from db.cache import COMMENTS_TAG, GUESTBOOK_TAG, LISTS_TAG
+from db.core.cache import COMMENTS_TAG, GUESTBOOK_TAG, LISTS_TAG
+from state.accounts import AccountFormState, AccountState
 from state.admin import AdminState
-from state.auth import AuthFormState, AuthState
 from state.comments import CommentState
 from state.guestbook import GuestbookState
 from state.likes import LikeState
@@ -42,7 +42,7 @@ class Route:
     cached, ``private`` ones are rendered per request and never stored; the others are the
     build's static pages. ``islands`` are the on_mount loaders of its islands, run for the
     server render too; ``cache_tags`` (formatted with the route's parameters) are the
-    :func:`db.cache.changed` tags that drop the cached page."""
+    :func:`db.core.cache.changed` tags that drop the cached page."""
 
     path: str
     title: Any
@@ -132,9 +132,9 @@ ROUTES: tuple[Route, ...] = (
         [NewsletterLinkState.load_unsubscription],
         "private",
     ),
-    Route("/login", "Atoll · Sign in", login.page, [AuthFormState.load_form]),
-    Route("/signup", "Atoll · Create an account", signup.page, [AuthFormState.load_form]),
-    Route("/account", "Atoll · Your account", account.page, [AuthState.load_account]),
+    Route("/login", "Atoll · Sign in", login.page, [AccountFormState.load_form]),
+    Route("/signup", "Atoll · Create an account", signup.page, [AccountFormState.load_form]),
+    Route("/account", "Atoll · Your account", account.page, [AccountState.load_account]),
     Route("/members", "Atoll · For members", members.page, [MembersState.load_members], "private"),
     Route("/admin", "Atoll · Admin", admin.page, [AdminState.load_admin]),
 )

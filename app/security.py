@@ -16,7 +16,7 @@ way Django's ``SecurityMiddleware`` sits around every view:
 - A request for ``/_event`` (Reflex's websocket) from a page on another origin is refused
   before Engine.IO sees it, so a page elsewhere can't act as a signed-in visitor.
 
-CORS itself is Reflex's middleware, limited to :func:`db.config.configured_origins` by
+CORS itself is Reflex's middleware, limited to :func:`db.core.config.configured_origins` by
 ``rxconfig.py``.
 """
 
@@ -35,7 +35,7 @@ from typing import Any
 import reflex as rx
 
 from app.api.guard import origin_allowed
-from db import config
+from db.core import config
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -4,7 +4,7 @@
 process runs one, and claims with leases keep them from sending the same row at once.
 The same loop runs without Reflex as ``python -m app.workers`` (``--once`` for one batch),
 which is how tests kill a worker mid-send and start another. Every send is blocking
-(:func:`db.mail.deliver_due`) and runs in a thread, so the event loop keeps serving pages.
+(:func:`db.jobs.mail.deliver_due`) and runs in a thread, so the event loop keeps serving pages.
 
 Without SMTP configured the worker idles: queued mail stays ``pending`` and goes out when
 a restarted backend finds ``SMTP_HOST`` and ``MAIL_FROM`` set.
@@ -17,8 +17,8 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from db import outbox
-from db.mail import DeliveryReport, deliver_due
+from db.jobs import outbox
+from db.jobs.mail import DeliveryReport, deliver_due
 
 log = logging.getLogger("atoll.workers")
 

@@ -128,7 +128,10 @@ def database_runs(args: argparse.Namespace) -> None:
 
         os.environ["DATABASE_URL"] = url
         os.environ["ATOLL_RATE_LIMIT"] = "off"
-        from db.actions import ActionContext, run_action  # after DATABASE_URL: the engine reads it
+        from db.core.actions import (  # after DATABASE_URL: the engine reads it
+            ActionContext,
+            run_action,
+        )
 
         contexts = [
             ActionContext(visitor_id=v.replace("bench-visitor", "bench-action"), client=v)

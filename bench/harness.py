@@ -57,7 +57,7 @@ POST = f"{SITE}.state___posts____post_state"
 COMMENTS = f"{SITE}.state___comments____comment_state"
 COMMENT_EDIT = f"{SITE}.state___comments____comment_edit_state"
 RATING = f"{SITE}.state___ratings____rating_state"
-AUTH = f"{SITE}.state___auth____auth_state"
+AUTH = f"{SITE}.state___auth____account_state"
 
 SLUG = "hello-atoll"
 """A seeded post with seeded comments."""

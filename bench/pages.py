@@ -12,7 +12,7 @@ the ones a browser gets). For each client count N:
   computes). A page counts only if it arrived complete (its server-rendered content).
 * data ready: N clients in a closed loop each open a new tab as the browser does — the
   websocket with ``hydrate_and_load`` (and the compiled page's state hashes) in its
-  CONNECT packet, ``AuthState.load_user`` from the layout as it mounts; when the post's
+  CONNECT packet, ``AccountState.load_user`` from the layout as it mounts; when the post's
   delta arrives (the page's on_load, ``PostState.load_post``), the island loads the post
   view mounts: ``load_like``, ``load_rating``, ``load_comments``. The figure is the time
   from opening the websocket to the delta carrying the loaded comments; the tab then

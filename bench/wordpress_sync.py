@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx
 
-from db.engine import dispose_engines
-from db.sync import full_sync
-from db.wordpress import WordPressClient, WordPressSettings
+from db.core.engine import dispose_engines
+from db.wordpress.client import WordPressClient, WordPressSettings
+from db.wordpress.sync import full_sync
 from tests.server import AppServer, prepare_database
 
 SCRIPT = ROOT / "scripts" / "wordpress-dev"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.account import account_menu
+from components.accounts import account_menu
 from components.newsletter import newsletter_signup
 from state.site import SiteState
 

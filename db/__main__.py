@@ -1,5 +1,5 @@
-"""Entry point for ``python -m db``; the commands live in :mod:`db.cli`."""
+"""Entry point for ``python -m db``; the commands live in :mod:`db.ops.cli`."""
 
-from db.cli import main
+from db.ops.cli import main
 
 raise SystemExit(main())

@@ -20,10 +20,13 @@ from pydantic import BaseModel
 from sqlalchemy import func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from db import sync, wordpress
-from db.actions import ActionContext, action
-from db.cache import COMMENTS_TAG, GUESTBOOK_TAG
-from db.errors import ActionError, ErrorCode
+from db.accounts import require_user
+from db.core.actions import ActionContext, action
+from db.core.cache import COMMENTS_TAG, GUESTBOOK_TAG
+from db.core.errors import ActionError, ErrorCode
+from db.core.pagination import Page, paginate
+from db.core.types import utcnow
+from db.core.validation import INPUT_CONFIG
 from db.models import (
     SQLITE_INT_MAX,
     Comment,
@@ -36,10 +39,8 @@ from db.models import (
     SyncEvent,
     User,
 )
-from db.pagination import Page, paginate
-from db.types import utcnow
-from db.users import require_user
-from db.validation import INPUT_CONFIG
+from db.wordpress import client as wordpress
+from db.wordpress import sync
 
 PER_PAGE = 20
 ACTIVITY_DAYS = 30

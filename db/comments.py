@@ -19,9 +19,12 @@ from sqlalchemy import ColumnElement, and_, exists, literal
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
-from db.actions import ActionContext, action
-from db.cache import COMMENTS_TAG
-from db.errors import ActionError, ErrorCode
+from db.core.actions import ActionContext, action
+from db.core.cache import COMMENTS_TAG
+from db.core.errors import ActionError, ErrorCode
+from db.core.pagination import paginate
+from db.core.tokens import new_token, token_hash
+from db.core.types import utcnow
 from db.models import (
     Comment,
     CommentCreate,
@@ -34,10 +37,7 @@ from db.models import (
     CommentUpdate,
     User,
 )
-from db.pagination import paginate
 from db.posts import is_members_only, require_published
-from db.tokens import new_token, token_hash
-from db.types import utcnow
 
 PER_PAGE = 20
 DUPLICATE_WINDOW = timedelta(seconds=60)

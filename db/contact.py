@@ -10,9 +10,9 @@ from email.utils import formataddr
 
 from sqlmodel import Session
 
-from db import config
-from db.actions import ActionContext, action
-from db.mail import OutgoingMail, enqueue_mail
+from db.core import config
+from db.core.actions import ActionContext, action
+from db.jobs.mail import OutgoingMail, enqueue_mail
 from db.models import ContactMessage, ContactMessageCreate
 
 MAIL_KIND = "mail.contact"

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 from sqlmodel import Session, col, select
 
-from db.actions import ActionContext, action
-from db.cache import GUESTBOOK_TAG
+from db.core.actions import ActionContext, action
+from db.core.cache import GUESTBOOK_TAG
+from db.core.pagination import Page, paginate
 from db.models import GuestbookEntry, GuestbookEntryCreate, GuestbookEntryPublic
-from db.pagination import Page, paginate
 
 PER_PAGE = 10
 

@@ -6,11 +6,11 @@ from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
-from db.actions import ActionContext, action
-from db.errors import ErrorCode
+from db.core.actions import ActionContext, action
+from db.core.errors import ErrorCode
+from db.core.types import utcnow
 from db.models import Like, LikeCount, LikePublic, LikeToggle
 from db.posts import IS_PUBLISHED, require_published
-from db.types import utcnow
 from db.visitors import require_visitor
 
 # A toggle is the hottest write in the app. Its statements are built once, on the tables

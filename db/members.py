@@ -10,10 +10,10 @@ from dataclasses import replace
 
 from sqlmodel import Session, col, select
 
-from db.actions import ActionContext
+from db.accounts import require_user
+from db.core.actions import ActionContext
+from db.core.pagination import Page, paginate
 from db.models import Author, Post, PostPublic
-from db.pagination import Page, paginate
-from db.users import require_user
 
 PER_PAGE = 10
 

@@ -15,8 +15,8 @@ from typing import Any, Literal
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from db.types import UTCDateTime, utcnow
-from db.validation import INPUT_CONFIG, Email, Honeypot, Name, Text
+from db.core.types import UTCDateTime, utcnow
+from db.core.validation import INPUT_CONFIG, Email, Honeypot, Name, Text
 
 SLUG_MAX = 200
 VISITOR_ID_MAX = 64
@@ -459,7 +459,7 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Session(SQLModel, table=True):
+class AccountSession(SQLModel, table=True):
     """A signed-in browser. Only the SHA-256 of its token is stored."""
 
     __tablename__ = "sessions"

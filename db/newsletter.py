@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
-from db import config
-from db.actions import ActionContext, action
-from db.errors import ActionError, ErrorCode
-from db.mail import OutgoingMail, enqueue_mail
+from db.core import config
+from db.core.actions import ActionContext, action
+from db.core.errors import ActionError, ErrorCode
+from db.core.tokens import new_token, token_hash
+from db.core.types import utcnow
+from db.jobs.mail import OutgoingMail, enqueue_mail
 from db.models import Subscriber, SubscriberCreate, SubscriberToken
-from db.tokens import new_token, token_hash
-from db.types import utcnow
 
 MAIL_KIND = "mail.newsletter.confirm"
 RESEND_AFTER = timedelta(minutes=10)

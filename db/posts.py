@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists
 from sqlmodel import Session, col, func, select
 
-from db.cache import LISTS_TAG, post_tag, posts_cache
-from db.errors import ActionError, ErrorCode
+from db.core.cache import LISTS_TAG, post_tag, posts_cache
+from db.core.errors import ActionError, ErrorCode
 from db.models import Author, Post, PostPublic, PostTerm, Term, TermPublic
 
 POST_NOT_FOUND = "Post not found."
@@ -152,7 +152,7 @@ def sitemap_terms(session: Session) -> list[TermPublic]:
 
 
 # --------------------------------------------------------------------------- cached reads
-# What pages call: the same reads through the stale-while-revalidate cache (db/cache.py),
+# What pages call: the same reads through the stale-while-revalidate cache (db/core/cache.py),
 # which the sync invalidates when it changes a post. Not-found answers are never cached.
 
 

@@ -7,11 +7,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
-from db.actions import ActionContext, action
-from db.errors import ErrorCode
+from db.core.actions import ActionContext, action
+from db.core.errors import ErrorCode
+from db.core.types import utcnow
 from db.models import Rating, RatingCreate, RatingPublic, RatingSummary
 from db.posts import require_published
-from db.types import utcnow
 from db.visitors import require_visitor
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from db.errors import ActionError, ErrorCode
+from db.core.errors import ActionError, ErrorCode
 
 COOKIE_NAME = "atoll_visitor"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers honour

@@ -2,7 +2,7 @@
 
 Handlers never open sessions or catch exceptions themselves: :func:`perform` runs an
 action off the event loop (writes on the one writer thread, see
-:func:`db.writer.run_action_async`) and maps its outcome onto the island's vars;
+:func:`db.core.writer.run_action_async`) and maps its outcome onto the island's vars;
 :func:`query` runs a read. Both block in a worker thread so one slow query never stalls
 other tabs.
 """
@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from db.actions import ActionResult
-from db.engine import session_scope
-from db.writer import run_action_async
+from db.core.actions import ActionResult
+from db.core.engine import session_scope
+from db.core.writer import run_action_async
 from state.site import SiteState
 
 T = TypeVar("T")

@@ -13,10 +13,10 @@ from typing import Any
 import reflex as rx
 
 from db import admin
-from db.errors import ActionError, ErrorCode
-from db.pagination import Page
+from db.core.errors import ActionError, ErrorCode
+from db.core.pagination import Page
+from state.accounts import login_url
 from state.actions import perform, query
-from state.auth import login_url
 from state.checks import typed
 from state.format import when
 from state.site import SiteState

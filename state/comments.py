@@ -20,9 +20,9 @@ from typing import Any
 import reflex as rx
 
 from db.comments import TOKEN_EXPIRED, comment_pages, owned_by_user, readable_comments
+from db.core.types import utcnow
 from db.models import CommentPage, CommentPublic
 from db.posts import is_members_only
-from db.types import utcnow
 from state import live
 from state.actions import FormMixin, feedback, perform, query
 from state.checks import typed

@@ -6,9 +6,9 @@ from typing import Any
 
 import reflex as rx
 
+from db.core.pagination import Page
 from db.guestbook import list_entries
 from db.models import GuestbookEntryPublic
-from db.pagination import Page
 from state import live
 from state.actions import FormMixin, feedback, perform, query
 from state.checks import typed

@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from db import config
+from db.core import config
 
 SITE_NAME = "Atoll"
 DEFAULT_DESCRIPTION = (

@@ -7,8 +7,8 @@ from typing import Any
 import reflex as rx
 
 from db.members import list_member_posts
+from state.accounts import login_url
 from state.actions import query
-from state.auth import login_url
 from state.format import when
 from state.site import SiteState
 

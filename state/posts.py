@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from db import config
+from db.core import config
 from db.posts import cached_post_page, cached_posts, cached_term_posts
 from state.actions import query
 from state.format import plain_text, when

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from db.errors import ActionError
+from db.core.errors import ActionError
 from db.models import RatingPublic
 from db.ratings import rating_status, rating_summary
 from state import live

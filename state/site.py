@@ -6,9 +6,9 @@ import asyncio
 
 import reflex as rx
 
-from db.actions import ActionContext
-from db.ratelimit import client_key
-from db.users import UserPublic, current_user, session_token
+from db.accounts import UserPublic, current_user, session_token
+from db.core.actions import ActionContext
+from db.core.ratelimit import client_key
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
 
 

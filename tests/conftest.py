@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers every table)
-from db.engine import dispose_engines, get_engine
-from db.ratelimit import limiter
+from db.core.engine import dispose_engines, get_engine
+from db.core.ratelimit import limiter
 
 
 @pytest.fixture

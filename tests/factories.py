@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.actions import ActionContext
-from db.engine import session_scope
+from db.core.actions import ActionContext
+from db.core.engine import session_scope
 from db.models import Post
 from db.visitors import new_visitor_id
 
@@ -90,8 +90,8 @@ def make_user(
     password: str = PASSWORD,
 ) -> int:
     """Insert an account directly (no action, no rate limit) and return its id."""
+    from db.accounts import pwd_context
     from db.models import User
-    from db.users import pwd_context
 
     with session_scope(write=True) as session:
         user = User(
@@ -117,7 +117,7 @@ def sign_in(user_id: int, *, user_agent: str = "pytest", ip: str = "127.0.0.1") 
     HTTP and browser tests set it as the ``atoll_session`` cookie; going through
     ``POST /api/auth/login`` instead would count towards the sign-in rate limit.
     """
-    from db.users import start_session
+    from db.accounts import start_session
 
     with session_scope(write=True) as session:
         return start_session(session, user_id=user_id, user_agent=user_agent, ip=ip)

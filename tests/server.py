@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from db.engine import dispose_engines
+from db.core.engine import dispose_engines
 
 ROOT = Path(__file__).resolve().parents[1]
 HEALTH_TOKEN = "health-token-for-tests"

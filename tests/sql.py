@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.engine import get_engine
+from db.core.engine import get_engine
 
 
 def run_sql(*statements: str) -> None:

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from app.routes import ROUTES
-from db.actions import load_actions
-from db.errors import HTTP_STATUS, ErrorCode
+from db.core.actions import load_actions
+from db.core.errors import HTTP_STATUS, ErrorCode
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 
 
 def at_once(count: int, worker: Callable[[int], object]) -> None:

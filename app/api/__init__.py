@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from app.api.accounts import login, logout, logout_everywhere, signup
 from app.api.actions import run_http_action
 from app.api.admin import subscribers_csv
-from app.api.auth import login, logout, logout_everywhere, signup
 from app.api.comments import list_comments_http
 from app.api.feeds import rss, sitemap
 from app.api.health import health

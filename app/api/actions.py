@@ -1,7 +1,7 @@
 """``POST /api/actions/{name}``: every action over plain HTTP.
 
 Same input models, same error shape and same rate limits as the websocket path, because
-both call :func:`db.actions.run_action`. Browsers with JavaScript off post forms here and
+both call :func:`db.core.actions.run_action`. Browsers with JavaScript off post forms here and
 get a small HTML page back; scripts and other sites' servers post JSON.
 """
 
@@ -16,11 +16,11 @@ from app.api.body import read_payload
 from app.api.errors import error_response, with_retry_after
 from app.api.guard import allowed_origin, client_key, is_https
 from app.api.session import request_user_id
-from db import errors
-from db.actions import ActionContext, ActionResult, load_actions
-from db.errors import ActionError, ErrorCode
+from db.core import errors
+from db.core.actions import ActionContext, ActionResult, load_actions
+from db.core.errors import ActionError, ErrorCode
+from db.core.writer import run_action_async
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
-from db.writer import run_action_async
 
 
 def wants_html(request: Request) -> bool:

@@ -16,9 +16,9 @@ from app.api.errors import error_response
 from app.api.guard import client_key
 from app.api.session import request_user_id
 from db import admin
-from db.actions import ActionContext, shown_error
-from db.engine import session_scope
-from db.errors import ActionError
+from db.core.actions import ActionContext, shown_error
+from db.core.engine import session_scope
+from db.core.errors import ActionError
 
 STATUSES = get_args(admin.SubscriberStatus)
 BAD_STATUS = f"Status must be one of: {', '.join(STATUSES)}."

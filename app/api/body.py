@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import ClientDisconnect, Request
 
-from db import errors
-from db.errors import ActionError, ErrorCode
-from db.validation import NOT_AN_OBJECT
+from db.core import errors
+from db.core.errors import ActionError, ErrorCode
+from db.core.validation import NOT_AN_OBJECT
 
 log = logging.getLogger("atoll.http")
 

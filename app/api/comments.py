@@ -22,10 +22,10 @@ from app.api.errors import error_response
 from app.api.guard import client_key
 from app.api.pages import etag_matches
 from app.api.session import request_user_id
-from db.actions import ActionContext
-from db.engine import session_scope
+from db.core.actions import ActionContext
+from db.core.engine import session_scope
+from db.core.writer import run_action_async
 from db.posts import is_members_only
-from db.writer import run_action_async
 
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 PRIVATE = "private, no-store"

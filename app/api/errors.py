@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
-from db.errors import ActionError
+from db.core.errors import ActionError
 
 
 def with_retry_after(response: Response, exc: ActionError | None) -> Response:

@@ -19,11 +19,12 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from db import config, posts
-from db.cache import LISTS_TAG, posts_cache
-from db.engine import session_scope
+from db import posts
+from db.core import config
+from db.core.cache import LISTS_TAG, posts_cache
+from db.core.engine import session_scope
+from db.core.types import utcnow
 from db.models import PostPublic, TermPublic
-from db.types import utcnow
 
 FEED_SIZE = 20
 FEED_TITLE = "Atoll"

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 from starlette.requests import Request
 
-from db import config, ratelimit
+from db.core import config, ratelimit
 
 
 def client_ip(request: Request) -> str:
@@ -25,7 +25,7 @@ def client_ip(request: Request) -> str:
 
 
 def client_key(request: Request) -> str:
-    """What rate limits count per client (:func:`db.ratelimit.client_key` of its IP)."""
+    """What rate limits count per client (:func:`db.core.ratelimit.client_key` of its IP)."""
     return ratelimit.client_key(client_ip(request))
 
 
@@ -42,7 +42,7 @@ def is_https(request: Request) -> bool:
 def origin_allowed(origin: str, *, scheme: str, host: str, forwarded_proto: str = "") -> bool:
     """Whether a browser page at ``origin`` is this site: the host the request was sent to
     (over its own or the proxy-reported scheme), the configured frontend (Reflex's
-    ``deploy_url``) or one of :func:`db.config.configured_origins`. ``null`` (sandboxed
+    ``deploy_url``) or one of :func:`db.core.config.configured_origins`. ``null`` (sandboxed
     frames, ``file:``) never is."""
     candidate = config.origin_of(origin)
     if not candidate or origin == "null":

@@ -21,8 +21,8 @@ from starlette.responses import JSONResponse
 
 from app.api.session import request_user
 from app.runtime import redis_status
-from db import config
-from db.health import database_report
+from db.core import config
+from db.ops.health import database_report
 
 
 def overall_status(report: dict[str, Any]) -> str:

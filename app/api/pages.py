@@ -6,7 +6,7 @@ page rendered from its real state (:mod:`app.render`), from an in-process cache:
 - fresh for ``ATOLL_PAGE_MAX_AGE`` seconds, then served stale for up to
   ``ATOLL_PAGE_STALE_SECONDS`` more while one background render refreshes it; dropped at
   once when what it shows changes (a sync, a comment, a guestbook entry: the
-  :func:`db.cache.changed` tags). Like counts and rating summaries may lag by the fresh
+  :func:`db.core.cache.changed` tags). Like counts and rating summaries may lag by the fresh
   time; the live island corrects them when it connects.
 - a strong ``ETag`` (the body's SHA-256) and ``304`` for a matching ``If-None-Match``;
   ``Cache-Control: public, max-age=0, s-maxage=N, stale-while-revalidate=M``, so a CDN or
@@ -39,8 +39,8 @@ from app.render.server import RenderUnavailable, build_dir, has_server_build, re
 from app.render.snapshot import NOT_FOUND, route_of, route_params, snapshot
 from app.routes import ROUTES, Route
 from app.security import ASGIApp, Receive, Scope, Send
-from db import cache, config
-from db.users import SESSION_COOKIE
+from db.accounts import SESSION_COOKIE
+from db.core import cache, config
 
 log = logging.getLogger("atoll.pages")
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.guard import is_https
-from db.users import COOKIE_MAX_AGE, SESSION_COOKIE, UserPublic, current_user, session_token
+from db.accounts import COOKIE_MAX_AGE, SESSION_COOKIE, UserPublic, current_user, session_token
 
 
 async def request_user(request: Request) -> UserPublic | None:

@@ -21,13 +21,15 @@ from starlette.responses import JSONResponse, Response
 from app.api.body import parse_json, read_body
 from app.api.errors import error_response
 from app.api.guard import client_key
-from db import errors, sync, wordpress
-from db.actions import shown_error
-from db.engine import session_scope
-from db.errors import ActionError, ErrorCode
+from db.core import errors
+from db.core.actions import shown_error
+from db.core.engine import session_scope
+from db.core.errors import ActionError, ErrorCode
+from db.core.ratelimit import limiter
+from db.core.validation import parse
 from db.models import SyncEventCreate
-from db.ratelimit import limiter
-from db.validation import parse
+from db.wordpress import client as wordpress
+from db.wordpress import sync
 
 log = logging.getLogger("atoll.sync")
 

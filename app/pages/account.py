@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components import page_layout
-from components.account import account_panel
+from components.accounts import account_panel
 
 
 def page() -> rx.Component:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components import page_layout
-from components.account import login_form
-from state.auth import AuthFormState
+from components.accounts import login_form
+from state.accounts import AccountFormState
 
 
 def page() -> rx.Component:
@@ -15,6 +15,6 @@ def page() -> rx.Component:
         rx.box(login_form(), max_width="28rem", width="100%"),
         rx.text(
             "No account yet? ",
-            rx.link("Create one", href="/signup?next=" + AuthFormState.next_param),
+            rx.link("Create one", href="/signup?next=" + AccountFormState.next_param),
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components import comment_section, like_button, page_layout, star_rating
-from components.account import locked_notice
+from components.accounts import locked_notice
 from components.layout import loading, not_found
 from components.posts import post_image, term_links
 from state.posts import PostState

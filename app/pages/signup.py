@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components import page_layout
-from components.account import signup_form
-from state.auth import AuthFormState
+from components.accounts import signup_form
+from state.accounts import AccountFormState
 
 
 def page() -> rx.Component:
@@ -15,6 +15,7 @@ def page() -> rx.Component:
         rx.text("Members can read members-only posts and edit their comments from any browser."),
         rx.box(signup_form(), max_width="28rem", width="100%"),
         rx.text(
-            "Already have one? ", rx.link("Sign in", href="/login?next=" + AuthFormState.next_param)
+            "Already have one? ",
+            rx.link("Sign in", href="/login?next=" + AccountFormState.next_param),
         ),
     )

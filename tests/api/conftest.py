@@ -38,7 +38,7 @@ def server_db(api_server: AppServer) -> Iterator[str]:
 
 @pytest.fixture(scope="package")
 def webhook_secret() -> str:
-    """The ``WORDPRESS_WEBHOOK_SECRET`` of :func:`fuzz_server` (sign bodies with :func:`db.sync.sign`)."""
+    """The ``WORDPRESS_WEBHOOK_SECRET`` of :func:`fuzz_server` (sign bodies with :func:`db.wordpress.sync.sign`)."""
     return "fuzz-webhook-secret"
 
 

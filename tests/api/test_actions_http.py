@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import GuestbookEntry
 from tests.db.test_guestbook import GUESTBOOK_RULES
 from tests.factories import PASSWORD, guestbook_payload, make_user

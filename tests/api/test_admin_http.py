@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Comment, ContactMessage, GuestbookEntry, Outbox, Subscriber
 from tests.factories import make_user, sign_in
 

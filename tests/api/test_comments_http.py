@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Comment
 from tests.db.test_comments import COMMENT_RULES, PUBLIC_KEYS, rule_payload
 from tests.factories import comment_payload, make_post, make_user, sign_in

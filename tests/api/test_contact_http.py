@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlmodel import func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import ContactMessage, Outbox
 from tests.db.test_contact import CONTACT_RULES
 from tests.factories import contact_payload

@@ -31,9 +31,9 @@ from starlette.routing import Route
 from app.api import build_api
 from app.api.body import MAX_BODY_BYTES
 from app.api.sync import NOT_CONFIGURED
-from db.actions import load_actions
+from db.core.actions import load_actions
 from db.models import SyncEventCreate
-from db.sync import sign
+from db.wordpress.sync import sign
 from tests.api.test_fuzz_http import _row_counts
 from tests.factories import PASSWORD, make_post, make_user, sign_in
 from tests.server import AppServer, use_database

@@ -118,7 +118,7 @@ CLIENT_STORAGE = [
     for name in cls.base_vars
     if cls._is_client_storage(name)
 ]
-SIGNED_IN_STATES = {"AdminState", "MembersState", "AuthState", "AuthFormState"}
+SIGNED_IN_STATES = {"AdminState", "MembersState", "AccountState", "AccountFormState"}
 """Handlers whose work depends on who is signed in run as an admin; the rest anonymously."""
 
 # --------------------------------------------------------------------------- payloads
@@ -635,7 +635,7 @@ def test_hostile_handshake_headers_are_refused_or_served(fuzz_server, fuzz_db):
             assert refused.status == 403, f"{refused.status} for {headers!r}"
             opened.append(False)
         else:
-            tab.event(f"{SITE}.state___auth____auth_state.load_user", {})
+            tab.event(f"{SITE}.state___auth____account_state.load_user", {})
             tab.event(f"{LIKE}.toggle_like", {"post_slug": "no-such-post"})
             opened.append(True)
         finally:

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from db.actions import load_actions
-from db.engine import session_scope
+from db.core.actions import load_actions
+from db.core.engine import session_scope
 
 SCALARS = st.one_of(
     st.none(),

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlmodel import col, func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Outbox, Subscriber
 from tests.db.test_newsletter import (
     CHECK_INBOX,

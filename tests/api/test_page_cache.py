@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.api.pages import Page, PageCache
-from db import cache
+from db.core import cache
 
 
 def page(tags: set[str]) -> Page:

@@ -203,7 +203,7 @@ def test_the_confirm_and_unsubscribe_links_work_without_javascript(site, site_db
 
 
 def status_of(email: str) -> str:
-    from db.engine import session_scope
+    from db.core.engine import session_scope
 
     with session_scope() as session:
         return session.exec(select(Subscriber.status).where(Subscriber.email == email)).one()

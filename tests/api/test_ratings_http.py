@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Rating, RatingSummary
 from db.ratings import average
 from tests.db.test_ratings import RATING_RULES, rating_input

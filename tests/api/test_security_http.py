@@ -23,8 +23,8 @@ import pytest
 from sqlmodel import func, select
 
 from bench.harness import SITE, Message, Socket, changes, socket_session, var
-from db.actions import load_actions
-from db.engine import session_scope
+from db.core.actions import load_actions
+from db.core.engine import session_scope
 from db.models import GuestbookEntry
 from tests.factories import PASSWORD, guestbook_payload, make_user
 from tests.server import AppServer, serve, use_database

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import SyncEvent
-from db.sync import sign
+from db.wordpress.sync import sign
 
 
 def test_without_a_secret_the_webhook_is_503_and_records_nothing(client, server_db):

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlmodel import select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Comment, ContactMessage, LikeCount, User
 from tests.chromium import browser_context, visitors, wait_until_live
 from tests.factories import PASSWORD, make_post, make_user, sign_in

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
-from db.actions import run_action
-from db.engine import session_scope
+from db.accounts import end_session
+from db.core.actions import run_action
+from db.core.engine import session_scope
 from db.models import Comment
-from db.users import end_session
 from tests.chromium import visitors, wait_until_live
 from tests.factories import make_post, make_user, sign_in, visitor_ctx
 from tests.server import AppServer

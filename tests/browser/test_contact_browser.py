@@ -12,7 +12,7 @@ import uuid
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import ContactMessage, Subscriber
 from tests.chromium import browser_context, wait_until_live
 from tests.server import AppServer

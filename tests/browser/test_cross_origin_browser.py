@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from db.accounts import SESSION_COOKIE
 from db.admin import CSV_COLUMNS
-from db.users import SESSION_COOKIE
 from tests.chromium import csp_violations
 from tests.factories import make_user, sign_in
 from tests.server import AppServer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import LikeCount
 from tests.chromium import visitors, wait_until_live
 from tests.server import AppServer

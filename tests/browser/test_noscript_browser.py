@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 from sqlmodel import func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Comment, LikeCount
 from tests.chromium import browser_context
 from tests.server import AppServer

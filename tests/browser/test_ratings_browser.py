@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlmodel import func, select, update
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Post, Rating
 from db.ratings import average
 from tests.chromium import browser_context, visitors, wait_until_live

@@ -12,9 +12,10 @@ import pytest
 from sqlmodel import select
 
 from db import admin
-from db.actions import ActionContext, run_action
-from db.engine import session_scope
-from db.errors import ActionError
+from db.core.actions import ActionContext, run_action
+from db.core.engine import session_scope
+from db.core.errors import ActionError
+from db.core.types import utcnow
 from db.models import (
     Comment,
     ContactMessage,
@@ -25,7 +26,6 @@ from db.models import (
     Subscriber,
     SyncEvent,
 )
-from db.types import utcnow
 from tests.factories import make_user, user_ctx
 
 SIGN_IN = {
@@ -127,7 +127,7 @@ ROW_WRITES = WRITES[:4]
 
 
 def test_the_write_table_covers_every_admin_action():
-    from db.actions import load_actions
+    from db.core.actions import load_actions
 
     assert {n for n in load_actions() if n.startswith("admin.")} == set(WRITES)
 

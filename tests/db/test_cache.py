@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from db.cache import SWRCache
-from db.engine import session_scope
+from db.core.cache import SWRCache
+from db.core.engine import session_scope
 
 
 class Loads:

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import inspect
 from sqlmodel import func, select
 
-from db.cli import format_table, main, split_sql
-from db.engine import dispose_engines, get_engine, session_scope
+from db.core.engine import dispose_engines, get_engine, session_scope
 from db.models import Author, Comment, GuestbookEntry, Post
+from db.ops.cli import format_table, main, split_sql
 from tests.factories import make_post
 from tests.sql import run_sql, sql_rows
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from db.actions import ActionContext, run_action
 from db.comments import comment_pages, list_comments, readable_comments
-from db.engine import session_scope
+from db.core.actions import ActionContext, run_action
+from db.core.engine import session_scope
+from db.core.tokens import token_hash
 from db.models import Comment, Post, User
-from db.tokens import token_hash
 from state.format import ago
 from tests.factories import comment_payload, make_post, make_user, user_ctx, visitor_ctx
 from tests.threads import at_once

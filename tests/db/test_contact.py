@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from db.actions import run_action
-from db.engine import session_scope
-from db.mail import deliver_due
+from db.core.actions import run_action
+from db.core.engine import session_scope
+from db.jobs.mail import deliver_due
 from db.models import ContactMessage, Outbox
 from tests.factories import contact_payload, visitor_ctx
 from tests.smtp import SmtpSink

@@ -1,7 +1,7 @@
 """Writers in one process take turns instead of racing SQLite's busy handler.
 
 Threads meet on the engine's write turn; async callers queue on the one writer thread of
-:func:`db.writer.run_action_async`, and give up after the busy timeout either way.
+:func:`db.core.writer.run_action_async`, and give up after the busy timeout either way.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import time
 import pytest
 from sqlmodel import func, select
 
-from db import errors
-from db.actions import run_action
-from db.engine import dispose_engines, session_scope, unavailable
-from db.errors import ErrorCode
+from db.core import errors
+from db.core.actions import run_action
+from db.core.engine import dispose_engines, session_scope, unavailable
+from db.core.errors import ErrorCode
+from db.core.writer import run_action_async
 from db.likes import count_likes
 from db.models import Like
-from db.writer import run_action_async
 from tests.factories import make_post, visitor_ctx
 from tests.threads import at_once, turn_held_elsewhere
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from db.actions import run_action
-from db.engine import session_scope
+from db.core.actions import run_action
+from db.core.engine import session_scope
+from db.core.pagination import Page
 from db.guestbook import list_entries
 from db.models import GuestbookEntry
-from db.pagination import Page
 from tests.factories import guestbook_payload, visitor_ctx
 
 INVALID = "Please correct the highlighted fields."

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from db.engine import get_engine, session_scope
-from db.health import check_database, check_schema, database_report, outbox_backlog, sync_backlog
+from db.core.engine import get_engine, session_scope
+from db.core.types import utcnow
 from db.models import Outbox, SyncEvent
-from db.types import utcnow
+from db.ops.health import (
+    check_database,
+    check_schema,
+    database_report,
+    outbox_backlog,
+    sync_backlog,
+)
 from tests.server import free_port, use_database
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from db.actions import run_action
-from db.engine import session_scope
+from db.core.actions import run_action
+from db.core.engine import session_scope
 from db.likes import count_likes, like_status
 from db.models import Like, LikeCount, Post
 from tests.factories import make_post, visitor_ctx

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from db.engine import session_scope
-from db.errors import ActionError
+from db.core.engine import session_scope
+from db.core.errors import ActionError
 from db.members import list_member_posts
 from db.posts import get_post
 from tests.factories import make_post, make_user, user_ctx

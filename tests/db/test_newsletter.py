@@ -11,9 +11,9 @@ import pytest
 from email_validator import validate_email
 from sqlmodel import func, select
 
-from db.actions import run_action
-from db.engine import session_scope
-from db.mail import deliver_due
+from db.core.actions import run_action
+from db.core.engine import session_scope
+from db.jobs.mail import deliver_due
 from db.models import Outbox, Subscriber
 from tests.factories import subscriber_payload, visitor_ctx
 from tests.smtp import Received, SmtpSink

@@ -1,6 +1,6 @@
 """The outbox and its email worker against a real SMTP server on loopback.
 
-Covers the guarantee written in ``db/outbox.py``: enqueue rides the caller's transaction,
+Covers the guarantee written in ``db/jobs/outbox.py``: enqueue rides the caller's transaction,
 claims are exclusive, outages are retried with backoff, and a worker killed with
 ``kill -9`` at any point loses nothing and repeats nothing except (recognisably, same
 Message-ID) a message the server had already accepted.
@@ -21,12 +21,12 @@ import pytest
 from sqlmodel import select
 
 from app.workers import outbox_worker
-from db import outbox
-from db.actions import run_action
-from db.engine import session_scope
-from db.mail import OutgoingMail, deliver_due, enqueue_mail
+from db.core.actions import run_action
+from db.core.engine import session_scope
+from db.core.types import utcnow
+from db.jobs import outbox
+from db.jobs.mail import OutgoingMail, deliver_due, enqueue_mail
 from db.models import ContactMessage, Outbox
-from db.types import utcnow
 from tests.factories import contact_payload, visitor_ctx
 from tests.server import ROOT
 from tests.smtp import SmtpSink

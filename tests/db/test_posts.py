@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, delete, select
 
-from db.cache import post_tag, posts_cache
-from db.engine import session_scope
+from db.core.cache import post_tag, posts_cache
+from db.core.engine import session_scope
 from db.members import list_member_posts
 from db.models import Post, PostTerm
 from db.posts import (
@@ -21,8 +21,8 @@ from db.posts import (
     sitemap_posts,
     sitemap_terms,
 )
-from db.sync import apply_post
-from db.wordpress import transform
+from db.wordpress.sync import apply_post
+from db.wordpress.transform import transform
 from tests.factories import make_post, make_user, user_ctx, wordpress_post
 
 SLUGS = ("hello-from-wordpress", "tips-and-tricks", "islands-in-wordpress", "hostile-markup")

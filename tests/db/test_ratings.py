@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from db.actions import run_action
-from db.engine import session_scope
+from db.core.actions import run_action
+from db.core.engine import session_scope
 from db.models import Rating, RatingSummary
 from db.ratings import average, rating_status, rating_summary
 from tests.factories import make_post, rating_payload, visitor_ctx

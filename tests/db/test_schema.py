@@ -1,4 +1,4 @@
-"""db/schema.py: push applies only additive changes, verify sees every drift."""
+"""db/ops/schema.py: push applies only additive changes, verify sees every drift."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, inspect, text
 from sqlmodel import SQLModel
 
-from db import schema
-from db.engine import get_engine
-from db.types import UTCDateTime
+from db.core.engine import get_engine
+from db.core.types import UTCDateTime
+from db.ops import schema
 from tests.factories import make_post
 from tests.sql import run_sql, sql_rows
 

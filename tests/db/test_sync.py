@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 from sqlmodel import col, func, select
 
-from db.cache import posts_cache
-from db.config import RateLimit
-from db.engine import session_scope
+from db.core.cache import posts_cache
+from db.core.config import RateLimit
+from db.core.engine import session_scope
+from db.core.types import utcnow
 from db.models import Author, Post, PostTerm, SyncEvent, SyncEventCreate, Term
 from db.posts import cached_post
-from db.sync import (
+from db.wordpress.client import PostsPage, WordPressError
+from db.wordpress.sync import (
     apply_post,
     backoff,
     enqueue_full_sync,
@@ -31,15 +33,14 @@ from db.sync import (
     verify_signature,
     webhook_rate_limit,
 )
-from db.types import utcnow
-from db.wordpress import PostsPage, WordPressError, transform
+from db.wordpress.transform import transform
 from tests.factories import make_post, wordpress_fixture, wordpress_post
 
 SLUGS = ("hello-from-wordpress", "tips-and-tricks", "islands-in-wordpress", "hostile-markup")
 
 
 class StoredWordPress:
-    """Answers like :class:`db.wordpress.WordPressClient` from saved REST responses.
+    """Answers like :class:`db.wordpress.client.WordPressClient` from saved REST responses.
 
     ``posts`` maps id → item (any status); only published ones are listed. ``fail_on_page``
     makes that page raise, as a WordPress going down mid-sync would.

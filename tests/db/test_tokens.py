@@ -1,11 +1,11 @@
-"""db/tokens.py: the stored form of every handed-out token is its SHA-256 hex digest."""
+"""db/core/tokens.py: the stored form of every handed-out token is its SHA-256 hex digest."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 
-from db.tokens import new_token, token_hash
+from db.core.tokens import new_token, token_hash
 
 
 def test_the_stored_form_is_the_sha256_hex_digest():

@@ -1,4 +1,4 @@
-"""The one text cleaner behind every visitor-typed name and message (``db/validation.py``).
+"""The one text cleaner behind every visitor-typed name and message (``db/core/validation.py``).
 
 Hidden characters (zero-width, bidi overrides, NUL, terminal escapes) must neither reach
 the database nor count towards a length rule; what a person typed on purpose (accents,
@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db.actions import run_action
-from db.engine import session_scope
-from db.errors import ActionError
+from db.core.actions import run_action
+from db.core.engine import session_scope
+from db.core.errors import ActionError
+from db.core.validation import clean_text, has_visible_text, parse
 from db.models import Comment, ContactMessageCreate, GuestbookEntry
-from db.validation import clean_text, has_visible_text, parse
 from tests.factories import (
     comment_payload,
     contact_payload,

@@ -8,15 +8,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from db.wordpress import (
-    WordPressClient,
-    WordPressError,
-    WordPressSettings,
-    parse_gmt,
-    plain_text,
-    sanitize_html,
-    transform,
-)
+from db.wordpress.client import WordPressClient, WordPressError, WordPressSettings
+from db.wordpress.transform import parse_gmt, plain_text, sanitize_html, transform
 from tests.factories import wordpress_fixture, wordpress_post
 
 # An active element, an event handler, a style attribute or a javascript: URL in an attribute.

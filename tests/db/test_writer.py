@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import func, select
 
-from db.actions import ActionResult, run_action
-from db.engine import get_engine, session_scope
-from db.errors import ErrorCode
+from db.core.actions import ActionResult, run_action
+from db.core.engine import get_engine, session_scope
+from db.core.errors import ErrorCode
+from db.core.writer import run_action_async
 from db.likes import count_likes
 from db.models import GuestbookEntry, Like
-from db.writer import run_action_async
 from tests.factories import guestbook_payload, make_post, visitor_ctx
 from tests.threads import turn_held_elsewhere
 

@@ -19,8 +19,8 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
-from db import errors
-from db.engine import session_scope
+from db.core import errors
+from db.core.engine import session_scope
 from db.models import Comment, GuestbookEntry, Like
 from db.visitors import COOKIE_NAME, new_visitor_id
 from tests.chromium import browser_context

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, func, select
 
-from db.engine import dispose_engines, get_engine, session_scope
+from db.core.engine import dispose_engines, get_engine, session_scope
 from db.models import Comment, Like, LikeCount
 from db.visitors import COOKIE_NAME, new_visitor_id
 from tests.factories import comment_payload

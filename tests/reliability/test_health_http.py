@@ -15,9 +15,9 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from db.engine import session_scope
+from db.core.engine import session_scope
+from db.core.types import utcnow
 from db.models import Outbox, SyncEvent
-from db.types import utcnow
 from tests.server import HEALTH_HEADERS, AppServer, free_port, prepare_database, use_database
 
 

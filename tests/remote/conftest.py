@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from db.engine import dispose_engines
-from db.ratelimit import limiter
+from db.core.engine import dispose_engines
+from db.core.ratelimit import limiter
 from tests.libsql_server import LibsqlServer
 from tests.server import ROOT
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from db import errors
-from db.actions import ActionResult, run_action
-from db.errors import ErrorCode
-from db.writer import run_action_async
+from db.core import errors
+from db.core.actions import ActionResult, run_action
+from db.core.errors import ErrorCode
+from db.core.writer import run_action_async
 from tests.factories import guestbook_payload, make_post, visitor_ctx
 from tests.libsql_server import LibsqlServer
 from tests.sql import sql_rows

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from db import errors
+from db.core import errors
 from tests.factories import guestbook_payload, make_post
 from tests.libsql_server import LibsqlServer
 from tests.server import HEALTH_HEADERS, AppServer

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Like, LikeCount
 from tests.chromium import browser_context, launch_chromium, wait_until_live
 from tests.cluster import Cluster

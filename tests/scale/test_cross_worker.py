@@ -12,7 +12,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Comment
 from tests.cluster import Cluster
 from tests.factories import comment_payload

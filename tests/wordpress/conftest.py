@@ -21,9 +21,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
-from db.cache import posts_cache
-from db.sync import full_sync
-from db.wordpress import WordPressClient, WordPressSettings
+from db.core.cache import posts_cache
+from db.wordpress.client import WordPressClient, WordPressSettings
+from db.wordpress.sync import full_sync
 from tests.chromium import browser_context, launch_chromium
 from tests.server import AppServer, prepare_database, use_database
 

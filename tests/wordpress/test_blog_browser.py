@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Post
 from tests.chromium import csp_violations
 from tests.factories import make_post, wordpress_post

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from sqlmodel import col, func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Author, Post, SyncEvent, Term
-from db.sync import full_sync
-from db.wordpress import WordPressClient
+from db.wordpress.client import WordPressClient
+from db.wordpress.sync import full_sync
 from tests.server import prepare_database
 from tests.wordpress.conftest import BULK_POSTS, ROOT, WordPress
 

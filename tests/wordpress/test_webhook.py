@@ -10,10 +10,11 @@ import httpx
 import pytest
 from sqlmodel import col, func, select
 
-from db.engine import session_scope
+from db.core.engine import session_scope
 from db.models import Post, SyncEvent
-from db.sync import apply_post, sign
-from db.wordpress import WordPressClient, transform
+from db.wordpress.client import WordPressClient
+from db.wordpress.sync import apply_post, sign
+from db.wordpress.transform import transform
 from tests.server import AppServer
 from tests.waiting import eventually
 from tests.wordpress.conftest import WordPress

@@ -22,13 +22,13 @@ from app.api.actions import respond, wants_html
 from app.api.body import read_payload
 from app.api.guard import allowed_origin, client_ip, client_key
 from app.api.session import clear_session_cookie, request_user_id, set_session_cookie
-from db import errors
-from db.actions import ActionContext, ActionResult, shown_error
-from db.engine import session_scope
-from db.errors import ActionError, ErrorCode
-from db.users import end_session, safe_return_path, session_token, start_session
+from db.accounts import end_session, safe_return_path, session_token, start_session
+from db.core import errors
+from db.core.actions import ActionContext, ActionResult, shown_error
+from db.core.engine import session_scope
+from db.core.errors import ActionError, ErrorCode
+from db.core.writer import run_action_async
 from db.visitors import COOKIE_NAME, is_valid
-from db.writer import run_action_async
 
 
 def _context(request: Request, user_id: int | None = None) -> ActionContext:

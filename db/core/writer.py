@@ -30,8 +30,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from db import config, errors
-from db.actions import (
+from db.core import config, errors
+from db.core.actions import (
     ActionContext,
     ActionResult,
     Call,
@@ -43,8 +43,8 @@ from db.actions import (
     prepare,
     run_action,
 )
-from db.engine import session_scope
-from db.errors import ActionError, ErrorCode
+from db.core.engine import session_scope
+from db.core.errors import ActionError, ErrorCode
 
 log = logging.getLogger("atoll.writer")
 
@@ -128,7 +128,7 @@ def _resolve(answers: list[tuple[asyncio.Future[ActionResult], ActionResult]]) -
 
 
 async def run_action_async(name: str, payload: Any, ctx: ActionContext) -> ActionResult:
-    """:func:`db.actions.run_action` for async callers (event handlers, HTTP endpoints).
+    """:func:`db.core.actions.run_action` for async callers (event handlers, HTTP endpoints).
 
     Writes go to this process's writer thread (see the module docstring); reads run on
     the default pool. The event loop keeps serving other clients meanwhile.

@@ -1,6 +1,6 @@
 """Who is signed in, for the account menu and pages, and the sign-in forms' errors.
 
-Signing in and out is done by ``app/api/auth.py`` (only an HTTP response can set an
+Signing in and out is done by ``app/api/accounts.py`` (only an HTTP response can set an
 HttpOnly cookie); this state only *reads* the session, through
 ``SiteState._current_user``, and holds the public view of it: id, display name, role.
 The email, the password hash and the token never become vars.
@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from db.users import UserPublic, safe_return_path
+from db.accounts import UserPublic, safe_return_path
 from state.actions import FormMixin
 from state.checks import typed
 from state.site import SiteState
@@ -24,7 +24,7 @@ def login_url(path: str) -> str:
     return "/login?next=" + quote(safe_return_path(path), safe="/")
 
 
-class AuthState(SiteState):
+class AccountState(SiteState):
     """The signed-in account as the account menu shows it (id 0: signed out)."""
 
     user_id: int = 0
@@ -61,7 +61,7 @@ class AuthState(SiteState):
         return None
 
 
-class AuthFormState(FormMixin, SiteState):
+class AccountFormState(FormMixin, SiteState):
     """The sign-in and sign-up forms: where to go afterwards and what went wrong."""
 
     next_url: str = "/"

@@ -23,11 +23,11 @@ from typing import Any, TypeVar
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
-from db import config
-from db.engine import get_engine, session_scope
+from db.core import config
+from db.core.engine import get_engine, session_scope
+from db.core.types import utcnow
 from db.models import Outbox, SyncEvent
-from db.schema import verify
-from db.types import utcnow
+from db.ops.schema import verify
 
 log = logging.getLogger("atoll.health")
 

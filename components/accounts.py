@@ -12,7 +12,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.forms import action_form, backend_url, field, form_error, honeypot, submit_button
-from state.auth import AuthFormState, AuthState
+from state.accounts import AccountFormState, AccountState
 
 LOGIN_FORM = "login"
 SIGNUP_FORM = "signup"
@@ -56,7 +56,7 @@ def _fetch_script(form_id: str) -> str:
 
 
 def _auth_form(form_id: str, endpoint: str, label: str, *fields: rx.Component) -> rx.Component:
-    S = AuthFormState
+    S = AccountFormState
     return action_form(
         form_id,
         backend_url(endpoint),
@@ -74,7 +74,7 @@ def _auth_form(form_id: str, endpoint: str, label: str, *fields: rx.Component) -
 
 
 def login_form() -> rx.Component:
-    errors = AuthFormState.field_errors
+    errors = AccountFormState.field_errors
     return _auth_form(
         LOGIN_FORM,
         "/api/auth/login",
@@ -85,7 +85,7 @@ def login_form() -> rx.Component:
 
 
 def signup_form() -> rx.Component:
-    errors = AuthFormState.field_errors
+    errors = AccountFormState.field_errors
     return _auth_form(
         SIGNUP_FORM,
         "/api/auth/signup",
@@ -125,7 +125,7 @@ def sign_out_button(
 
 def account_menu() -> rx.Component:
     """The header's corner: the signed-in name (and admin link), or sign-in links."""
-    S = AuthState
+    S = AccountState
     return rx.box(
         rx.cond(
             S.signed_in,
@@ -150,7 +150,7 @@ def account_menu() -> rx.Component:
 
 def account_panel() -> rx.Component:
     """``/account``: who you are and the two ways to sign out."""
-    S = AuthState
+    S = AccountState
     return rx.cond(
         S.signed_in,
         rx.vstack(

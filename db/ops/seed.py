@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from db.models import Author, Comment, GuestbookEntry, Post
-from db.schema import require_tables
+from db.ops.schema import require_tables
 
 SEED_TABLES = (
     Author.__tablename__,

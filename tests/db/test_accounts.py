@@ -7,15 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select, update
 
-from db.actions import run_action
-from db.engine import session_scope
-from db.models import Session as UserSession
-from db.models import User
-from db.ratelimit import Limiter, limiter
-from db.throttle import LoginThrottle
-from db.tokens import token_hash
-from db.types import utcnow
-from db.users import (
+from db.accounts import (
     SESSION_LIFETIME,
     common_passwords,
     create_admin,
@@ -25,6 +17,13 @@ from db.users import (
     safe_return_path,
     session_token,
 )
+from db.core.actions import run_action
+from db.core.engine import session_scope
+from db.core.ratelimit import Limiter, limiter
+from db.core.throttle import LoginThrottle
+from db.core.tokens import token_hash
+from db.core.types import utcnow
+from db.models import AccountSession, User
 from tests.factories import PASSWORD, make_user, sign_in, signup_payload, user_ctx, visitor_ctx
 from tests.waiting import eventually
 
@@ -43,11 +42,11 @@ def users() -> list[User]:
         return list(session.exec(select(User)).all())
 
 
-def sessions(user_id: int | None = None) -> list[UserSession]:
+def sessions(user_id: int | None = None) -> list[AccountSession]:
     with session_scope() as session:
-        query = select(UserSession)
+        query = select(AccountSession)
         if user_id is not None:
-            query = query.where(UserSession.user_id == user_id)
+            query = query.where(AccountSession.user_id == user_id)
         return list(session.exec(query).all())
 
 
@@ -76,7 +75,7 @@ def test_signup_stores_a_normalised_email_and_an_argon2_hash_never_the_password(
 
 
 def test_the_password_appears_nowhere_in_the_database_file(database):
-    from db.engine import get_engine, local_path
+    from db.core.engine import get_engine, local_path
 
     assert run_action("auth.signup", signup_payload(), visitor_ctx()).ok
     assert login().ok
@@ -319,7 +318,7 @@ def test_an_expired_session_is_refused_and_cleaned_up_later(database):
     user_id = make_user()
     token = sign_in(user_id)
     with session_scope(write=True) as session:
-        session.exec(update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))  # type: ignore[call-overload]
+        session.exec(update(AccountSession).values(expires_at=utcnow() - timedelta(seconds=1)))  # type: ignore[call-overload]
     assert current_user(token) is None
     sign_in(user_id)  # starting any session sweeps expired ones
     assert [s.token_hash for s in sessions(user_id)] != [token_hash(token)]
@@ -332,7 +331,9 @@ def test_expiry_slides_with_use_at_most_hourly(database):
     soon = utcnow() + timedelta(days=1)
     with session_scope(write=True) as session:
         session.exec(
-            update(UserSession).values(expires_at=soon, last_seen_at=utcnow() - timedelta(hours=2))
+            update(AccountSession).values(
+                expires_at=soon, last_seen_at=utcnow() - timedelta(hours=2)
+            )
         )  # type: ignore[call-overload]
     assert current_user(token) is not None
     [row] = sessions(user_id)
@@ -379,7 +380,7 @@ def test_deleting_a_user_deletes_their_sessions(database):
         session.delete(session.get(User, user_id))
     assert current_user(token) is None
     with session_scope() as session:
-        assert session.exec(select(func.count()).select_from(UserSession)).one() == 0
+        assert session.exec(select(func.count()).select_from(AccountSession)).one() == 0
 
 
 @pytest.mark.parametrize(
@@ -438,7 +439,7 @@ def test_create_admin_creates_or_promotes(database):
 
 
 def test_create_admin_applies_the_signup_rules(database):
-    from db.errors import ActionError
+    from db.core.errors import ActionError
 
     with pytest.raises(ActionError) as caught, session_scope(write=True) as session:
         create_admin(session, email="root@example.com", password="password123", display_name="Root")

@@ -5,7 +5,7 @@ breaks with bcrypt >= 4.1) and re-hashed on sign-in when the parameters change. 
 is a random token that lives only in the browser's HttpOnly cookie; the database keeps its
 SHA-256, so a leaked database can't be replayed as cookies.
 
-The transports decide where the token travels: ``app/api/auth.py`` sets and clears the
+The transports decide where the token travels: ``app/api/accounts.py`` sets and clears the
 cookie, ``state/site.py`` reads it from the websocket handshake. Both ask
 :func:`current_user` who it belongs to on every request, so ending a session takes effect
 at once everywhere it was used.
@@ -26,15 +26,14 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from db.actions import ActionContext, action
-from db.engine import session_scope
-from db.errors import ActionError, ErrorCode
-from db.models import Session as UserSession
-from db.models import User
-from db.throttle import throttle
-from db.tokens import new_token, token_hash
-from db.types import utcnow
-from db.validation import INPUT_CONFIG, Email, Honeypot, Name, parse
+from db.core.actions import ActionContext, action
+from db.core.engine import session_scope
+from db.core.errors import ActionError, ErrorCode
+from db.core.throttle import throttle
+from db.core.tokens import new_token, token_hash
+from db.core.types import utcnow
+from db.core.validation import INPUT_CONFIG, Email, Honeypot, Name, parse
+from db.models import AccountSession, User
 
 SESSION_COOKIE = "atoll_session"
 SESSION_LIFETIME = timedelta(days=30)
@@ -232,7 +231,9 @@ def logout_everywhere(
 ) -> dict[str, int]:
     user = require_user(session, ctx)
     ended = session.execute(
-        delete(UserSession).where(col(UserSession.user_id) == user.id).returning(UserSession.id)
+        delete(AccountSession)
+        .where(col(AccountSession.user_id) == user.id)
+        .returning(AccountSession.id)
     ).all()
     return {"sessions_ended": len(ended)}
 
@@ -255,10 +256,10 @@ def session_token(cookie_header: str | None) -> str | None:
 def start_session(session: Session, *, user_id: int, user_agent: str = "", ip: str = "") -> str:
     """Store a new session for ``user_id`` and return its token (shown to no one but the cookie)."""
     now = utcnow()
-    session.execute(delete(UserSession).where(col(UserSession.expires_at) <= now))
+    session.execute(delete(AccountSession).where(col(AccountSession.expires_at) <= now))
     token = new_token()
     session.add(
-        UserSession(
+        AccountSession(
             token_hash=token_hash(token),
             user_id=user_id,
             created_at=now,
@@ -272,12 +273,15 @@ def start_session(session: Session, *, user_id: int, user_agent: str = "", ip: s
     return token
 
 
-def resolve_session(session: Session, token: str) -> tuple[UserPublic, UserSession] | None:
+def resolve_session(session: Session, token: str) -> tuple[UserPublic, AccountSession] | None:
     """The account and session row behind ``token``, unless it is unknown or expired."""
     row = session.exec(
-        select(UserSession, User)
-        .join(User, col(User.id) == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(token), col(UserSession.expires_at) > utcnow())
+        select(AccountSession, User)
+        .join(User, col(User.id) == AccountSession.user_id)
+        .where(
+            AccountSession.token_hash == token_hash(token),
+            col(AccountSession.expires_at) > utcnow(),
+        )
     ).first()
     if row is None:
         return None
@@ -289,14 +293,14 @@ def touch_session(session: Session, token: str) -> bool:
     """Slide the expiry to 30 days from now, at most once per :data:`SESSION_TOUCH_EVERY`."""
     now = utcnow()
     touched = session.execute(
-        update(UserSession)
+        update(AccountSession)
         .where(
-            col(UserSession.token_hash) == token_hash(token),
-            col(UserSession.expires_at) > now,
-            col(UserSession.last_seen_at) <= now - SESSION_TOUCH_EVERY,
+            col(AccountSession.token_hash) == token_hash(token),
+            col(AccountSession.expires_at) > now,
+            col(AccountSession.last_seen_at) <= now - SESSION_TOUCH_EVERY,
         )
         .values(last_seen_at=now, expires_at=now + SESSION_LIFETIME)
-        .returning(UserSession.id)
+        .returning(AccountSession.id)
     ).first()
     return touched is not None
 
@@ -304,9 +308,9 @@ def touch_session(session: Session, token: str) -> bool:
 def end_session(session: Session, token: str) -> bool:
     """Delete the session behind ``token``; ``False`` when there was none."""
     ended = session.execute(
-        delete(UserSession)
-        .where(col(UserSession.token_hash) == token_hash(token))
-        .returning(UserSession.id)
+        delete(AccountSession)
+        .where(col(AccountSession.token_hash) == token_hash(token))
+        .returning(AccountSession.id)
     ).first()
     return ended is not None
 

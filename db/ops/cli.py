@@ -19,12 +19,14 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from db import config, schema, users
-from db.engine import get_engine, is_remote, lost_server, session_scope
-from db.errors import ActionError
-from db.seed import seed
-from db.sync import full_sync
-from db.wordpress import WordPressClient, WordPressError
+from db import accounts
+from db.core import config
+from db.core.engine import get_engine, is_remote, lost_server, session_scope
+from db.core.errors import ActionError
+from db.ops import schema
+from db.ops.seed import seed
+from db.wordpress.client import WordPressClient, WordPressError
+from db.wordpress.sync import full_sync
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -212,7 +214,7 @@ def cmd_sync_wordpress(_engine: Engine, args: argparse.Namespace) -> int:
 
 def cmd_create_admin(_engine: Engine, args: argparse.Namespace) -> int:
     with session_scope() as session:
-        new = users.needs_password(session, args.email)
+        new = accounts.needs_password(session, args.email)
     password = None
     if new:
         password = os.environ.get("ATOLL_ADMIN_PASSWORD") or _prompt_password()
@@ -223,7 +225,7 @@ def cmd_create_admin(_engine: Engine, args: argparse.Namespace) -> int:
             return USAGE
     try:
         with session_scope(write=True) as session:
-            user, created = users.create_admin(
+            user, created = accounts.create_admin(
                 session, email=args.email, password=password, display_name=args.name
             )
     except ActionError as exc:

@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from db import config
-from db.engine import session_scope
+from db.core import config
+from db.core.engine import session_scope
 
 log = logging.getLogger("atoll.cache")
 
@@ -169,7 +169,7 @@ def changed(*tags: str) -> None:
 
 
 posts_cache = SWRCache()
-"""Post pages and lists; :mod:`db.sync` invalidates it when a post changes."""
+"""Post pages and lists; :mod:`db.wordpress.sync` invalidates it when a post changes."""
 
 GUESTBOOK_TAG = "guestbook"
 COMMENTS_TAG = "comments"

@@ -38,13 +38,14 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from db.cache import LISTS_TAG, post_tag, posts_cache
-from db.config import RateLimit, env_number, env_rate_limit
-from db.engine import session_scope
+from db.core.cache import LISTS_TAG, post_tag, posts_cache
+from db.core.config import RateLimit, env_number, env_rate_limit
+from db.core.engine import session_scope
+from db.core.types import utcnow
+from db.jobs.outbox import backoff_delay
 from db.models import Author, Post, PostTerm, SyncEvent, SyncEventCreate, Term
-from db.outbox import backoff_delay
-from db.types import utcnow
-from db.wordpress import PER_PAGE, WordPressClient, WordPressPost, iter_pages, transform
+from db.wordpress.client import PER_PAGE, WordPressClient, iter_pages
+from db.wordpress.transform import WordPressPost, transform
 
 log = logging.getLogger("atoll.sync")
 

@@ -1,4 +1,4 @@
-"""Failed sign-ins: which counts the one limiter (:mod:`db.ratelimit`) keeps, and how many.
+"""Failed sign-ins: which counts the one limiter (:mod:`db.core.ratelimit`) keeps, and how many.
 
 Two counts, each over 15 minutes:
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hashlib
 
-from db.config import RateLimit
-from db.ratelimit import Limiter, limiter
+from db.core.config import RateLimit
+from db.core.ratelimit import Limiter, limiter
 
 ACCOUNT_LIMIT = 5
 CLIENT_LIMIT = 20

@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
-from db.errors import ActionError
+from db.core.errors import ActionError
 
 M = TypeVar("M", bound=BaseModel)
 

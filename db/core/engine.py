@@ -22,8 +22,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
-from db import config, errors
-from db.errors import ActionError, ErrorCode
+from db.core import config, errors
+from db.core.errors import ActionError, ErrorCode
 
 _WRITE = "atoll_write"
 _lock = threading.Lock()

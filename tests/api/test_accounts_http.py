@@ -11,11 +11,10 @@ import httpx
 import pytest
 from sqlmodel import select, update
 
-from db.engine import session_scope
-from db.models import Session as UserSession
-from db.models import User
-from db.types import utcnow
-from tests.db.test_users import SIGNUP_RULES
+from db.core.engine import session_scope
+from db.core.types import utcnow
+from db.models import AccountSession, User
+from tests.db.test_accounts import SIGNUP_RULES
 from tests.factories import PASSWORD, make_user, sign_in, signup_payload
 
 INVALID = "Please correct the highlighted fields."
@@ -38,9 +37,11 @@ def stored_user(address: str) -> User | None:
         return session.exec(select(User).where(User.email == address)).first()
 
 
-def session_rows(user_id: int) -> list[UserSession]:
+def session_rows(user_id: int) -> list[AccountSession]:
     with session_scope() as session:
-        return list(session.exec(select(UserSession).where(UserSession.user_id == user_id)).all())
+        return list(
+            session.exec(select(AccountSession).where(AccountSession.user_id == user_id)).all()
+        )
 
 
 def whoami(c: httpx.Client) -> int:
@@ -280,8 +281,8 @@ def test_an_expired_session_is_nobody(api_server, server_db):
         assert signed_in(c)
         with session_scope(write=True) as session:
             session.exec(
-                update(UserSession)
-                .where(UserSession.user_id == user_id)  # type: ignore[call-overload]
+                update(AccountSession)
+                .where(AccountSession.user_id == user_id)  # type: ignore[call-overload]
                 .values(expires_at=utcnow() - timedelta(seconds=1))
             )
         assert not signed_in(c)

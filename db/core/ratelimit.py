@@ -23,7 +23,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from db.config import RateLimit
+from db.core.config import RateLimit
 
 log = logging.getLogger("atoll.ratelimit")
 

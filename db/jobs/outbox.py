@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from db.config import env_number
+from db.core.config import env_number
 from db.models import Outbox
 
 MAX_BACKOFF = timedelta(hours=1)

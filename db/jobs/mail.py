@@ -4,7 +4,7 @@ Domain code calls :func:`enqueue_mail` inside its action's transaction; nothing 
 a mail server during a request. :func:`deliver_due` (blocking; the worker in
 ``app/workers.py`` runs it in a thread) claims due rows one at a time, sends each with
 :mod:`smtplib` and records the outcome; the delivery guarantee is the outbox's
-(:mod:`db.outbox`): nothing lost, at-least-once, and a repeat carries the same
+(:mod:`db.jobs.outbox`): nothing lost, at-least-once, and a repeat carries the same
 ``Message-ID`` — generated once from the outbox id when the mail is queued, stored with
 the row — so it is recognisably the same message.
 
@@ -32,10 +32,11 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from db import config, outbox
-from db.engine import session_scope
+from db.core import config
+from db.core.engine import session_scope
+from db.core.types import utcnow
+from db.jobs import outbox
 from db.models import Outbox
-from db.types import utcnow
 
 log = logging.getLogger("atoll.mail")
 

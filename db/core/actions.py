@@ -1,7 +1,7 @@
 """The action registry and its runner: the single way input becomes a database write.
 
 An action is a pydantic input model plus a domain function ``fn(*, session, data, ctx)``.
-:func:`run_action` (and :func:`db.writer.run_action_async`, its form for async callers)
+:func:`run_action` (and :func:`db.core.writer.run_action_async`, its form for async callers)
 is called by both the Reflex event handlers (``state/``) and the HTTP endpoint
 (``app/api/actions.py``), so rate limits, validation, transactions and error mapping are
 identical on every path.
@@ -18,11 +18,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from db import cache, config, errors
-from db.engine import session_scope, unavailable
-from db.errors import ActionError, ErrorCode
-from db.ratelimit import limiter
-from db.validation import parse
+from db.core import cache, config, errors
+from db.core.engine import session_scope, unavailable
+from db.core.errors import ActionError, ErrorCode
+from db.core.ratelimit import limiter
+from db.core.validation import parse
 
 log = logging.getLogger("atoll.actions")
 
@@ -34,7 +34,7 @@ ACTION_MODULES = (
     "db.comments",
     "db.contact",
     "db.newsletter",
-    "db.users",
+    "db.accounts",
     "db.admin",
 )
 
@@ -100,7 +100,7 @@ def action(
     invalidates: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn`` as the action ``name`` taking ``input``; a success announces
-    :func:`db.cache.changed` for ``invalidates`` (the cache tags of what it changes)."""
+    :func:`db.core.cache.changed` for ``invalidates`` (the cache tags of what it changes)."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in ACTIONS:
@@ -193,7 +193,7 @@ def run_action(name: str, payload: Any, ctx: ActionContext) -> ActionResult:
     """Run an action end to end: rate limit, validate, one transaction, one error shape.
 
     Blocking (it talks to the database): async callers (event handlers, HTTP endpoints)
-    use :func:`db.writer.run_action_async`, so the event loop keeps serving other clients.
+    use :func:`db.core.writer.run_action_async`, so the event loop keeps serving other clients.
     """
     try:
         call = prepare(name, payload, ctx)

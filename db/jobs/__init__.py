@@ -1,0 +1,1 @@
+"""Background work that must reach another system: the outbox and mail delivery."""

@@ -1,0 +1,1 @@
+"""The WordPress → libSQL sync: REST client, transform, webhook and sync jobs."""
