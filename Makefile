@@ -21,7 +21,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_HOT_RELOAD_EXCLUDE_PATHS := $(CURDIR)/data:$(CURDIR)/tests:$(CURDIR)/bench
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install bun chromium redis sqld db run run-check test clean wordpress wordpress-stop sync-wordpress bench-wordpress
+.PHONY: help install lock lint bun chromium redis sqld db run run-check test clean wordpress wordpress-stop sync-wordpress bench-wordpress
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,9 +30,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+# Exactly the versions CI tested (requirements.lock), then the project itself without letting
+# pip resolve anything. scripts/lock_covers.py fails when pyproject.toml names a package the
+# lock does not pin (`make lock` fixes that); `pip check`, when pins contradict each other.
+LOCK := requirements.lock
+
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r $(LOCK)
+	$(BIN)/python scripts/lock_covers.py
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check
 	touch $@
+
+# After a dependency changes in pyproject.toml. uv keeps every pin already in the lock that
+# still fits and resolves only what changed; --universal adds markers for other Pythons.
+lock: | $(BIN)/python ## Re-resolve requirements.lock from pyproject.toml (after changing a dependency)
+	@test -x $(BIN)/uv || $(BIN)/pip install -q "$$(grep -E '^uv==' $(LOCK))"
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --universal --python-version 3.11 -o $(LOCK)
 
 bun:
 	@command -v bun >/dev/null 2>&1 || npm install -g bun
@@ -67,13 +81,13 @@ lighthouse: chromium ## Install Lighthouse (for bench/lighthouse.py) when it is 
 	@test -x $(LIGHTHOUSE) && grep -q '"version": "$(LIGHTHOUSE_VERSION)"' $(LIGHTHOUSE_PREFIX)/node_modules/lighthouse/package.json \
 	  || npm install --silent --no-save --prefix $(LIGHTHOUSE_PREFIX) -E lighthouse@$(LIGHTHOUSE_VERSION)
 
-db: install ## Create or update the local database schema and seed it
+db: install ## Create or update the local database schema; seed an empty one (never with WORDPRESS_URL)
 	$(BIN)/python -m db push
 	$(BIN)/python -m db seed
 
 run: run-check db ## Serve the site on PORT (default 3000); ENV=prod for the production build; WORKERS=N REDIS_URL=redis://… for N workers
 ifeq ($(ENV),prod)
-	$(RUN_ENV) $(BIN)/reflex run --env prod --frontend-port $(PORT)
+	$(RUN_ENV) $(BIN)/python -m app.serve --port $(PORT)
 else
 	$(RUN_ENV) $(BIN)/reflex run --env dev --frontend-port $(PORT)
 endif
@@ -84,7 +98,16 @@ run-check:
 	  exit 2; \
 	fi
 
-test: install chromium redis sqld ## Run the whole suite: browser, Redis multi-worker, libSQL server and WordPress contract tests included
+# ruff looks only at *.py files, and pyright reads its folders from [tool.pyright]; both
+# read their settings from pyproject.toml. .pre-commit-config.yaml runs the same three.
+LINT_PATHS := app components state db bench tests rxconfig.py scripts
+
+lint: $(VENV)/.installed ## ruff (rules and formatting) and pyright; `make test` runs it first
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/pyright
+
+test: install lint chromium redis sqld ## Lint, then the whole suite: browser, Redis multi-worker, libSQL server and WordPress contract tests included
 	$(BIN)/pytest
 
 wordpress: ## Start the dev WordPress on 127.0.0.1:8081 (installs Debian packages when missing)
@@ -96,8 +119,10 @@ wordpress-stop: ## Stop the dev WordPress
 sync-wordpress: db ## Copy every published WordPress post into the local database
 	set -a; . .run/wordpress.env; set +a; $(BIN)/python -m db sync-wordpress
 
-bench-wordpress: install ## Full-sync throughput and webhook latency against the dev WordPress
-	$(BIN)/python bench/wordpress_sync.py
+# WORDPRESS_URL=… (with WORDPRESS_USER, WORDPRESS_APP_PASSWORD) measures that WordPress instead
+# of the dev one; WEBHOOK_PORT=N adds its webhook latency (its plugin must post to this port).
+bench-wordpress: install ## Sync throughput and webhook latency: the dev WordPress or WORDPRESS_URL
+	$(BIN)/python -m bench.wordpress_sync $(if $(WEBHOOK_PORT),--webhook-port $(WEBHOOK_PORT))
 
 clean: ## Remove build output (keeps .venv and the database)
 	rm -rf .web .states

@@ -1,8 +1,9 @@
-"""Reflex configuration: one app, named ``app``; the database is Atoll's own (see db/core/engine.py).
+"""Reflex configuration: one app, named ``app``; the database is Atoll's own (db/core/engine.py).
 
 ``cors_allowed_origins`` is the site's own origins only (Reflex's default is ``*``, which
 with credentials lets any page read a signed-in visitor's responses): see
-:func:`db.core.config.configured_origins` and :mod:`app.security`.
+:func:`db.core.config.configured_origins` and :mod:`app.security`. Atoll's own settings are
+checked first (:func:`db.core.settings.settings_or_exit`).
 """
 
 import reflex as rx
@@ -10,6 +11,11 @@ from reflex.plugins.sitemap import SitemapPlugin
 
 from app.render.plugin import ServerRenderPlugin
 from db.core.config import configured_origins
+from db.core.settings import settings_or_exit
+
+# The first of Atoll's code that `reflex run` (and each worker) imports: a bad setting
+# stops it here, with one line naming the variable, before anything is built or served.
+settings_or_exit()
 
 config = rx.Config(
     app_name="app",

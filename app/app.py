@@ -35,7 +35,7 @@ for route in ROUTES:
             "meta": head_tags(route.head, route.title),
         }
     app.add_page(
-        route.component,
+        route.page,
         route=route.path,
         title=route.title,
         on_load=[SiteState.ensure_visitor, *route.on_load],

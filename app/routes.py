@@ -21,6 +21,7 @@ from app.pages import (
     post,
     signup,
 )
+from components.layout import current_route
 from db.core.cache import COMMENTS_TAG, GUESTBOOK_TAG, LISTS_TAG
 from state.accounts import AccountFormState, AccountState
 from state.admin import AdminState
@@ -53,6 +54,20 @@ class Route:
     cache_tags: tuple[str, ...] = ()
     head: Any = None
     """A :class:`state.head.PageHead` state whose vars fill the page's head."""
+    indexed: bool | None = None
+    """Listed in ``/sitemap.xml`` (a static path only). ``None`` follows ``render``: a public
+    read page is, a personal one, a form behind a sign-in or an admin's page is not."""
+
+    @property
+    def in_sitemap(self) -> bool:
+        return "[" not in self.path and (
+            self.render == "public" if self.indexed is None else self.indexed
+        )
+
+    def page(self) -> rx.Component:
+        """The page's component, built knowing its own path (the nav marks the current page)."""
+        with current_route(self.path):
+            return self.component()
 
 
 def _post_islands(params: dict[str, str]) -> list[Any]:
@@ -117,7 +132,7 @@ ROUTES: tuple[Route, ...] = (
         cache_tags=(GUESTBOOK_TAG,),
         head=GuestbookState,
     ),
-    Route("/contact", "Atoll · Contact", contact.page),
+    Route("/contact", "Atoll · Contact", contact.page, indexed=True),
     Route(
         "/newsletter/confirm/[token]",
         "Atoll · Newsletter",

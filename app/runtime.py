@@ -14,21 +14,19 @@ import asyncio
 import functools
 import gc
 import logging
-import os
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 import reflex as rx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
-from reflex.utils import prerequisites
+
+from db.core.actions import shown_error
+from db.core.settings import settings
 
 log = logging.getLogger("atoll.runtime")
-
-# ``GRANIAN_WORKERS`` is what Reflex hands to granian; ``WORKERS`` is the Makefile's name for it.
-WORKER_VARS = ("GRANIAN_WORKERS", "WORKERS")
 
 REDIS_PING_TIMEOUT = 1.0
 """Seconds ``/health`` waits for Redis to answer before reporting it unreachable."""
@@ -42,38 +40,20 @@ _health_clients: dict[str, Redis] = {}
 
 
 def redis_url() -> str | None:
-    """The Redis URL Reflex will use (``REFLEX_REDIS_URL`` or ``redis_url`` in rxconfig.py).
+    """``REFLEX_REDIS_URL``: where Reflex keeps every tab's state (``None``: in each worker).
 
-    Raises:
-        SystemExit: the URL is set but is not ``redis://``, ``rediss://`` or ``unix://``.
+    :class:`db.core.settings.Settings` has already refused a URL that is not ``redis://``,
+    ``rediss://`` or ``unix://``, before Reflex itself would.
     """
-    try:
-        return prerequisites.parse_redis_url()
-    except ValueError as exc:
-        raise SystemExit(str(exc)) from None
+    return settings().redis_url
 
 
 def requested_workers() -> int:
-    """The largest worker count asked for through :data:`WORKER_VARS` (1 when none is set).
-
-    Raises:
-        SystemExit: a variable is set to something other than a positive whole number.
-    """
-    count = 1
-    for name in WORKER_VARS:
-        raw = os.environ.get(name, "").strip()
-        if not raw:
-            continue
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise SystemExit(
-                f"{name}={raw!r}: the number of backend workers must be a whole number ≥ 1."
-            )
-        count = max(count, value)
-    return count
+    """The larger of ``GRANIAN_WORKERS`` (what Reflex hands to granian) and ``WORKERS`` (the
+    Makefile's name for it); 1 when neither is set. Settings refuse anything but a whole
+    number ≥ 1."""
+    current = settings()
+    return max(current.granian_workers or 1, current.workers or 1)
 
 
 def require_shared_state() -> None:
@@ -90,8 +70,8 @@ def require_shared_state() -> None:
         raise SystemExit(
             f"Refusing to start {workers} backend workers without Redis: each worker would keep "
             "its own copy of every visitor's state and the copies would silently diverge. "
-            "Set REFLEX_REDIS_URL=redis://host:port (make run WORKERS=N REDIS_URL=redis://host:port), "
-            "or run a single worker."
+            "Set REFLEX_REDIS_URL=redis://host:port "
+            "(make run WORKERS=N REDIS_URL=redis://host:port), or run a single worker."
         )
 
 
@@ -107,7 +87,8 @@ def respawn_failed_workers() -> None:
     """
     from granian.server import Server
 
-    init = Server.__init__
+    # Granian picks MPServer or MTServer as Server by platform; either __init__ will do here.
+    init: Callable[..., None] = Server.__init__
     if getattr(init, "respawns", False):
         return
 
@@ -116,8 +97,8 @@ def respawn_failed_workers() -> None:
         kwargs.setdefault("respawn_failed_workers", True)
         init(self, *args, **kwargs)
 
-    respawning.respawns = True  # type: ignore[attr-defined]  # marks the wrapper, see above
-    Server.__init__ = respawning  # type: ignore[method-assign]  # the one option Reflex omits
+    respawning.__dict__["respawns"] = True  # marks the wrapper, see above
+    Server.__init__ = respawning  # the one option Reflex omits
 
 
 def _health_client(url: str) -> Redis:
@@ -141,7 +122,9 @@ async def redis_status() -> dict[str, Any]:
         return {"configured": False}
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(_health_client(url).ping(), timeout=REDIS_PING_TIMEOUT)
+        # redis-py types ping() for its sync and asyncio clients at once; this one awaits.
+        ping = cast(Awaitable[bool], _health_client(url).ping())
+        await asyncio.wait_for(ping, timeout=REDIS_PING_TIMEOUT)
     except (RedisError, OSError, TimeoutError) as exc:
         log.warning("health: redis unreachable (%s)", type(exc).__name__)
         return {"configured": True, "reachable": False}
@@ -164,13 +147,15 @@ def backend_exception_handler(exception: Exception) -> EventSpec:
     """Reflex's handler for exceptions in event processing (``rx.App(backend_exception_handler=)``).
 
     A Redis failure is an outage, not a bug, so the visitor is told plainly that the site
-    is briefly unavailable; everything else goes to Reflex's default handler, which logs
-    the traceback and shows a generic message in prod mode.
+    is briefly unavailable. Everything else is shown as :func:`db.core.actions.shown_error`
+    shows an action's failure: an :class:`~db.core.errors.ActionError` as it is (a page
+    load that couldn't check who is signed in: 503), a busy or unreachable database as
+    503, anything else logged with its traceback and shown as one generic message.
     """
     if _caused_by_redis(exception):
         log.error("event failed: Redis unreachable (%s)", type(exception).__name__)
         return rx.toast.error(SESSION_STORE_DOWN, id="session-store-down")
-    return default_backend_exception_handler(exception)
+    return rx.toast.error(shown_error(exception, "event").message, id="event-failed")
 
 
 async def freeze_startup_objects() -> None:

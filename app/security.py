@@ -8,7 +8,9 @@ way Django's ``SecurityMiddleware`` sits around every view:
   from each HTML response as it is sent, so an injected script, whose hash isn't listed,
   never runs. ``'unsafe-eval'`` stays for now: Reflex runs the scripts a server event sends
   (``rx.call_script``, used for form resets and focus) through ``eval`` in the browser.
-  ``frame-ancestors 'none'`` (and ``X-Frame-Options: DENY``): no other site can frame a page.
+  ``frame-ancestors 'none'`` (and ``X-Frame-Options: DENY``): no other site can frame a page;
+  ``frame-src`` names only the video players a post may embed (YouTube, Vimeo: see
+  :data:`db.wordpress.transform.EMBED_PROVIDERS`), and media loads from the site or WordPress.
 - ``X-Content-Type-Options``, ``Referrer-Policy``, ``Permissions-Policy``,
   ``Cross-Origin-Opener-Policy``; ``Strict-Transport-Security`` when the request came over
   https (directly or as ``X-Forwarded-Proto`` says); ``Server: atoll`` instead of the
@@ -26,7 +28,6 @@ import base64
 import functools
 import gzip
 import hashlib
-import os
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -36,6 +37,8 @@ import reflex as rx
 
 from app.api.guard import origin_allowed
 from db.core import config
+from db.core.settings import settings
+from db.wordpress.transform import embed_origins
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -64,10 +67,11 @@ DROPPED = {b"server", b"x-powered-by"}
 @functools.lru_cache(maxsize=1)
 def _other_sources() -> tuple[str, str]:
     """Origins besides ``'self'`` the pages use: the backend when it is served apart (dev
-    mode, ``reflex export``) for fetches, the websocket and form posts; WordPress for images."""
+    mode, ``reflex export``) for fetches, the websocket and form posts; WordPress for images,
+    video and audio."""
     api = config.origin_of(rx.config.get_config().api_url or "")
     connect = f"{api} {api.replace('http', 'ws', 1)}" if api else ""
-    images = config.origin_of(os.environ.get("WORDPRESS_URL", ""))
+    images = config.origin_of(settings().wordpress_url or "")
     return connect, images
 
 
@@ -82,6 +86,8 @@ def policy(script_hashes: list[str]) -> str:
             f"script-src {scripts}",
             "style-src 'self' 'unsafe-inline'",
             f"img-src 'self' data: blob: {images}".rstrip(),
+            f"media-src 'self' {images}".rstrip(),
+            f"frame-src {' '.join(embed_origins())}",
             "font-src 'self' data:",
             f"connect-src 'self' {connect}".rstrip(),
             f"form-action 'self' {api}".rstrip(),
@@ -134,7 +140,10 @@ async def _refuse(scope: Scope, send: Send) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
-    body = b'{"error":{"code":"FORBIDDEN","message":"Cross-origin requests are not allowed.","fields":{}}}'
+    body = (
+        b'{"error":{"code":"FORBIDDEN",'
+        b'"message":"Cross-origin requests are not allowed.","fields":{}}}'
+    )
     await send(
         {
             "type": "http.response.start",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from app.api.feeds import warn_without_site_url
 from app.api.sync import sync_worker
 from app.render.server import render_server
 from app.runtime import freeze_startup_objects
@@ -20,4 +21,5 @@ LIFESPAN_TASKS: list[Callable[[], Awaitable[None]]] = [
     keep_shared,
     render_server,
     freeze_startup_objects,
+    warn_without_site_url,
 ]

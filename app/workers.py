@@ -4,7 +4,8 @@
 process runs one, and claims with leases keep them from sending the same row at once.
 The same loop runs without Reflex as ``python -m app.workers`` (``--once`` for one batch),
 which is how tests kill a worker mid-send and start another. Every send is blocking
-(:func:`db.jobs.mail.deliver_due`) and runs in a thread, so the event loop keeps serving pages.
+(:func:`db.jobs.mail.deliver_due`) and runs in a thread (:func:`db.jobs.queue.work_forever`),
+so the event loop keeps serving pages.
 
 Without SMTP configured the worker idles: queued mail stays ``pending`` and goes out when
 a restarted backend finds ``SMTP_HOST`` and ``MAIL_FROM`` set.
@@ -17,30 +18,20 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from db.jobs import outbox
-from db.jobs.mail import DeliveryReport, deliver_due
+from db.jobs.mail import MAIL, deliver_due
+from db.jobs.queue import work_forever
 
 log = logging.getLogger("atoll.workers")
 
 
-async def deliver_once() -> DeliveryReport:
-    """One batch in a worker thread; a failure is logged, never raised, so the loop survives."""
-    try:
-        return await asyncio.to_thread(deliver_due)
-    except Exception:
-        log.exception("outbox delivery failed; retrying in %ss", outbox.poll_seconds())
-        return DeliveryReport()
-
-
 async def outbox_worker() -> None:
-    """Poll the outbox every ``OUTBOX_POLL_SECONDS`` until cancelled (the lifespan task)."""
-    warned = False
-    while True:
-        report = await deliver_once()
-        if not report.configured and not warned:
-            log.warning("SMTP_HOST/MAIL_FROM not set: email is stored in the outbox, not sent")
-            warned = True
-        await asyncio.sleep(outbox.poll_seconds())
+    """Send due mail every ``OUTBOX_POLL_SECONDS`` until cancelled (the lifespan task)."""
+    await work_forever(
+        MAIL,
+        deliver_due,
+        log=log,
+        idle_warning="SMTP_HOST/MAIL_FROM not set: email is stored in the outbox, not sent",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.once:
         report = deliver_due()
         print(
-            f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+            f"sent {report.done}, retrying {report.retrying}, failed {report.failed}"
             + ("" if report.configured else " (SMTP not configured)")
         )
         return 0

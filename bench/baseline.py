@@ -1,6 +1,6 @@
 """The ceilings: what the same harness gets with no database, and what the database gets alone.
 
-    .venv/bin/python bench/baseline.py [--clients 1,10,50] [--events 50000] [--seconds 10]
+    .venv/bin/python -m bench.baseline [--clients 1,10,50] [--events 50000] [--seconds 10]
                                        [--url http://127.0.0.1:3000 --pid PID]
 
 * trivial event over the websocket at each N (:func:`harness.trivial_socket_run`): the
@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import (
+from bench.harness import (
     COMMENT_EDIT,
     REPLY_TIMEOUT,
     SITE,
@@ -192,13 +192,12 @@ async def main(args: argparse.Namespace) -> None:
         for clients in client_counts(args):
             print((await trivial_http_run(app, clients, args)).line("req/s"), flush=True)
         hashes = await frontend_hashes(app.base_url, "/contact")
-        header(
-            f"trivial page view over the websocket ({'with' if hashes else 'without'} the page's state hashes)"
-        )
+        with_hashes = "with" if hashes else "without"
+        header(f"trivial page view over the websocket ({with_hashes} the page's state hashes)")
         for clients in client_counts(args):
             await trivial_view_run(app, clients, args, hashes)
     database_runs(args)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(arguments(__doc__.split("\n\n")[0]).parse_args()))
+    asyncio.run(main(arguments((__doc__ or "").split("\n\n")[0]).parse_args()))

@@ -1,6 +1,6 @@
 """Cold page loads in a real browser: requests, bytes, and when the post's title and likes show.
 
-    .venv/bin/python bench/browser.py [--runs 10] [--pages /,/blog,/blog/hello-atoll,/guestbook]
+    .venv/bin/python -m bench.browser [--runs 10] [--pages /,/blog,/blog/hello-atoll,/guestbook]
                                       [--url http://127.0.0.1:3000]
 
 Starts the full production build on a fresh seeded database (as ``pages.py`` does), or
@@ -42,12 +42,12 @@ from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
-from browsing import POST_PAGE, check_build, chosen_pages, page_arguments
-from harness import SLUG, header, http_session, load_average, target, timed_post
-from likes import ACTION, stored_total
 from playwright.async_api import Browser, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from bench.browsing import POST_PAGE, check_build, chosen_pages, page_arguments
+from bench.harness import SLUG, header, http_session, load_average, target, timed_post
+from bench.likes import ACTION, stored_total
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 TIMEOUT_MS = 30_000
@@ -59,7 +59,8 @@ MARKS = """
 (([titleSelector, countSelector, expected]) => {
   const marks = {title: null, titleText: null, likes: null};
   window.__benchMarks = marks;
-  const shown = (el) => el !== null && el.textContent.trim() !== "" && el.getClientRects().length > 0;
+  const shown = (el) =>
+    el !== null && el.textContent.trim() !== "" && el.getClientRects().length > 0;
   const observer = new MutationObserver(() => {
     const now = performance.now();
     if (marks.title === null) {
@@ -72,7 +73,8 @@ MARKS = """
     }
     if (marks.title !== null && marks.likes !== null) observer.disconnect();
   });
-  observer.observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+  observer.observe(
+    document, {subtree: true, childList: true, characterData: true, attributes: true});
 })(%s);
 """
 """Installed before any of the page's scripts run: the first moment each mark holds."""
@@ -225,7 +227,8 @@ def line(path: str, loads: list[Load], likes: int, seconds: float) -> str:
         f"{path:<20} {mid(load.requests for load in loads):3.0f} requests"
         f"{f' ({failed:.0f} failed)' if failed else ''}  "
         f"JS {mid(load.js_files for load in loads):3.0f} files "
-        f"{kib(load.js_wire for load in loads)} KiB wire /{kib(load.js_decoded for load in loads)} KiB decoded  "
+        f"{kib(load.js_wire for load in loads)} KiB wire "
+        f"/{kib(load.js_decoded for load in loads)} KiB decoded  "
         f"all {kib(load.wire for load in loads)} /{kib(load.decoded for load in loads)} KiB"
     )
     if loads[0].title_ms is not None:
@@ -233,7 +236,8 @@ def line(path: str, loads: list[Load], likes: int, seconds: float) -> str:
         in_html = "yes" if all(shown) else "no" if not any(shown) else f"{sum(shown)}/{len(shown)}"
         text += (
             f"  title {mid(load.title_ms for load in loads):6.0f} ms"
-            f"  likes ({likes}{': default' if likes == 0 else ''}) {mid(load.likes_ms for load in loads):6.0f} ms"
+            f"  likes ({likes}{': default' if likes == 0 else ''}) "
+            f"{mid(load.likes_ms for load in loads):6.0f} ms"
             f"  title in raw HTML: {in_html}"
         )
     text += f"  (median of {len(loads)} in {seconds:.0f}s; load {load_average():.2f})"

@@ -14,7 +14,8 @@ import re
 from urllib.parse import urljoin
 
 import aiohttp
-from harness import SLUG, arguments
+
+from bench.harness import SLUG, arguments
 
 POST_PAGE = f"/blog/{SLUG}"
 PAGES = ("/", "/blog", POST_PAGE, "/guestbook")

@@ -31,7 +31,6 @@ import os
 import re
 import resource
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -44,11 +43,12 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 from tests.libsql_server import LibsqlServer
 from tests.server import AppServer, prepare_database, push_and_seed
+
+# The benchmarks run from the repository root as modules (`python -m bench.likes`), which
+# is what lets them import `tests` and `db`.
+ROOT = Path(__file__).resolve().parents[1]
 
 STATE = "reflex___state____state"
 SITE = f"{STATE}.state___site____site_state"
@@ -132,7 +132,10 @@ class Run:
 
 def ratio_line(run: Run, ceiling: Run) -> str:
     share = run.rate / ceiling.rate if ceiling.rate else 0.0
-    return f"{'':<34} N={run.clients:<3} {share:8.0%} of the ceiling ({ceiling.label}: {ceiling.rate:.0f}/s)"
+    return (
+        f"{'':<34} N={run.clients:<3} {share:8.0%} of the ceiling "
+        f"({ceiling.label}: {ceiling.rate:.0f}/s)"
+    )
 
 
 def load_average() -> float:
@@ -345,9 +348,10 @@ class Socket:
         ws_url = (
             base_url.replace("http", "ws", 1) + f"/_event/?EIO=4&transport=websocket&token={token}"
         )
-        ws = await session.ws_connect(
-            ws_url, max_msg_size=0, timeout=aiohttp.ClientWSTimeout(ws_close=5)
-        )
+        # aiohttp declares ClientWSTimeout's fields with attr.ib(type=...), which pyright's
+        # attrs support does not see, so it reports ws_close as an unknown parameter.
+        close_timeout = aiohttp.ClientWSTimeout(ws_close=5)  # pyright: ignore[reportCallIssue]
+        ws = await session.ws_connect(ws_url, max_msg_size=0, timeout=close_timeout)
         sock = cls(ws, token, path)
         opened = await asyncio.wait_for(ws.receive(), timeout)
         if opened.type != aiohttp.WSMsgType.TEXT or not str(opened.data).startswith("0"):
@@ -365,7 +369,10 @@ class Socket:
         return {"name": name, "payload": payload, "router_data": self.router_data}
 
     def expect(self, accept: Callable[[Message], bool]) -> asyncio.Future[float]:
-        """From now on, watch for the first message ``accept`` takes; the future gets its arrival."""
+        """From now on, watch for the first message ``accept`` takes.
+
+        The future gets its arrival time.
+        """
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._waiter = (accept, future)
         return future
@@ -478,7 +485,10 @@ async def frontend_hashes(base_url: str, path: str) -> list[str] | None:
 
 
 def http_session(base_url: str) -> aiohttp.ClientSession:
-    """One visitor: its own connection and cookie jar (``unsafe`` accepts cookies from 127.0.0.1)."""
+    """One visitor: its own connection and cookie jar.
+
+    ``unsafe`` makes the jar accept cookies from 127.0.0.1.
+    """
     return aiohttp.ClientSession(
         base_url, cookie_jar=aiohttp.CookieJar(unsafe=True), connector=aiohttp.TCPConnector(limit=1)
     )

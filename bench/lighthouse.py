@@ -1,7 +1,7 @@
 """Lighthouse on each page, phone and desktop: the performance metrics and the category scores.
 
     make lighthouse   # once: Lighthouse 12.2.3 into .tools/lighthouse (needs Node 20+, Chromium)
-    .venv/bin/python bench/lighthouse.py [--runs 3] [--pages /,/blog,/blog/hello-atoll,/guestbook]
+    .venv/bin/python -m bench.lighthouse [--runs 3] [--pages /,/blog,/blog/hello-atoll,/guestbook]
                                          [--verbose] [--url http://127.0.0.1:3000]
 
 Starts the full production build on a fresh seeded database (as ``pages.py`` does), or
@@ -32,9 +32,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from browsing import check_build, chosen_pages, page_arguments
-from harness import ROOT, header, load_average, target
-
+from bench.browsing import check_build, chosen_pages, page_arguments
+from bench.harness import ROOT, header, load_average, target
 from tests.chromium import CHROMIUM
 
 LIGHTHOUSE = ROOT / ".tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"

@@ -1,6 +1,7 @@
 """Like toggles over the websocket and over HTTP, each beside its ceiling from the same run.
 
-    .venv/bin/python bench/likes.py [--clients 1,10,50] [--events 50000] [--seconds 10] [--only ws|http]
+    .venv/bin/python -m bench.likes [--clients 1,10,50] [--events 50000] [--seconds 10]
+                                    [--only ws|http]
                                     [--url http://127.0.0.1:3000 --database data/atoll.db --pid PID]
 
 For each client count N:
@@ -26,7 +27,8 @@ import asyncio
 import sqlite3
 
 import aiohttp
-from harness import (
+
+from bench.harness import (
     LIKE,
     SLUG,
     Message,
@@ -149,6 +151,6 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = arguments(__doc__.split("\n\n")[0])
+    parser = arguments((__doc__ or "").split("\n\n")[0])
     parser.add_argument("--only", choices=("ws", "http"), help="run one transport only")
     asyncio.run(main(parser.parse_args()))

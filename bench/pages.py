@@ -1,6 +1,6 @@
 """A post page: the HTML, the time until its comments are in the state, and idle memory.
 
-    .venv/bin/python bench/pages.py [--clients 1,10,50] [--events 50000] [--seconds 10] [--idle 500]
+    .venv/bin/python -m bench.pages [--clients 1,10,50] [--events 50000] [--seconds 10] [--idle 500]
                                     [--url http://127.0.0.1:3000 --pid PID]
 
 Starts the full production build (frontend included, so the page and the hydrate are
@@ -32,7 +32,8 @@ import re
 import time
 
 import aiohttp
-from harness import (
+
+from bench.harness import (
     AUTH,
     COMMENTS,
     LIKE,
@@ -192,7 +193,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = arguments(__doc__.split("\n\n")[0])
+    parser = arguments((__doc__ or "").split("\n\n")[0])
     parser.add_argument(
         "--idle", type=int, default=500, help="idle tabs for the memory figure (0: skip)"
     )

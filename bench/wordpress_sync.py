@@ -1,10 +1,15 @@
-"""Benchmark the WordPress sync against the real dev WordPress.
+"""Benchmark the WordPress sync against the dev WordPress, or the one ``WORDPRESS_URL`` names.
 
-    .venv/bin/python bench/wordpress_sync.py [--posts 2000] [--samples 50]
+    .venv/bin/python -m bench.wordpress_sync [--posts 2000] [--samples 50] [--webhook-port N]
 
-1. Full sync: makes sure WordPress holds ``--posts`` generated posts, copies everything
-   into a fresh libSQL file and prints posts/s (a cold run that creates every row, then a
-   warm run that finds them all unchanged).
+Which WordPress: without ``WORDPRESS_URL`` in the environment, the dev one
+(``scripts/wordpress-dev``: started if needed, filled to ``--posts`` generated posts, its
+credentials from ``.run/wordpress.env``). With ``WORDPRESS_URL`` (plus ``WORDPRESS_USER`` and
+``WORDPRESS_APP_PASSWORD``), that WordPress as it is: nothing is generated there and
+``--posts`` does not apply.
+
+1. Full sync: copies every published post into a fresh libSQL file and prints posts/s (a
+   cold run that creates every row, then a warm run that finds them all unchanged).
 2. Webhook latency: starts the app's backend (``reflex run --backend-only --env prod``)
    with the webhook pointed at it, edits a post through the REST API ``--samples`` times
    and reports p50/p99 of
@@ -13,6 +18,13 @@
      edited post being committed (``posts.synced_at``), both on this machine's clock;
    * edit → visible: from sending the REST edit to the new title being readable in libSQL,
      which adds WordPress's own save time and the plugin's delivery.
+
+   The dev WordPress's plugin is pointed at the app for the run and the bulk posts are
+   edited. Another WordPress's plugin is configured in its ``wp-config.php``, which this
+   script can't change: pass ``--webhook-port N`` once its ``ATOLL_WEBHOOK_URL`` is
+   ``http://<this machine>:N/api/sync`` and its ``ATOLL_WEBHOOK_SECRET`` is this
+   environment's ``WORDPRESS_WEBHOOK_SECRET``; the run then creates one post there, edits it
+   and deletes it for good. Without ``--webhook-port`` only the full sync is measured.
 
 The worker invalidates the page cache in the same step as it commits, so "readable in
 libSQL" is also when pages show the change.
@@ -25,22 +37,21 @@ import os
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 import httpx
 
 from db.core.engine import dispose_engines
+from db.core.settings import SettingsError, reload_settings, settings
 from db.wordpress.client import WordPressClient, WordPressSettings
 from db.wordpress.sync import full_sync
 from tests.server import AppServer, prepare_database
 
+ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "wordpress-dev"
 DEFAULT_WEBHOOK = "http://127.0.0.1:3000/api/sync"
 
@@ -63,19 +74,52 @@ def credentials() -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Target:
+    """The WordPress measured, and the ``WORDPRESS_*`` variables the app needs for it."""
+
+    env: dict[str, str]
+    dev: bool
+
+    @property
+    def settings(self) -> WordPressSettings:
+        return WordPressSettings(
+            self.env["WORDPRESS_URL"],
+            self.env.get("WORDPRESS_USER"),
+            self.env.get("WORDPRESS_APP_PASSWORD"),
+        )
+
+
+def target(posts: int) -> Target:
+    """``WORDPRESS_URL``'s WordPress when it is set, otherwise the dev one with ``posts``."""
+    try:
+        current = settings()
+    except SettingsError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if current.wordpress_url is None:
+        wordpress_dev("start")
+        wordpress_dev("bulk", str(posts))
+        return Target(credentials(), dev=True)
+    env = {
+        "WORDPRESS_URL": current.wordpress_url,
+        "WORDPRESS_USER": current.wordpress_user or "",
+        "WORDPRESS_APP_PASSWORD": current.wordpress_app_password or "",
+        "WORDPRESS_WEBHOOK_SECRET": current.webhook_secret or "",
+    }
+    return Target({k: v for k, v in env.items() if v}, dev=False)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def bench_full_sync(env: dict[str, str], workdir: Path) -> None:
+def bench_full_sync(wordpress: Target, workdir: Path) -> None:
     url = prepare_database(workdir / "full.db", seed=False)
     os.environ["DATABASE_URL"] = url
+    reload_settings()  # the engine reads DATABASE_URL through the settings
     dispose_engines()
-    settings = WordPressSettings(
-        env["WORDPRESS_URL"], env["WORDPRESS_USER"], env["WORDPRESS_APP_PASSWORD"]
-    )
-    with WordPressClient(settings) as client:
+    with WordPressClient(wordpress.settings) as client:
         for label in ("cold (every post created)", "warm (every post unchanged)"):
             report = full_sync(client=client, restart=True)
             rate = report.seen / report.seconds
@@ -87,53 +131,93 @@ def bench_full_sync(env: dict[str, str], workdir: Path) -> None:
     dispose_engines()
 
 
-def bench_latency(env: dict[str, str], workdir: Path, samples: int) -> None:
+def wait_visible(db: sqlite3.Connection, wp_id: int, title: str, started: float) -> str:
+    """When the post with ``title`` was committed (``posts.synced_at``), polled for 30 s."""
+    while True:
+        found = db.execute(
+            "SELECT synced_at FROM posts WHERE wp_id = ? AND title = ?", (wp_id, title)
+        ).fetchone()
+        if found:
+            return found[0]
+        if time.perf_counter() - started > 30:
+            raise SystemExit(
+                f"post {wp_id} did not become visible within 30s: does WordPress's webhook "
+                "reach this app (ATOLL_WEBHOOK_URL, ATOLL_WEBHOOK_SECRET)?"
+            )
+        time.sleep(0.002)
+
+
+def measure_edits(
+    wp: httpx.Client, db: sqlite3.Connection, ids: list[int], samples: int
+) -> tuple[list[float], list[float]]:
+    """Edit the posts ``ids`` in turn ``samples`` times: edit → visible and webhook → visible."""
+    stamp = int(time.time())
+    edit_to_visible: list[float] = []
+    hook_to_visible: list[float] = []
+    for n in range(samples):
+        wp_id = ids[n % len(ids)]
+        title = f"Bench {stamp}-{n}"
+        started = time.perf_counter()
+        wp.post(f"/posts/{wp_id}", json={"title": title}).raise_for_status()
+        synced_at = wait_visible(db, wp_id, title, started)
+        edit_to_visible.append(time.perf_counter() - started)
+        received = db.execute(
+            "SELECT received_at FROM sync_events WHERE wp_post_id = ? ORDER BY id DESC LIMIT 1",
+            (wp_id,),
+        ).fetchone()[0]
+        delta = datetime.fromisoformat(synced_at) - datetime.fromisoformat(received)
+        hook_to_visible.append(delta.total_seconds())
+    return edit_to_visible, hook_to_visible
+
+
+def bench_latency(wordpress: Target, workdir: Path, samples: int, webhook_port: int | None) -> None:
+    if not wordpress.dev and (
+        webhook_port is None or "WORDPRESS_WEBHOOK_SECRET" not in wordpress.env
+    ):
+        print(
+            "webhook latency: skipped (pass --webhook-port N and set WORDPRESS_WEBHOOK_SECRET "
+            "once the WordPress plugin's ATOLL_WEBHOOK_URL is http://<this machine>:N/api/sync)"
+        )
+        return
     path = workdir / "app.db"
     url = prepare_database(path, seed=False)
     server = AppServer.start(
         url,
         workdir / "server.log",
         backend_only=True,
-        env=env | {"WORDPRESS_WEBHOOK_RATE_LIMIT": "off", "SYNC_POLL_SECONDS": "5"},
+        env=wordpress.env | {"WORDPRESS_WEBHOOK_RATE_LIMIT": "off", "SYNC_POLL_SECONDS": "5"},
+        port=webhook_port,
+    )
+    created: int | None = None
+    auth = (
+        wordpress.env.get("WORDPRESS_USER", ""),
+        wordpress.env.get("WORDPRESS_APP_PASSWORD", ""),
     )
     try:
-        wordpress_dev("webhook", f"{server.base_url}/api/sync")
-        auth = (env["WORDPRESS_USER"], env["WORDPRESS_APP_PASSWORD"])
+        if wordpress.dev:
+            wordpress_dev("webhook", f"{server.base_url}/api/sync")
         with (
             httpx.Client(
-                base_url=f"{env['WORDPRESS_URL']}/wp-json/wp/v2", auth=auth, timeout=30
+                base_url=f"{wordpress.env['WORDPRESS_URL']}/wp-json/wp/v2", auth=auth, timeout=30
             ) as wp,
             sqlite3.connect(path, timeout=10) as db,
         ):
-            posts = wp.get(
-                "/posts", params={"search": "Bulk post", "per_page": samples, "_fields": "id"}
-            ).json()
-            ids = [p["id"] for p in posts]
-            stamp = int(time.time())
-            edit_to_visible: list[float] = []
-            hook_to_visible: list[float] = []
-            for n in range(samples):
-                wp_id = ids[n % len(ids)]
-                title = f"Bench {stamp}-{n}"
+            if wordpress.dev:
+                posts = wp.get(
+                    "/posts", params={"search": "Bulk post", "per_page": samples, "_fields": "id"}
+                ).json()
+                ids = [p["id"] for p in posts]
+            else:  # one post of its own, so nobody's posts are edited
+                title = f"Atoll bench {int(time.time())}"
                 started = time.perf_counter()
-                wp.post(f"/posts/{wp_id}", json={"title": title}).raise_for_status()
-                while True:
-                    found = db.execute(
-                        "SELECT synced_at FROM posts WHERE wp_id = ? AND title = ?", (wp_id, title)
-                    ).fetchone()
-                    if found:
-                        break
-                    if time.perf_counter() - started > 30:
-                        raise SystemExit(f"post {wp_id} did not become visible within 30s")
-                    time.sleep(0.002)
-                edit_to_visible.append(time.perf_counter() - started)
-                received = db.execute(
-                    "SELECT received_at FROM sync_events WHERE wp_post_id = ? "
-                    "ORDER BY id DESC LIMIT 1",
-                    (wp_id,),
-                ).fetchone()[0]
-                delta = datetime.fromisoformat(found[0]) - datetime.fromisoformat(received)
-                hook_to_visible.append(delta.total_seconds())
+                response = wp.post("/posts", json={"title": title, "status": "publish"})
+                created = int(response.raise_for_status().json()["id"])
+                wait_visible(db, created, title, started)
+                ids = [created]
+            edit_to_visible, hook_to_visible = measure_edits(wp, db, ids, samples)
+            if created is not None:
+                wp.delete(f"/posts/{created}", params={"force": "true"}).raise_for_status()
+                created = None
         for label, values in (
             ("webhook → visible", hook_to_visible),
             ("edit → visible", edit_to_visible),
@@ -144,21 +228,36 @@ def bench_latency(env: dict[str, str], workdir: Path, samples: int) -> None:
                 f"mean {statistics.fmean(values) * 1000:.1f} ms over {len(values)} edits"
             )
     finally:
-        wordpress_dev("webhook", DEFAULT_WEBHOOK)
+        if created is not None:  # interrupted: leave nothing behind in their WordPress
+            httpx.delete(
+                f"{wordpress.env['WORDPRESS_URL']}/wp-json/wp/v2/posts/{created}",
+                params={"force": "true"},
+                auth=auth,
+                timeout=30,
+            )
+        if wordpress.dev:
+            wordpress_dev("webhook", DEFAULT_WEBHOOK)
         server.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--posts", type=int, default=2000, help="generated posts in WordPress")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--posts", type=int, default=2000, help="generated posts in the dev WordPress"
+    )
     parser.add_argument("--samples", type=int, default=50, help="edits for the latency figures")
+    parser.add_argument(
+        "--webhook-port",
+        type=int,
+        help="port the app listens on for WORDPRESS_URL's webhook (the latency figures)",
+    )
     args = parser.parse_args()
-    wordpress_dev("start")
-    wordpress_dev("bulk", str(args.posts))
-    env = credentials()
+    wordpress = target(args.posts)
+    where = "the dev WordPress" if wordpress.dev else "WORDPRESS_URL"
+    print(f"WordPress: {wordpress.env['WORDPRESS_URL']} ({where})")
     with tempfile.TemporaryDirectory(prefix="atoll-bench-") as tmp:
-        bench_full_sync(env, Path(tmp))
-        bench_latency(env, Path(tmp), args.samples)
+        bench_full_sync(wordpress, Path(tmp))
+        bench_latency(wordpress, Path(tmp), args.samples, args.webhook_port)
 
 
 if __name__ == "__main__":

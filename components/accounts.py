@@ -9,9 +9,20 @@ the new cookie; sign-out buttons submit natively (nothing can go wrong worth sho
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import reflex as rx
 
-from components.forms import action_form, backend_url, field, form_error, honeypot, submit_button
+from components.forms import (
+    action_form,
+    backend_url,
+    form_error,
+    honeypot,
+    model_field,
+    submit_button,
+)
+from db.accounts import SessionCreate, UserCreate
 from state.accounts import AccountFormState, AccountState
 
 LOGIN_FORM = "login"
@@ -50,7 +61,10 @@ def _fetch_script(form_id: str) -> str:
     return {{...body, form: "{form_id}"}};
   }} catch (error) {{
     if (button) button.disabled = false;
-    return {{form: "{form_id}", error: {{code: "SERVICE_UNAVAILABLE", message: {UNREACHABLE!r}, fields: {{}}}}}};
+    return {{
+      form: "{form_id}",
+      error: {{code: "SERVICE_UNAVAILABLE", message: {UNREACHABLE!r}, fields: {{}}}},
+    }};
   }}
 }})()"""
 
@@ -79,8 +93,8 @@ def login_form() -> rx.Component:
         LOGIN_FORM,
         "/api/auth/login",
         "Sign in",
-        field(LOGIN_FORM, "email", "Email", errors, input_type="email", max_length=254),
-        field(LOGIN_FORM, "password", "Password", errors, input_type="password", max_length=1000),
+        model_field(LOGIN_FORM, SessionCreate, "email", errors),
+        model_field(LOGIN_FORM, SessionCreate, "password", errors),
     )
 
 
@@ -90,32 +104,33 @@ def signup_form() -> rx.Component:
         SIGNUP_FORM,
         "/api/auth/signup",
         "Create account",
-        field(SIGNUP_FORM, "email", "Email", errors, input_type="email", max_length=254),
-        field(
-            SIGNUP_FORM,
-            "display_name",
-            "Display name (shown with your comments)",
-            errors,
-            max_length=40,
-        ),
-        field(
-            SIGNUP_FORM,
-            "password",
-            "Password (at least 10 characters)",
-            errors,
-            input_type="password",
-            max_length=1000,
-        ),
+        model_field(SIGNUP_FORM, UserCreate, "email", errors),
+        model_field(SIGNUP_FORM, UserCreate, "display_name", errors),
+        model_field(SIGNUP_FORM, UserCreate, "password", errors),
         honeypot(SIGNUP_FORM),
     )
 
 
 def sign_out_button(
-    form_id: str, label: str, endpoint: str = "/api/auth/logout", **button_props: object
+    form_id: str,
+    label: str,
+    endpoint: str = "/api/auth/logout",
+    *,
+    as_link: bool = False,
+    **button_props: Any,
 ) -> rx.Component:
-    """A one-button form: native POST, then the endpoint redirects to a fresh page load."""
+    """A one-button form: native POST, then the endpoint redirects to a fresh page load.
+
+    ``as_link`` draws the button like the header's links beside it (it still is a button:
+    it changes something, so it is not a link a crawler or prefetcher could follow).
+    """
+    button = (
+        rx.el.button(label, type="submit", class_name="site-nav-link site-nav-button")
+        if as_link
+        else rx.button(label, type="submit", **button_props)
+    )
     return rx.form(
-        rx.button(label, type="submit", **button_props),
+        button,
         id=form_id,
         action=backend_url(endpoint),
         method="post",
@@ -123,28 +138,33 @@ def sign_out_button(
     )
 
 
-def account_menu() -> rx.Component:
-    """The header's corner: the signed-in name (and admin link), or sign-in links."""
+def account_menu(item: Callable[..., rx.Component]) -> rx.Component:
+    """The header's account links: the signed-in name (and admin link), or sign-in links.
+
+    Args:
+        item: makes one list item from a label and an href (the layout's, which marks the
+            current page), so these links look and behave like the rest of the header.
+    """
     S = AccountState
-    return rx.box(
+    return rx.el.ul(
         rx.cond(
             S.signed_in,
-            rx.hstack(
-                rx.link(S.display_name, href="/account", id="account-name"),
-                rx.link("Members", href="/members"),
-                rx.cond(S.is_admin, rx.link("Admin", href="/admin", id="admin-link")),
-                sign_out_button("menu-sign-out", "Sign out", size="1", variant="soft"),
-                spacing="3",
-                align="center",
+            rx.fragment(
+                item(S.display_name, "/account", id="account-name"),
+                item("Members", "/members"),
+                rx.cond(S.is_admin, item("Admin", "/admin", id="admin-link")),
+                rx.el.li(
+                    sign_out_button("menu-sign-out", "Sign out", as_link=True),
+                    class_name="site-nav-item",
+                ),
             ),
-            rx.hstack(
-                rx.link("Sign in", href="/login", id="sign-in-link"),
-                rx.link("Sign up", href="/signup"),
-                spacing="3",
+            rx.fragment(
+                item("Sign in", "/login", id="sign-in-link"),
+                item("Sign up", "/signup"),
             ),
         ),
         on_mount=S.load_user,
-        class_name="account-menu",
+        class_name="site-nav-list account-menu",
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from components.forms import backend_url
 from components.layout import loading
@@ -22,6 +24,8 @@ def _filter(section: str, options: list[str], label: str) -> rx.Component:
             on_change=lambda value: S.load_section(section, value),
             size="1",
             id=f"{section}-filter",
+            # The trigger shows only the chosen value; its name says what it chooses.
+            custom_attrs={"aria-label": f"{label} {section}"},
         ),
         align="center",
         spacing="2",
@@ -36,7 +40,7 @@ def _pager(section: str) -> rx.Component:
             size="1",
             variant="soft",
             disabled=page <= 1,
-            on_click=S.load_page(section, page - 1),
+            on_click=S.load_page(section, (page - 1).to(int)),
         ),
         rx.text("Page ", page, " of ", pages, " · ", S.total[section], " in all", size="2"),
         rx.button(
@@ -44,7 +48,7 @@ def _pager(section: str) -> rx.Component:
             size="1",
             variant="soft",
             disabled=page >= pages,
-            on_click=S.load_page(section, page + 1),
+            on_click=S.load_page(section, (page + 1).to(int)),
         ),
         spacing="3",
         align="center",
@@ -57,7 +61,7 @@ def _listing(section: str, controls: rx.Component, *rows: rx.Component) -> rx.Co
     return rx.vstack(controls, *rows, _pager(section), spacing="3", width="100%")
 
 
-def _status_badge(row: rx.Var) -> rx.Component:
+def _status_badge(row: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.cond(
         row["is_removed"],
         rx.badge("removed", color_scheme="red"),
@@ -69,7 +73,7 @@ def _status_badge(row: rx.Var) -> rx.Component:
     )
 
 
-def _moderation_row(section: str, row: rx.Var) -> rx.Component:
+def _moderation_row(section: str, row: ObjectVar[dict[str, Any]]) -> rx.Component:
     row_id = row["id"]
     return rx.card(
         rx.vstack(
@@ -134,7 +138,7 @@ def _moderation(section: str) -> rx.Component:
     )
 
 
-def _message_row(row: rx.Var) -> rx.Component:
+def _message_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -181,15 +185,29 @@ def _inbox() -> rx.Component:
 
 
 def _table(
-    headers: list[str], rows: rx.Var, cells: Callable[[rx.Var], list[rx.Component]], row_class: str
+    headers: list[str],
+    rows: rx.Var,
+    cells: Callable[[ObjectVar[dict[str, Any]]], list[rx.Component]],
+    row_class: str,
+    *,
+    label: str,
 ) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
-        rx.table.body(
-            rx.foreach(rows, lambda row: rx.table.row(*cells(row), class_name=row_class))
+    """A table in a box of its own that scrolls sideways when the table is wider than the
+    screen (a phone), so the page itself never does. The box is a focusable, named region:
+    keyboard users scroll it with the arrow keys, screen readers announce what it holds."""
+    return rx.el.div(
+        rx.table.root(
+            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
+            rx.table.body(
+                rx.foreach(rows, lambda row: rx.table.row(*cells(row), class_name=row_class))
+            ),
+            width="100%",
+            size="1",
         ),
-        width="100%",
-        size="1",
+        role="region",
+        aria_label=label,
+        tab_index=0,
+        class_name="table-scroll",
     )
 
 
@@ -220,6 +238,7 @@ def _subscribers() -> rx.Component:
                 rx.table.cell(r["confirmed"]),
             ],
             "admin-subscribers-row",
+            label="Subscribers",
         ),
     )
 
@@ -250,6 +269,7 @@ def _outbox() -> rx.Component:
                 ),
             ],
             "admin-outbox-row",
+            label="Outgoing mail",
         ),
     )
 
@@ -296,6 +316,7 @@ def _sync() -> rx.Component:
                 rx.table.cell(rx.text(e["error"], size="1")),
             ],
             "admin-sync-row",
+            label="WordPress events",
         ),
         spacing="3",
         width="100%",

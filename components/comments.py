@@ -7,9 +7,18 @@ so markup in a comment shows literally and cannot run.
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
-from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
+from components.forms import (
+    action_form,
+    action_url,
+    form_error,
+    honeypot,
+    model_field,
+    submit_button,
+)
 from components.layout import loading
+from db.models import CommentCreate, CommentUpdate
 from state.comments import EDIT_FORM_ID, FORM_ID
 from state.comments import CommentEditState as E
 from state.comments import CommentState as S
@@ -23,8 +32,8 @@ def _form(post_slug: str | rx.Var[str]) -> rx.Component:
         rx.vstack(
             rx.heading("Leave a comment", size="4", as_="h3"),
             form_error(S.form_error),
-            field(FORM_ID, "author", "Name", S.field_errors, max_length=80),
-            field(FORM_ID, "content", "Comment", S.field_errors, multiline=True, max_length=5000),
+            model_field(FORM_ID, CommentCreate, "author", S.field_errors),
+            model_field(FORM_ID, CommentCreate, "content", S.field_errors),
             rx.el.input(
                 type="hidden", name="post_slug", value=post_slug, id=f"{FORM_ID}-post_slug"
             ),
@@ -37,17 +46,15 @@ def _form(post_slug: str | rx.Var[str]) -> rx.Component:
     )
 
 
-def _edit_form(comment: rx.Var) -> rx.Component:
+def _edit_form(comment: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.form(
         rx.vstack(
             form_error(E.form_error),
-            field(
+            model_field(
                 EDIT_FORM_ID,
+                CommentUpdate,
                 "content",
-                "Edit your comment",
                 E.field_errors,
-                multiline=True,
-                max_length=5000,
                 default_value=comment["content"],
             ),
             rx.hstack(
@@ -72,7 +79,7 @@ def _edit_form(comment: rx.Var) -> rx.Component:
     )
 
 
-def _owner_actions(comment: rx.Var) -> rx.Component:
+def _owner_actions(comment: ObjectVar[dict[str, str]]) -> rx.Component:
     confirming = E.confirming == comment["id"]
     return rx.hstack(
         rx.button(
@@ -97,7 +104,7 @@ def _owner_actions(comment: rx.Var) -> rx.Component:
     )
 
 
-def _comment(comment: rx.Var) -> rx.Component:
+def _comment(comment: ObjectVar[dict[str, str]]) -> rx.Component:
     editing = E.editing == comment["id"]
     return rx.el.article(
         rx.vstack(
@@ -151,7 +158,7 @@ def _pager() -> rx.Component:
                     variant="soft",
                     size="1",
                     disabled=S.page <= 1,
-                    on_click=S.load_page(S.page - 1),
+                    on_click=S.load_page((S.page - 1).to(int)),
                     class_name="comments-prev",
                 ),
                 rx.text("Page ", S.page, " of ", S.pages, size="2", class_name="comments-page"),
@@ -160,7 +167,7 @@ def _pager() -> rx.Component:
                     variant="soft",
                     size="1",
                     disabled=S.page >= S.pages,
-                    on_click=S.load_page(S.page + 1),
+                    on_click=S.load_page((S.page + 1).to(int)),
                     class_name="comments-next",
                 ),
                 spacing="4",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
+from components.forms import (
+    action_form,
+    action_url,
+    form_error,
+    honeypot,
+    model_field,
+    submit_button,
+)
+from db.models import ContactMessageCreate
 from state.contact import FORM_ID
 from state.contact import ContactState as S
 
@@ -17,17 +25,10 @@ def contact_form() -> rx.Component:
         S.submit_message,
         rx.vstack(
             form_error(S.form_error),
-            field(FORM_ID, "name", "Name", S.field_errors, max_length=80),
-            field(FORM_ID, "email", "Email", S.field_errors, input_type="email", max_length=254),
-            field(
-                FORM_ID,
-                "subject",
-                "Subject (optional)",
-                S.field_errors,
-                max_length=120,
-                required=False,
+            *(
+                model_field(FORM_ID, ContactMessageCreate, name, S.field_errors)
+                for name in ("name", "email", "subject", "message")
             ),
-            field(FORM_ID, "message", "Message", S.field_errors, multiline=True, max_length=5000),
             honeypot(FORM_ID),
             submit_button("Send message", S.pending),
             spacing="3",

@@ -3,15 +3,24 @@
 Forms post to the HTTP action endpoint when JavaScript is off (``action``/``method``);
 with JavaScript on, Reflex intercepts the submit and runs the state handler instead.
 Both paths return the same field errors, shown under the field that caused them.
+
+A field's label, length limit, required-ness and kind of control come from the action's
+input model (:func:`model_field`), never from here: a limit is declared once, on the model,
+and the browser, the HTTP endpoint and the websocket all apply that one.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
 import reflex as rx
+from pydantic import BaseModel
+from reflex.vars import ArrayVar, ObjectVar
 from reflex_base.constants import Env
 from reflex_base.environment import environment
+
+from db.core.validation import Format
 
 
 def backend_url(path: str) -> str:
@@ -48,43 +57,91 @@ def action_form(
     )
 
 
-def field(
+InputType = Literal["text", "email", "password"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a form shows for one field, all of it read from the action's input model."""
+
+    name: str
+    label: str
+    required: bool
+    max_length: int | None
+    input_type: InputType
+    multiline: bool
+
+
+INPUT_TYPES: dict[str, InputType] = {"email": "email", "password": "password"}
+"""Input ``type`` for each JSON Schema ``format`` a field's type declares (others: text)."""
+
+
+def field_spec(model: type[BaseModel], name: str) -> FieldSpec:
+    """Read a form field from ``model.model_fields[name]``, so limits are declared once.
+
+    The label is the field's ``title`` (the name its error messages use) unless the model
+    gives the form other wording (``json_schema_extra={"label": ...}``); a ``description``,
+    or "optional" for a field with a default, follows it in brackets. The length limit,
+    required-ness and kind of control (the type's :class:`~db.core.validation.Format`)
+    are the ones the action enforces.
+
+    Raises:
+        KeyError: ``model`` has no field ``name`` (a form would post a field no one reads).
+    """
+    info = model.model_fields[name]
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    label = str(extra.get("label") or info.title or name.replace("_", " ").capitalize())
+    required = info.is_required()
+    hint = info.description or ("" if required else "optional")
+    lengths = [m.max_length for m in info.metadata if getattr(m, "max_length", None)]
+    kind = next((m.name for m in info.metadata if isinstance(m, Format)), "")
+    return FieldSpec(
+        name=name,
+        label=f"{label} ({hint})" if hint else label,
+        required=required,
+        max_length=min(lengths) if lengths else None,
+        input_type=INPUT_TYPES.get(kind, "text"),
+        multiline=kind == "multiline",
+    )
+
+
+def model_field(
     form_id: str,
+    model: type[BaseModel],
     name: str,
-    label: str,
-    errors: rx.Var,
+    errors: ObjectVar[dict[str, list[str]]],
     *,
-    multiline: bool = False,
-    input_type: str = "text",
-    max_length: int | None = None,
-    required: bool = True,
     default_value: rx.Var | str | None = None,
 ) -> rx.Component:
-    """A labelled input whose errors appear beneath it and are announced to screen readers.
+    """The labelled control for field ``name`` of input model ``model`` (see :func:`field_spec`),
+    its errors beneath it and announced to screen readers.
 
-    ``default_value`` pre-fills an uncontrolled control (an edit form showing the old text).
+    Ids are ``<form_id>-<name>`` and ``<form_id>-<name>-error``. ``default_value`` pre-fills
+    an uncontrolled control (an edit form showing the old text).
     """
+    spec = field_spec(model, name)
     field_id = f"{form_id}-{name}"
     error_id = f"{field_id}-error"
-    messages = errors.get(name, [])
-    props = {
+    # Reflex types .get() as a plain Var; here it is the field's list of messages.
+    messages = cast(ArrayVar[list[str]], errors.get(name, []))
+    props: dict[str, Any] = {
         "id": field_id,
         "name": name,
-        "aria_required": "true" if required else "false",
+        "aria_required": "true" if spec.required else "false",
         "aria_invalid": rx.cond(messages.length() > 0, "true", "false"),
         "aria_describedby": error_id,
     }
-    if max_length:
-        props["max_length"] = max_length
+    if spec.max_length:
+        props["max_length"] = spec.max_length
     if default_value is not None:
         props["default_value"] = default_value
     control = (
         rx.text_area(rows="4", width="100%", **props)
-        if multiline
-        else rx.input(type=input_type, width="100%", **props)
+        if spec.multiline
+        else rx.input(type=spec.input_type, width="100%", **props)
     )
     return rx.vstack(
-        rx.el.label(label, html_for=field_id, style={"font_weight": "500"}),
+        rx.el.label(spec.label, html_for=field_id, style={"font_weight": "500"}),
         control,
         rx.el.div(
             rx.foreach(messages, lambda m: rx.text(m, size="2", color_scheme="red")),

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
-from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
+from components.forms import (
+    action_form,
+    action_url,
+    form_error,
+    honeypot,
+    model_field,
+    submit_button,
+)
 from components.layout import loading
+from db.models import GuestbookEntryCreate
 from state.guestbook import FORM_ID
 from state.guestbook import GuestbookState as S
 
@@ -17,8 +26,8 @@ def _form() -> rx.Component:
         S.submit_entry,
         rx.vstack(
             form_error(S.form_error),
-            field(FORM_ID, "author", "Name", S.field_errors, max_length=80),
-            field(FORM_ID, "content", "Message", S.field_errors, multiline=True, max_length=2000),
+            model_field(FORM_ID, GuestbookEntryCreate, "author", S.field_errors),
+            model_field(FORM_ID, GuestbookEntryCreate, "content", S.field_errors),
             honeypot(FORM_ID),
             submit_button("Sign the guestbook", S.pending),
             spacing="3",
@@ -28,7 +37,7 @@ def _form() -> rx.Component:
     )
 
 
-def _entry(entry: rx.Var) -> rx.Component:
+def _entry(entry: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(

@@ -1,6 +1,17 @@
-"""The shared frame of every page: header navigation, main column, footer."""
+"""The shared frame of every page: header navigation, main column, footer.
+
+The header's links sit in a ``<details>`` disclosure. On a phone it is a "Menu" button
+that opens the list below the header; from :data:`WIDE` up, ``assets/styles.css`` hides
+the button and shows the list in one row. ``<details>`` needs no script, so the menu
+works in the server-rendered HTML before the app hydrates, and with JavaScript off.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 import reflex as rx
 
@@ -9,23 +20,83 @@ from components.newsletter import newsletter_signup
 from state.site import SiteState
 
 NAV = (("Home", "/"), ("Blog", "/blog"), ("Guestbook", "/guestbook"), ("Contact", "/contact"))
+MENU_ID = "site-menu"
+NAV_ID = "site-nav"
+
+_route: ContextVar[str] = ContextVar("atoll_route", default="")
+"""The route pattern of the page being built (``/blog/[slug]``); empty outside one."""
+
+# Escape closes the open menu and gives focus back to its button; following a link closes
+# it too (a client-side navigation to the same route keeps the page's elements).
+_MENU_KEYS = rx.Var(
+    "((e) => { const menu = e.currentTarget; if (e.key === 'Escape' && menu.open) {"
+    " menu.open = false; menu.querySelector('summary').focus(); } })"
+)
+_MENU_CLICK = rx.Var("((e) => { if (e.target.closest('a')) e.currentTarget.open = false; })")
+
+
+@contextmanager
+def current_route(path: str) -> Iterator[None]:
+    """Build a page knowing its route, so its nav marks where the visitor is.
+
+    Pages are compiled once per route, and the mark is then in every copy of the page:
+    the prerendered file, the server-rendered HTML and the live app alike.
+    """
+    token = _route.set(path)
+    try:
+        yield
+    finally:
+        _route.reset(token)
+
+
+def aria_current(href: str) -> dict[str, str]:
+    """``aria-current`` for a link to ``href`` on the page being built.
+
+    ``page`` on that very page; ``true`` on a page inside its section (a post, a category
+    under ``/blog``), which ARIA defines as "the current item in a set"; nothing elsewhere.
+    """
+    here = _route.get()
+    if here == href:
+        return {"aria_current": "page"}
+    if href != "/" and here.startswith(href + "/"):
+        return {"aria_current": "true"}
+    return {}
+
+
+def nav_link(label: Any, href: str, **props: Any) -> rx.Component:
+    """One item of the header's lists: a link marked when it is the current page."""
+    return rx.el.li(
+        rx.link(label, href=href, class_name="site-nav-link", **aria_current(href), **props),
+        class_name="site-nav-item",
+    )
+
+
+def _menu() -> rx.Component:
+    return rx.el.details(
+        rx.el.summary(
+            rx.icon("menu", size=20, aria_hidden="true"),
+            rx.el.span("Menu"),
+            class_name="site-menu-button",
+            aria_controls=NAV_ID,
+        ),
+        rx.el.nav(
+            rx.el.ul(*(nav_link(label, href) for label, href in NAV), class_name="site-nav-list"),
+            account_menu(nav_link),
+            aria_label="Main",
+            id=NAV_ID,
+            class_name="site-nav",
+        ),
+        id=MENU_ID,
+        class_name="site-menu",
+        custom_attrs={"onKeyDown": _MENU_KEYS, "onClick": _MENU_CLICK},
+    )
 
 
 def _header() -> rx.Component:
     return rx.el.header(
-        rx.hstack(
-            rx.link(rx.heading("Atoll", size="6"), href="/", underline="none"),
-            rx.spacer(),
-            rx.el.nav(
-                rx.hstack(*(rx.link(label, href=href) for label, href in NAV), spacing="5"),
-                aria_label="Main",
-            ),
-            account_menu(),
-            align="center",
-            spacing="5",
-            width="100%",
-        ),
-        style={"padding": "1rem 0", "border_bottom": "1px solid var(--gray-a5)"},
+        rx.link(rx.heading("Atoll", size="6"), href="/", underline="none", class_name="site-brand"),
+        _menu(),
+        class_name="site-header",
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from components.layout import loading
 from components.posts import post_card
 from state.members import MembersState as S
 
 
-def _card(post: rx.Var) -> rx.Component:
+def _card(post: ObjectVar[dict[str, str]]) -> rx.Component:
     return post_card(post, image=False, class_name="member-post-card")
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.forms import action_form, action_url, field, form_error, honeypot, submit_button
+from components.forms import (
+    action_form,
+    action_url,
+    form_error,
+    honeypot,
+    model_field,
+    submit_button,
+)
+from db.models import SubscriberCreate
 from state.newsletter import FORM_ID
 from state.newsletter import NewsletterLinkState as L
 from state.newsletter import NewsletterState as S
@@ -23,9 +31,7 @@ def newsletter_signup() -> rx.Component:
             ),
             form_error(S.form_error),
             rx.hstack(
-                field(
-                    FORM_ID, "email", "Email", S.field_errors, input_type="email", max_length=254
-                ),
+                model_field(FORM_ID, SubscriberCreate, "email", S.field_errors),
                 rx.box(submit_button("Subscribe", S.pending), padding_top="1.6rem"),
                 align="start",
                 width="100%",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from state.posts import BlogState
 
 
-def post_image(url: rx.Var, alt: rx.Var, class_name: str) -> rx.Component:
+def post_image(url: rx.Var[str], alt: rx.Var[str], class_name: str) -> rx.Component:
     """A post's featured image, or nothing when it has none."""
     return rx.cond(
         url != "",
@@ -26,7 +29,9 @@ def post_image(url: rx.Var, alt: rx.Var, class_name: str) -> rx.Component:
     )
 
 
-def post_card(post: rx.Var, *, image: bool = True, class_name: str = "post-card") -> rx.Component:
+def post_card(
+    post: ObjectVar[dict[str, str]], *, image: bool = True, class_name: str = "post-card"
+) -> rx.Component:
     """One post in a list: image, linked title, author and date, excerpt.
 
     Args:
@@ -59,7 +64,7 @@ def post_card(post: rx.Var, *, image: bool = True, class_name: str = "post-card"
     )
 
 
-def term_links(terms: rx.Var) -> rx.Component:
+def term_links(terms: ArrayVar[Sequence[dict[str, str]]]) -> rx.Component:
     """A post's categories and tags as links to their pages."""
     return rx.cond(
         terms.length() > 0,
@@ -77,6 +82,26 @@ def term_links(terms: rx.Var) -> rx.Component:
             spacing="2",
             wrap="wrap",
         ),
+    )
+
+
+def breadcrumbs(terms: ArrayVar[Sequence[dict[str, str]]]) -> rx.Component:
+    """Where a post sits: "Blog › Category", each a link back up (the post's first category
+    only: a trail is one path, and WordPress calls the first one the primary category)."""
+    first_category = terms.filter(lambda t: t["taxonomy"] == "category")[:1]
+    return rx.el.nav(
+        rx.el.ol(
+            rx.el.li(rx.link("Blog", href="/blog", class_name="breadcrumb-link")),
+            rx.foreach(
+                first_category,
+                lambda t: rx.el.li(
+                    rx.link(t["name"], href=t["href"], class_name="breadcrumb-link")
+                ),
+            ),
+            class_name="breadcrumb-list",
+        ),
+        aria_label="Breadcrumb",
+        class_name="breadcrumbs",
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.event import key_event
+from reflex.vars import NumberVar
 
 from components.forms import action_url
 from state.ratings import MAX_STARS, RatingState
@@ -29,7 +30,7 @@ class StarButton(rx.el.Button):
     on_key_down: rx.EventHandler[key_event]
 
 
-def _star(post_slug: str | rx.Var[str], stars: int, mine: rx.Var[int]) -> rx.Component:
+def _star(post_slug: str | rx.Var[str], stars: int, mine: NumberVar[int]) -> rx.Component:
     """One star: checked when it is the visitor's rating; the roving tab stop when checked
     (or, with nothing rated yet, the first star)."""
     checked = mine == stars

@@ -7,13 +7,15 @@ SHA-256, so a leaked database can't be replayed as cookies.
 
 The transports decide where the token travels: ``app/api/accounts.py`` sets and clears the
 cookie, ``state/site.py`` reads it from the websocket handshake. Both ask
-:func:`current_user` who it belongs to on every request, so ending a session takes effect
-at once everywhere it was used.
+:func:`signed_in_user` who it belongs to on every request, so ending a session takes effect
+at once everywhere it was used, and a database that can't say answers the same 503.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import re
 import secrets
 from datetime import timedelta
@@ -26,14 +28,16 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from db.core.actions import ActionContext, action
-from db.core.engine import session_scope
+from db.core.actions import ActionContext, action, shown_error
+from db.core.engine import session_scope, unavailable
 from db.core.errors import ActionError, ErrorCode
 from db.core.throttle import throttle
 from db.core.tokens import new_token, token_hash
 from db.core.types import utcnow
-from db.core.validation import INPUT_CONFIG, Email, Honeypot, Name, parse
-from db.models import AccountSession, User
+from db.core.validation import EMAIL_MAX, INPUT_CONFIG, Email, Format, Honeypot, Name, parse
+from db.models import DISPLAY_NAME_MAX, AccountSession, User
+
+log = logging.getLogger("atoll.accounts")
 
 SESSION_COOKIE = "atoll_session"
 SESSION_LIFETIME = timedelta(days=30)
@@ -83,7 +87,11 @@ def _not_common(value: str) -> str:
     return value
 
 
-Password = Annotated[str, StringConstraints(strip_whitespace=False)]
+PASSWORD_MIN = 10
+PASSWORD_MAX = 1000
+"""Long enough for any passphrase, short enough that hashing it costs nothing unusual."""
+
+Password = Annotated[str, StringConstraints(strip_whitespace=False), Format("password")]
 """Kept exactly as typed: spaces at either end are part of a password."""
 
 NewPassword = Annotated[Password, AfterValidator(_not_common)]
@@ -91,15 +99,28 @@ NewPassword = Annotated[Password, AfterValidator(_not_common)]
 AccountEmail = Annotated[Email, AfterValidator(str.lower)]
 """Normalised by email-validator and lower-cased whole, so uniqueness ignores case."""
 
+LoginEmail = Annotated[str, Format("email")]
+"""An address as typed at sign-in: never judged (an unknown one is just a failed sign-in)."""
+
 
 class UserCreate(SQLModel):
     """Input of ``auth.signup``."""
 
     model_config = INPUT_CONFIG
 
-    email: AccountEmail = Field(min_length=1, max_length=254, title="Email")
-    display_name: Name = Field(min_length=2, max_length=40, title="Display name")
-    password: NewPassword = Field(min_length=10, max_length=1000, title="Password")
+    email: AccountEmail = Field(min_length=1, max_length=EMAIL_MAX, title="Email")
+    display_name: Name = Field(
+        min_length=2,
+        max_length=DISPLAY_NAME_MAX,
+        title="Display name",
+        description="shown with your comments",
+    )
+    password: NewPassword = Field(
+        min_length=PASSWORD_MIN,
+        max_length=PASSWORD_MAX,
+        title="Password",
+        description=f"at least {PASSWORD_MIN} characters",
+    )
     website: Honeypot = Field(default="", title="Website")
 
 
@@ -108,8 +129,8 @@ class SessionCreate(SQLModel):
 
     model_config = INPUT_CONFIG
 
-    email: str = Field(min_length=1, max_length=254, title="Email")
-    password: Password = Field(min_length=1, max_length=1000, title="Password")
+    email: LoginEmail = Field(min_length=1, max_length=EMAIL_MAX, title="Email")
+    password: Password = Field(min_length=1, max_length=PASSWORD_MAX, title="Password")
 
 
 class SessionsDelete(SQLModel):
@@ -171,7 +192,7 @@ def signup(*, session: Session, data: UserCreate, ctx: ActionContext) -> UserPub
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["email"])
-        .returning(User.id)
+        .returning(col(User.id))
     ).first()
     if row is None:
         raise ActionError(ErrorCode.CONFLICT, EMAIL_TAKEN, {"email": [EMAIL_TAKEN]})
@@ -233,7 +254,7 @@ def logout_everywhere(
     ended = session.execute(
         delete(AccountSession)
         .where(col(AccountSession.user_id) == user.id)
-        .returning(AccountSession.id)
+        .returning(col(AccountSession.id))
     ).all()
     return {"sessions_ended": len(ended)}
 
@@ -300,7 +321,7 @@ def touch_session(session: Session, token: str) -> bool:
             col(AccountSession.last_seen_at) <= now - SESSION_TOUCH_EVERY,
         )
         .values(last_seen_at=now, expires_at=now + SESSION_LIFETIME)
-        .returning(AccountSession.id)
+        .returning(col(AccountSession.id))
     ).first()
     return touched is not None
 
@@ -310,28 +331,52 @@ def end_session(session: Session, token: str) -> bool:
     ended = session.execute(
         delete(AccountSession)
         .where(col(AccountSession.token_hash) == token_hash(token))
-        .returning(AccountSession.id)
+        .returning(col(AccountSession.id))
     ).first()
     return ended is not None
 
 
 def current_user(token: str | None) -> UserPublic | None:
-    """Who holds ``token`` right now, sliding the session's expiry. For the transports.
+    """Who holds ``token`` right now, sliding the session's expiry (blocking: the transports
+    call :func:`signed_in_user`, which runs this in a worker thread).
 
-    Blocking; callers run it in a worker thread. The read and the occasional expiry
-    update are separate transactions so the common case never takes the write lock.
+    The read and the occasional expiry update are separate transactions, so the common
+    case never takes the write lock. Failures are :class:`ActionError` from
+    :func:`shown_error` (503 for a busy or unreachable database), never a driver exception,
+    so every caller shows them the way it shows an action's errors. A slide that finds the
+    database busy is skipped, not failed: the session is valid, the next request slides it.
     """
     if not token:
         return None
-    with session_scope() as session:
-        found = resolve_session(session, token)
+    try:
+        with session_scope() as session:
+            found = resolve_session(session, token)
+    except Exception as exc:  # noqa: BLE001 - shown_error logs it and shows it safely
+        raise shown_error(exc, "looking up a session") from None
     if found is None:
         return None
     user, user_session = found
     if user_session.last_seen_at <= utcnow() - SESSION_TOUCH_EVERY:
-        with session_scope(write=True) as session:
-            touch_session(session, token)
+        try:
+            with session_scope(write=True) as session:
+                touch_session(session, token)
+        except Exception as exc:  # noqa: BLE001 - shown_error logs it and shows it safely
+            if unavailable(exc) is None:
+                raise shown_error(exc, "sliding a session") from None
+            log.warning("session expiry not slid: %s", type(getattr(exc, "orig", exc)).__name__)
     return user
+
+
+async def signed_in_user(cookie_header: str | None) -> UserPublic | None:
+    """Who the session cookie in ``cookie_header`` belongs to, checked against the database now.
+
+    The one answer to "who is signed in" for every transport: ``app/api/session.py`` passes
+    a request's ``Cookie:`` header, ``state/site.py`` the websocket handshake's. Raises
+    :class:`ActionError` (see :func:`current_user`), so a busy or unreachable database is a
+    503 over HTTP and a form error over the websocket, as for any action.
+    """
+    token = session_token(cookie_header)
+    return await asyncio.to_thread(current_user, token) if token else None
 
 
 def require_user(session: Session, ctx: ActionContext) -> User:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
@@ -60,7 +59,7 @@ MessageStatus = Literal["all", "unread", "read"]
 SubscriberStatus = Literal["all", "pending", "active", "unsubscribed"]
 OutboxStatus = Literal["all", "pending", "sending", "failed", "sent"]
 
-T = TypeVar("T")
+T = TypeVar("T", bound=BaseModel)
 
 # What an action on one row can answer: bad input, signed out, no such row, not an admin.
 _ROW_ERRORS = (
@@ -223,8 +222,7 @@ def _page(session: Session, model: Any, query: Any, page: int, view: type[T]) ->
     Every admin list is newest first; the id breaks ties between rows of the same instant.
     """
     query = query.order_by(col(model.created_at).desc(), col(model.id).desc())
-    result = paginate(session, query, page=page, per_page=PER_PAGE)
-    return replace(result, items=[view.model_validate(r) for r in result.items])  # type: ignore[attr-defined]
+    return paginate(session, query, page=page, per_page=PER_PAGE, view=view.model_validate)
 
 
 def _moderation_filter(query: Any, model: Any, status: str) -> Any:
@@ -251,7 +249,7 @@ def _moderate(
         setattr(row, name, value)
     session.add(row)
     session.flush()
-    return view.model_validate(row)  # type: ignore[attr-defined]
+    return view.model_validate(row)
 
 
 # --------------------------------------------------------------------------- comments
@@ -294,7 +292,9 @@ def list_entries(
 @action(
     "admin.moderate_entry",
     input=ModerationUpdate,
-    summary="Admins: hide or show a guestbook entry (is_public) and remove or restore it (is_removed).",
+    summary=(
+        "Admins: hide or show a guestbook entry (is_public) and remove or restore it (is_removed)."
+    ),
     invalidates=(GUESTBOOK_TAG,),
     errors=_ROW_ERRORS,
 )
@@ -420,7 +420,7 @@ def retry_outbox(*, session: Session, data: OutboxRetry, ctx: ActionContext) -> 
         update(Outbox)
         .where(col(Outbox.id) == data.id, col(Outbox.status).in_(("pending", "failed")))
         .values(status="pending", next_attempt_at=utcnow())
-        .returning(Outbox.id)
+        .returning(col(Outbox.id))
     ).first()
     if retried is None:  # the worker claimed it between the read and the update
         raise ActionError(ErrorCode.CONFLICT, BEING_SENT)
@@ -473,7 +473,7 @@ def sync_now(*, session: Session, data: SyncRequest, ctx: ActionContext) -> Sync
 
 def _per_day(session: Session, created: Any, since: datetime) -> dict[str, int]:
     day = func.strftime("%Y-%m-%d", created)
-    rows = session.exec(select(day, func.count()).where(created >= since).group_by(day)).all()  # type: ignore[call-overload]
+    rows = session.exec(select(day, func.count()).where(created >= since).group_by(day)).all()
     return {str(d): int(n) for d, n in rows}
 
 

@@ -11,7 +11,6 @@ user id. Removal is a soft delete (``is_removed``) so moderators never lose evid
 from __future__ import annotations
 
 import hmac
-import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlmodel import Session, col, select
 from db.core.actions import ActionContext, action
 from db.core.cache import COMMENTS_TAG
 from db.core.errors import ActionError, ErrorCode
-from db.core.pagination import paginate
+from db.core.pagination import paginate, split
 from db.core.tokens import new_token, token_hash
 from db.core.types import utcnow
 from db.models import (
@@ -55,6 +54,7 @@ _OWNER_ERRORS = (
     ErrorCode.UNAUTHORIZED,
     ErrorCode.NOT_FOUND,
     ErrorCode.FORBIDDEN,
+    ErrorCode.GONE,
 )
 
 
@@ -124,7 +124,7 @@ def create_comment(*, session: Session, data: CommentCreate, ctx: ActionContext)
         col(Comment.is_removed).is_(False),
         _same_author(ctx),
     )
-    table = Comment.__table__  # type: ignore[attr-defined]
+    table = Comment.metadata.tables[Comment.__tablename__]  # __table__, typed
     row = session.execute(
         insert(Comment)
         .from_select(
@@ -147,11 +147,10 @@ def owned_by_user(session: Session, comment_ids: list[int], user_id: int | None)
     """Which of ``comment_ids`` the signed-in ``user_id`` wrote (they may edit them anywhere)."""
     if user_id is None or not comment_ids:
         return set()
-    return set(
-        session.exec(
-            select(Comment.id).where(col(Comment.id).in_(comment_ids), Comment.user_id == user_id)
-        ).all()
-    )
+    ids = session.exec(
+        select(Comment.id).where(col(Comment.id).in_(comment_ids), Comment.user_id == user_id)
+    ).all()
+    return {comment_id for comment_id in ids if comment_id is not None}  # keys: never NULL
 
 
 def _get(session: Session, comment_id: int | None) -> Comment:
@@ -163,7 +162,8 @@ def _get(session: Session, comment_id: int | None) -> Comment:
 
 def _owned(session: Session, comment_id: int, token: str | None, ctx: ActionContext) -> Comment:
     """The live comment ``comment_id`` if the caller owns it: NOT_FOUND first, then
-    UNAUTHORIZED (signed out, on a members-only post), then FORBIDDEN.
+    UNAUTHORIZED (signed out, on a members-only post), then FORBIDDEN, or GONE for a right
+    edit token past its 24 hours.
 
     Checking existence first means a stranger learns nothing more than a reader could,
     and an owner with a stale link is told the link expired rather than that it is wrong.
@@ -182,7 +182,7 @@ def _owned(session: Session, comment_id: int, token: str | None, ctx: ActionCont
         raise ActionError(ErrorCode.FORBIDDEN, NOT_YOURS)
     expires: datetime | None = comment.edit_token_expires_at
     if expires is None or expires <= utcnow():
-        raise ActionError(ErrorCode.FORBIDDEN, TOKEN_EXPIRED)
+        raise ActionError(ErrorCode.GONE, TOKEN_EXPIRED)  # its own code: the tab drops the token
     return comment
 
 
@@ -274,13 +274,8 @@ def list_comments(
     Pages past the end are clamped to the last one, like every other list in Atoll, and
     ``None`` asks for the page a new comment lands on.
     """
-    result = paginate(session, _oldest_first(_visible(post_slug)), page=page, per_page=per_page)
-    return CommentPage(
-        items=[_public(r) for r in result.items],
-        page=result.page,
-        pages=result.pages,
-        total=result.total,
-    )
+    query = _oldest_first(_visible(post_slug))
+    return paginate(session, query, page=page, per_page=per_page, view=_public)
 
 
 def comment_pages(
@@ -292,11 +287,4 @@ def comment_pages(
     tabs on different pages all converge on the same committed state.
     """
     rows = session.exec(_oldest_first(_visible(post_slug))).all()
-    items = [_public(r) for r in rows]
-    pages = max(1, math.ceil(len(items) / per_page))
-    return [
-        CommentPage(
-            items=items[(n - 1) * per_page : n * per_page], page=n, pages=pages, total=len(items)
-        )
-        for n in range(1, pages + 1)
-    ]
+    return split([_public(r) for r in rows], per_page=per_page)

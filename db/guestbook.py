@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlmodel import Session, col, select
 
 from db.core.actions import ActionContext, action
@@ -41,10 +39,9 @@ def list_entries(
     session: Session, *, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[GuestbookEntryPublic]:
     """One page of visible entries, newest first."""
-    result = paginate(
-        session,
-        _visible().order_by(col(GuestbookEntry.created_at).desc(), col(GuestbookEntry.id).desc()),
-        page=page,
-        per_page=per_page,
+    query = _visible().order_by(
+        col(GuestbookEntry.created_at).desc(), col(GuestbookEntry.id).desc()
     )
-    return replace(result, items=[GuestbookEntryPublic.model_validate(r) for r in result.items])
+    return paginate(
+        session, query, page=page, per_page=per_page, view=GuestbookEntryPublic.model_validate
+    )

@@ -6,14 +6,13 @@ this module answers ``/members``, the index of what signing up unlocks.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlmodel import Session, col, select
 
 from db.accounts import require_user
 from db.core.actions import ActionContext
 from db.core.pagination import Page, paginate
 from db.models import Author, Post, PostPublic
+from db.posts import post_card
 
 PER_PAGE = 10
 
@@ -36,11 +35,4 @@ def list_member_posts(
     """
     require_user(session, ctx)
     query = _members_only().order_by(col(Post.published_at).desc(), col(Post.id).desc())
-    result = paginate(session, query, page=page, per_page=per_page)
-    cards = [
-        PostPublic.model_validate(
-            p, update={"author_name": a.name if a else "", "content_html": ""}
-        )
-        for p, a in result.items
-    ]
-    return replace(result, items=cards)
+    return paginate(session, query, page=page, per_page=per_page, view=post_card)

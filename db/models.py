@@ -10,17 +10,25 @@ never trips over keywords such as ``like``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from db.core.pagination import Page
 from db.core.types import UTCDateTime, utcnow
-from db.core.validation import INPUT_CONFIG, Email, Honeypot, Name, Text
+from db.core.validation import EMAIL_MAX, INPUT_CONFIG, Email, Honeypot, Name, Text
 
 SLUG_MAX = 200
 VISITOR_ID_MAX = 64
+NAME_MAX = 80
+"""A visitor's name on a comment, a guestbook entry or a message."""
+DISPLAY_NAME_MAX = 40
+COMMENT_MAX = 5000
 SQLITE_INT_MAX = 2**63 - 1  # larger ids cannot even be bound as parameters
+
+# Tables name themselves with `__tablename__: ClassVar[str] = ...`: SQLModel declares the
+# name as a SQLAlchemy declared_attr, which a bare string assignment does not type-check as.
 
 
 def _created() -> Any:
@@ -41,7 +49,7 @@ def _flag(default: bool) -> Any:
 class Author(SQLModel, table=True):
     """A WordPress user who wrote at least one synced post."""
 
-    __tablename__ = "authors"
+    __tablename__: ClassVar[str] = "authors"
 
     id: int | None = Field(default=None, primary_key=True)
     wp_id: int | None = Field(default=None, unique=True)
@@ -53,7 +61,7 @@ class Author(SQLModel, table=True):
 class Term(SQLModel, table=True):
     """A category or tag; one table so both are queried the same way."""
 
-    __tablename__ = "terms"
+    __tablename__: ClassVar[str] = "terms"
     __table_args__ = (
         UniqueConstraint("taxonomy", "slug"),
         UniqueConstraint("taxonomy", "wp_id"),
@@ -78,7 +86,7 @@ class TermPublic(SQLModel):
 class PostTerm(SQLModel, table=True):
     """Links a post to its categories and tags."""
 
-    __tablename__ = "post_terms"
+    __tablename__: ClassVar[str] = "post_terms"
 
     post_id: int = Field(foreign_key="posts.id", primary_key=True, ondelete="CASCADE")
     term_id: int = Field(foreign_key="terms.id", primary_key=True, ondelete="CASCADE", index=True)
@@ -97,7 +105,7 @@ class PostBase(SQLModel):
 class Post(PostBase, table=True):
     """A blog post, copied from WordPress (or seeded); pages read only this copy."""
 
-    __tablename__ = "posts"
+    __tablename__: ClassVar[str] = "posts"
     __table_args__ = (
         CheckConstraint(
             "status IN ('publish', 'draft', 'pending', 'private', 'future', 'trash')",
@@ -128,7 +136,7 @@ class PostPublic(PostBase):
 class LikeCount(SQLModel, table=True):
     """The like total per post, changed in the same statement batch as the Like rows."""
 
-    __tablename__ = "like_counts"
+    __tablename__: ClassVar[str] = "like_counts"
     __table_args__ = (CheckConstraint("likes >= 0", name="ck_like_counts_non_negative"),)
 
     post_slug: str = Field(primary_key=True, max_length=SLUG_MAX)
@@ -147,7 +155,7 @@ class LikeToggle(SQLModel):
 class Like(SQLModel, table=True):
     """One visitor's like of one post."""
 
-    __tablename__ = "likes"
+    __tablename__: ClassVar[str] = "likes"
     __table_args__ = (UniqueConstraint("post_slug", "visitor_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -177,7 +185,7 @@ class RatingCreate(RatingBase):
 class Rating(RatingBase, table=True):
     """One visitor's 1–5 star rating of one post; changing it updates this row."""
 
-    __tablename__ = "ratings"
+    __tablename__: ClassVar[str] = "ratings"
     __table_args__ = (
         UniqueConstraint("post_slug", "visitor_id"),
         CheckConstraint("stars BETWEEN 1 AND 5", name="ck_ratings_stars"),
@@ -193,7 +201,7 @@ class Rating(RatingBase, table=True):
 class RatingSummary(SQLModel, table=True):
     """Count and sum of a post's ratings, kept in step with the rows in one transaction."""
 
-    __tablename__ = "rating_summaries"
+    __tablename__: ClassVar[str] = "rating_summaries"
     __table_args__ = (
         CheckConstraint("ratings >= 0 AND total >= 0", name="ck_rating_summaries_non_negative"),
     )
@@ -216,7 +224,7 @@ class RatingPublic(SQLModel):
 
 
 class GuestbookEntryBase(SQLModel):
-    author: Name = Field(min_length=2, max_length=80, title="Name")
+    author: Name = Field(min_length=2, max_length=NAME_MAX, title="Name")
     content: Text = Field(min_length=1, max_length=2000, title="Message")
 
 
@@ -229,7 +237,7 @@ class GuestbookEntryCreate(GuestbookEntryBase):
 class GuestbookEntry(GuestbookEntryBase, table=True):
     """A visitor's signature; moderation flags hide it without losing it."""
 
-    __tablename__ = "guestbook_entries"
+    __tablename__: ClassVar[str] = "guestbook_entries"
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _created()
@@ -253,23 +261,23 @@ class GuestbookEntryPublic(SQLModel):
 
 class CommentBase(SQLModel):
     post_slug: str = Field(min_length=1, max_length=SLUG_MAX, index=True, title="Post")
-    author_name: Name = Field(min_length=2, max_length=80, title="Name")
-    content: Text = Field(min_length=1, max_length=5000, title="Comment")
+    author_name: Name = Field(min_length=2, max_length=NAME_MAX, title="Name")
+    content: Text = Field(min_length=1, max_length=COMMENT_MAX, title="Comment")
 
 
 class CommentCreate(SQLModel):
     model_config = INPUT_CONFIG
 
     post_slug: str = Field(min_length=1, max_length=SLUG_MAX, title="Post")
-    author: Name = Field(min_length=2, max_length=80, title="Name")
-    content: Text = Field(min_length=1, max_length=5000, title="Comment")
+    author: Name = Field(min_length=2, max_length=NAME_MAX, title="Name")
+    content: Text = Field(min_length=1, max_length=COMMENT_MAX, title="Comment")
     website: Honeypot = Field(default="", title="Website")
 
 
 class Comment(CommentBase, table=True):
     """A comment on a post. Anonymous authors prove ownership with an edit token (hash only)."""
 
-    __tablename__ = "comments"
+    __tablename__: ClassVar[str] = "comments"
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _created()
@@ -299,7 +307,12 @@ class CommentUpdate(SQLModel):
     model_config = INPUT_CONFIG
 
     id: int = Field(ge=1, le=SQLITE_INT_MAX, title="Comment id")
-    content: Text = Field(min_length=1, max_length=5000, title="Comment")
+    content: Text = Field(
+        min_length=1,
+        max_length=COMMENT_MAX,
+        title="Comment",
+        schema_extra={"json_schema_extra": {"label": "Edit your comment"}},  # the form's wording
+    )
     edit_token: str | None = Field(default=None, max_length=128, title="Edit token")
 
 
@@ -338,21 +351,16 @@ class CommentRemoved(SQLModel):
     post_slug: str
 
 
-class CommentPage(SQLModel):
-    """One page of a post's visible comments, oldest first (the ``GET /api/comments`` body)."""
-
-    items: list[CommentPublic]
-    page: int
-    pages: int
-    total: int
+CommentPage = Page[CommentPublic]
+"""One page of a post's visible comments, oldest first (the ``GET /api/comments`` body)."""
 
 
 # --------------------------------------------------------------------------- contact
 
 
 class ContactMessageBase(SQLModel):
-    name: Name = Field(min_length=2, max_length=80, title="Name")
-    email: str = Field(max_length=254, title="Email")
+    name: Name = Field(min_length=2, max_length=NAME_MAX, title="Name")
+    email: str = Field(max_length=EMAIL_MAX, title="Email")
     subject: Name = Field(default="", max_length=120, title="Subject")
     message: Text = Field(min_length=10, max_length=5000, title="Message")
 
@@ -360,14 +368,14 @@ class ContactMessageBase(SQLModel):
 class ContactMessageCreate(ContactMessageBase):
     model_config = INPUT_CONFIG
 
-    email: Email = Field(min_length=1, max_length=254, title="Email")
+    email: Email = Field(min_length=1, max_length=EMAIL_MAX, title="Email")
     website: Honeypot = Field(default="", title="Website")
 
 
 class ContactMessage(ContactMessageBase, table=True):
     """A message to the site owner; forwarded by email through the outbox."""
 
-    __tablename__ = "contact_messages"
+    __tablename__: ClassVar[str] = "contact_messages"
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _created()
@@ -380,7 +388,7 @@ class ContactMessage(ContactMessageBase, table=True):
 class SubscriberCreate(SQLModel):
     model_config = INPUT_CONFIG
 
-    email: Email = Field(min_length=1, max_length=254, title="Email")
+    email: Email = Field(min_length=1, max_length=EMAIL_MAX, title="Email")
     website: Honeypot = Field(default="", title="Website")
 
 
@@ -395,7 +403,7 @@ class SubscriberToken(SQLModel):
 class Subscriber(SQLModel, table=True):
     """A newsletter address; double opt-in moves it from pending to active."""
 
-    __tablename__ = "subscribers"
+    __tablename__: ClassVar[str] = "subscribers"
     __table_args__ = (
         CheckConstraint(
             "status IN ('pending', 'active', 'unsubscribed')", name="ck_subscribers_status"
@@ -403,7 +411,7 @@ class Subscriber(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, unique=True)
+    email: str = Field(max_length=EMAIL_MAX, unique=True)
     status: str = Field(default="pending", max_length=16, index=True)
     confirm_token_hash: str | None = Field(default=None, max_length=64, unique=True)
     unsubscribe_token_hash: str | None = Field(default=None, max_length=64, unique=True)
@@ -419,7 +427,7 @@ class Subscriber(SQLModel, table=True):
 class Outbox(SQLModel, table=True):
     """A message that must reach another system, written in the same transaction as its cause."""
 
-    __tablename__ = "outbox"
+    __tablename__: ClassVar[str] = "outbox"
     __table_args__ = (
         CheckConstraint(
             "status IN ('pending', 'sending', 'sent', 'failed')", name="ck_outbox_status"
@@ -445,12 +453,12 @@ class Outbox(SQLModel, table=True):
 class User(SQLModel, table=True):
     """An account. ``email`` is stored normalised (lower-case) so uniqueness is case-blind."""
 
-    __tablename__ = "users"
+    __tablename__: ClassVar[str] = "users"
     __table_args__ = (CheckConstraint("role IN ('member', 'admin')", name="ck_users_role"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, unique=True)
-    display_name: str = Field(min_length=2, max_length=40)
+    email: str = Field(max_length=EMAIL_MAX, unique=True)
+    display_name: str = Field(min_length=2, max_length=DISPLAY_NAME_MAX)
     password_hash: str = Field(max_length=255)
     role: str = Field(
         default="member", max_length=16, sa_column_kwargs={"server_default": "member"}
@@ -462,7 +470,7 @@ class User(SQLModel, table=True):
 class AccountSession(SQLModel, table=True):
     """A signed-in browser. Only the SHA-256 of its token is stored."""
 
-    __tablename__ = "sessions"
+    __tablename__: ClassVar[str] = "sessions"
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
@@ -480,7 +488,7 @@ class AccountSession(SQLModel, table=True):
 class SyncEvent(SQLModel, table=True):
     """A WordPress webhook delivery or sync run, recorded before any work is done."""
 
-    __tablename__ = "sync_events"
+    __tablename__: ClassVar[str] = "sync_events"
     __table_args__ = (
         CheckConstraint(
             "status IN ('pending', 'processing', 'done', 'failed')", name="ck_sync_events_status"

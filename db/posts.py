@@ -7,7 +7,6 @@ and tag pages, the RSS feed and the sitemap read :func:`_listed`, which leaves t
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 from sqlalchemy import bindparam, exists
@@ -15,6 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from db.core.cache import LISTS_TAG, post_tag, posts_cache
 from db.core.errors import ActionError, ErrorCode
+from db.core.pagination import Page, paginate
 from db.models import Author, Post, PostPublic, PostTerm, Term, TermPublic
 
 POST_NOT_FOUND = "Post not found."
@@ -34,6 +34,9 @@ def _public(post: Post, author: Author | None, *, with_content: bool) -> PostPub
 _LISTED = (Post.status == "publish", col(Post.members_only).is_(False))
 """What a public list may show: published posts that are not members-only."""
 
+_NEWEST_FIRST = (col(Post.published_at).desc(), col(Post.id).desc())
+"""Every list of posts: newest first, the id breaking ties between posts of the same instant."""
+
 
 def _published():
     return select(Post, Author).join(Author, isouter=True).where(Post.status == "publish")
@@ -43,20 +46,16 @@ def _listed():
     return select(Post, Author).join(Author, isouter=True).where(*_LISTED)
 
 
-def list_posts(
-    session: Session, *, page: int = 1, per_page: int = PER_PAGE
-) -> tuple[list[PostPublic], int]:
-    """Published public posts newest first, one page of them, and the number of pages."""
-    total = session.exec(select(func.count()).select_from(Post).where(*_LISTED)).one()
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    rows = session.exec(
-        _listed()
-        .order_by(col(Post.published_at).desc(), col(Post.id).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return [_public(p, a, with_content=False) for p, a in rows], pages
+def post_card(row: tuple[Post, Author | None]) -> PostPublic:
+    """A list's view of a ``(post, author)`` row: everything but the content (every list of
+    posts, members-only ones too, shows cards)."""
+    return _public(*row, with_content=False)
+
+
+def list_posts(session: Session, *, page: int = 1, per_page: int = PER_PAGE) -> Page[PostPublic]:
+    """One page of the published public posts, newest first."""
+    query = _listed().order_by(*_NEWEST_FIRST)
+    return paginate(session, query, page=page, per_page=per_page, view=post_card)
 
 
 def get_post(session: Session, slug: str, *, viewer_is_member: bool = False) -> PostPublic | None:
@@ -68,7 +67,7 @@ def get_post(session: Session, slug: str, *, viewer_is_member: bool = False) -> 
     return _public(post, author, with_content=viewer_is_member or not post.members_only)
 
 
-_posts = Post.__table__  # type: ignore[attr-defined]
+_posts = Post.metadata.tables[Post.__tablename__]  # Post.__table__, as type checkers see it
 IS_PUBLISHED = exists().where(_posts.c.slug == bindparam("slug"), _posts.c.status == "publish")
 """Whether the ``slug`` parameter names a published post. Built once: the like toggle folds
 it into its write (see ``db/likes.py``)."""
@@ -98,26 +97,16 @@ def is_members_only(session: Session, slug: str) -> bool:
 
 def list_posts_by_term(
     session: Session, taxonomy: str, slug: str, *, page: int = 1, per_page: int = PER_PAGE
-) -> tuple[TermPublic | None, list[PostPublic], int]:
-    """A category's or tag's published public posts, newest first; the term is ``None`` if unknown."""
+) -> tuple[TermPublic | None, Page[PostPublic]]:
+    """A category's or tag's published public posts, one page newest first, and the term
+    (``None``, with an empty page, if there is no such term)."""
     term = session.exec(select(Term).where(Term.taxonomy == taxonomy, Term.slug == slug)).first()
     if term is None:
-        return None, [], 1
+        return None, Page.empty()
     tagged = select(PostTerm.post_id).where(PostTerm.term_id == term.id)
-    total = session.exec(
-        select(func.count()).select_from(Post).where(*_LISTED, col(Post.id).in_(tagged))
-    ).one()
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    rows = session.exec(
-        _listed()
-        .where(col(Post.id).in_(tagged))
-        .order_by(col(Post.published_at).desc(), col(Post.id).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
+    query = _listed().where(col(Post.id).in_(tagged)).order_by(*_NEWEST_FIRST)
     public = TermPublic(taxonomy=term.taxonomy, slug=term.slug, name=term.name)
-    return public, [_public(p, a, with_content=False) for p, a in rows], pages
+    return public, paginate(session, query, page=page, per_page=per_page, view=post_card)
 
 
 def post_terms(session: Session, slug: str) -> list[TermPublic]:
@@ -135,20 +124,27 @@ def post_terms(session: Session, slug: str) -> list[TermPublic]:
 def sitemap_posts(session: Session) -> list[tuple[str, datetime]]:
     """Every published public post's slug and last change, newest first (``/sitemap.xml``)."""
     rows = session.exec(
-        select(Post.slug, Post.modified_at)
-        .where(*_LISTED)
-        .order_by(col(Post.published_at).desc(), col(Post.id).desc())
+        select(Post.slug, Post.modified_at).where(*_LISTED).order_by(*_NEWEST_FIRST)
     ).all()
     return [(slug, modified) for slug, modified in rows]
 
 
-def sitemap_terms(session: Session) -> list[TermPublic]:
-    """Categories and tags that have at least one published public post (their pages list it)."""
-    used = select(PostTerm.term_id).join(Post, col(Post.id) == PostTerm.post_id).where(*_LISTED)
+def sitemap_terms(session: Session) -> list[tuple[TermPublic, datetime]]:
+    """Categories and tags that list at least one published public post, each with the last
+    change among those posts (its page's ``lastmod``)."""
+    newest = func.max(Post.modified_at)
     rows = session.exec(
-        select(Term).where(col(Term.id).in_(used)).order_by(col(Term.taxonomy), col(Term.slug))
+        select(Term, newest)
+        .join(PostTerm, col(PostTerm.term_id) == Term.id)
+        .join(Post, col(Post.id) == PostTerm.post_id)
+        .where(*_LISTED)
+        .group_by(col(Term.id))
+        .order_by(col(Term.taxonomy), col(Term.slug))
     ).all()
-    return [TermPublic(taxonomy=t.taxonomy, slug=t.slug, name=t.name) for t in rows]
+    return [
+        (TermPublic(taxonomy=t.taxonomy, slug=t.slug, name=t.name), modified)
+        for t, modified in rows
+    ]
 
 
 # --------------------------------------------------------------------------- cached reads
@@ -156,9 +152,7 @@ def sitemap_terms(session: Session) -> list[TermPublic]:
 # which the sync invalidates when it changes a post. Not-found answers are never cached.
 
 
-def cached_posts(
-    session: Session, *, page: int = 1, per_page: int = PER_PAGE
-) -> tuple[list[PostPublic], int]:
+def cached_posts(session: Session, *, page: int = 1, per_page: int = PER_PAGE) -> Page[PostPublic]:
     """:func:`list_posts` through the cache."""
     return posts_cache.get(
         session,
@@ -170,7 +164,7 @@ def cached_posts(
 
 def cached_term_posts(
     session: Session, taxonomy: str, slug: str, *, page: int = 1, per_page: int = PER_PAGE
-) -> tuple[TermPublic | None, list[PostPublic], int]:
+) -> tuple[TermPublic | None, Page[PostPublic]]:
     """:func:`list_posts_by_term` through the cache."""
     return posts_cache.get(
         session,

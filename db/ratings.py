@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.dialects.sqlite import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.core.actions import ActionContext, action
 from db.core.errors import ErrorCode
@@ -66,7 +66,7 @@ def rate_post(*, session: Session, data: RatingCreate, ctx: ActionContext) -> Ra
         stmt.on_conflict_do_update(
             index_elements=["post_slug"],
             set_={"ratings": RatingSummary.ratings + added, "total": RatingSummary.total + delta},
-        ).returning(RatingSummary.ratings, RatingSummary.total)
+        ).returning(col(RatingSummary.ratings), col(RatingSummary.total))
     ).one()
     return RatingPublic(
         post_slug=slug, average=average(count, total), count=count, stars=data.stars

@@ -27,10 +27,10 @@ def login_url(path: str) -> str:
 class AccountState(SiteState):
     """The signed-in account as the account menu shows it (id 0: signed out)."""
 
-    user_id: int = 0
-    display_name: str = ""
-    role: str = ""
-    loaded: bool = False
+    user_id: rx.Field[int] = rx.field(0)
+    display_name: rx.Field[str] = rx.field("")
+    role: rx.Field[str] = rx.field("")
+    loaded: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def signed_in(self) -> bool:
@@ -64,7 +64,7 @@ class AccountState(SiteState):
 class AccountFormState(FormMixin, SiteState):
     """The sign-in and sign-up forms: where to go afterwards and what went wrong."""
 
-    next_url: str = "/"
+    next_url: rx.Field[str] = rx.field("/")
 
     @rx.var
     def next_param(self) -> str:
@@ -90,7 +90,8 @@ class AccountFormState(FormMixin, SiteState):
             self.field_errors, self.form_error = {}, ""
             self.pending = "data" in outcome  # stays busy while the page reloads
             return None
-        fields = error.get("fields") if isinstance(error.get("fields"), dict) else {}
+        given = error.get("fields")
+        fields = given if isinstance(given, dict) else {}
         self.field_errors = {
             str(k): [str(m) for m in v] for k, v in fields.items() if isinstance(v, list)
         }

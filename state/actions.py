@@ -17,6 +17,7 @@ import reflex as rx
 
 from db.core.actions import ActionResult
 from db.core.engine import session_scope
+from db.core.errors import ActionError
 from db.core.writer import run_action_async
 from state.site import SiteState
 
@@ -26,17 +27,24 @@ T = TypeVar("T")
 class FormMixin(rx.State, mixin=True):
     """The vars every form island shows: errors next to fields, a form error, a pending flag."""
 
-    field_errors: dict[str, list[str]] = {}
-    form_error: str = ""
-    pending: bool = False
+    field_errors: rx.Field[dict[str, list[str]]] = rx.field(default_factory=dict)
+    form_error: rx.Field[str] = rx.field("")
+    pending: rx.Field[bool] = rx.field(False)
 
 
 async def perform(state: rx.State, name: str, payload: dict[str, Any]) -> ActionResult:
-    """Run action ``name`` as this browser's visitor and show its outcome on ``state``."""
+    """Run action ``name`` as this browser's visitor and show its outcome on ``state``.
+
+    A database that can't say who is signed in fails the action like any of its own
+    errors (503 on the form, pending cleared), rather than escaping the handler.
+    """
     site = await state.get_state(SiteState)
-    await site._current_user()  # the session may have ended since the page loaded
-    ctx = site._action_context()
-    result = await run_action_async(name, payload, ctx)
+    try:
+        await site._current_user()  # the session may have ended since the page loaded
+    except ActionError as exc:
+        result = ActionResult(error=exc)
+    else:
+        result = await run_action_async(name, payload, site._action_context())
     if isinstance(state, FormMixin):
         state.pending = False
         state.field_errors = result.error.fields if result.error else {}

@@ -99,18 +99,20 @@ MODERATION_ACTIONS = {"comments": "admin.moderate_comment", "entries": "admin.mo
 
 
 class AdminState(SiteState):
-    allowed: bool = False
-    denied: str = ""
-    loaded: bool = False
-    rows: dict[str, list[dict[str, Any]]] = {}
-    status: dict[str, str] = {name: spec[2] for name, spec in SECTIONS.items()}
-    page: dict[str, int] = {}
-    pages: dict[str, int] = {}
-    total: dict[str, int] = {}
-    unread: int = 0
-    activity: list[dict[str, Any]] = []
-    sync: dict[str, Any] = {}
-    sync_events: list[dict[str, Any]] = []
+    allowed: rx.Field[bool] = rx.field(False)
+    denied: rx.Field[str] = rx.field("")
+    loaded: rx.Field[bool] = rx.field(False)
+    rows: rx.Field[dict[str, list[dict[str, Any]]]] = rx.field(default_factory=dict)
+    status: rx.Field[dict[str, str]] = rx.field(
+        default_factory=lambda: {name: spec[2] for name, spec in SECTIONS.items()}
+    )
+    page: rx.Field[dict[str, int]] = rx.field(default_factory=dict)
+    pages: rx.Field[dict[str, int]] = rx.field(default_factory=dict)
+    total: rx.Field[dict[str, int]] = rx.field(default_factory=dict)
+    unread: rx.Field[int] = rx.field(0)
+    activity: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    sync: rx.Field[dict[str, Any]] = rx.field(default_factory=dict)
+    sync_events: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
 
     def _refuse(self, error: ActionError) -> None:
         """Forget everything an admin saw; show why (a role change lands mid-session too)."""

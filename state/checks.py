@@ -13,7 +13,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, cast, get_type_hints
 
 import reflex as rx
 from pydantic import TypeAdapter, ValidationError
@@ -66,7 +66,7 @@ def typed(fn: F) -> F:
             async for event in fn(self, **values):
                 yield event
 
-        return generator  # type: ignore[return-value]  # same signature, via functools.wraps
+        return cast(F, generator)  # same signature, via functools.wraps
 
     if inspect.iscoroutinefunction(fn):
 
@@ -77,7 +77,7 @@ def typed(fn: F) -> F:
                 return rx.toast.error(BAD_EVENT)
             return await fn(self, **values)
 
-        return coroutine  # type: ignore[return-value]  # same signature, via functools.wraps
+        return cast(F, coroutine)  # same signature, via functools.wraps
 
     @functools.wraps(fn)
     def plain(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -86,4 +86,4 @@ def typed(fn: F) -> F:
             return rx.toast.error(BAD_EVENT)
         return fn(self, **values)
 
-    return plain  # type: ignore[return-value]  # same signature, via functools.wraps
+    return cast(F, plain)  # same signature, via functools.wraps

@@ -19,7 +19,8 @@ from typing import Any
 
 import reflex as rx
 
-from db.comments import TOKEN_EXPIRED, comment_pages, owned_by_user, readable_comments
+from db.comments import comment_pages, owned_by_user, readable_comments
+from db.core.errors import ErrorCode
 from db.core.types import utcnow
 from db.models import CommentPage, CommentPublic
 from db.posts import is_members_only
@@ -75,15 +76,17 @@ def _live(entry: dict[str, str], now: datetime) -> bool:
 class CommentState(FormMixin, SiteState):
     """The list of one post's comments and the form to add one."""
 
-    post_slug: str = ""
-    comments: list[dict[str, str]] = []
-    page: int = 1
-    pages: int = 1
-    total: int = 0
-    loaded: bool = False
-    locked: bool = False  # members-only post, not signed in: no comments, a sign-in notice
+    post_slug: rx.Field[str] = rx.field("")
+    comments: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    page: rx.Field[int] = rx.field(1)
+    pages: rx.Field[int] = rx.field(1)
+    total: rx.Field[int] = rx.field(0)
+    loaded: rx.Field[bool] = rx.field(False)
+    # members-only post, not signed in: no comments, a sign-in notice
+    locked: rx.Field[bool] = rx.field(False)
     tokens: str = rx.LocalStorage("{}", name=TOKENS_KEY, sync=True)
-    account_owned: list[str] = []  # ids on this page the signed-in user wrote
+    # ids on this page the signed-in user wrote
+    account_owned: rx.Field[list[str]] = rx.field(default_factory=list)
 
     @rx.var
     def own(self) -> list[str]:
@@ -209,8 +212,8 @@ async def _refresh(
 class CommentEditState(FormMixin, SiteState):
     """The inline edit form and the two-step delete on the visitor's own comments."""
 
-    editing: str = ""
-    confirming: str = ""
+    editing: rx.Field[str] = rx.field("")
+    confirming: rx.Field[str] = rx.field("")
 
     @rx.event
     @typed
@@ -240,7 +243,7 @@ class CommentEditState(FormMixin, SiteState):
         if result.ok:
             self.editing = ""
             await comments._changed(comments.page)
-        elif result.error is not None and result.error.message == TOKEN_EXPIRED:
+        elif result.error is not None and result.error.code is ErrorCode.GONE:  # expired token
             comments._forget(comment_id)
             self.editing = ""
         yield feedback(result, form_id=EDIT_FORM_ID, success="Your comment is updated.")
@@ -264,7 +267,7 @@ class CommentEditState(FormMixin, SiteState):
             },
         )
         self.confirming = ""
-        if result.ok or (result.error is not None and result.error.message == TOKEN_EXPIRED):
+        if result.ok or (result.error is not None and result.error.code is ErrorCode.GONE):
             comments._forget(comment_id)
         if result.ok:
             await comments._changed(comments.page)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import datetime
+
+from db.wordpress.transform import plain_text as html_to_text
 
 
 def when(moment: datetime | str) -> str:
@@ -36,9 +37,20 @@ def ago(moment: datetime | str, now: datetime) -> str:
     return "just now"
 
 
+BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|blockquote|pre|figure|figcaption|table|tr|td|th)\b[^>]*>",
+    re.IGNORECASE,
+)
+"""Tags that end a line when read: they become a space, inline ones (``<em>``) nothing."""
+
+
 def plain_text(markup: str, limit: int = 200) -> str:
-    """Sanitized HTML (an excerpt) as one line of plain text, cut at a word near ``limit``."""
-    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+    """Sanitized HTML (an excerpt) as one line of plain text, cut at a word near ``limit``.
+
+    ``<p>On <em>engines</em>.</p><p>Next</p>`` reads "On engines. Next": block tags part
+    words, inline tags don't (the tag stripping itself is the sync's, one allow-list).
+    """
+    text = html_to_text(BLOCK_TAG.sub(" ", markup))
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"

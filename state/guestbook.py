@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from db.core.pagination import Page
+from db.core.pagination import Page, page_number
 from db.guestbook import list_entries
 from db.models import GuestbookEntryPublic
 from state import live
@@ -30,20 +30,16 @@ def _view(entry: dict[str, Any]) -> dict[str, str]:
 
 
 class GuestbookState(PageHead, FormMixin, SiteState):
-    entries: list[dict[str, str]] = []
-    page: int = 1
-    pages: int = 1
-    total: int = 0
-    loaded: bool = False
+    entries: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    page: rx.Field[int] = rx.field(1)
+    pages: rx.Field[int] = rx.field(1)
+    total: rx.Field[int] = rx.field(0)
+    loaded: rx.Field[bool] = rx.field(False)
 
     @rx.event
     async def load_entries(self) -> None:
         """Show the page named by ``?page=`` and follow new signatures live."""
-        try:
-            page = int(self.router.url.query_parameters.get("page", "1"))
-        except ValueError:
-            page = 1
-        await self._fetch(page)
+        await self._fetch(page_number(self.router.url.query_parameters.get("page")))
         self._set_list_head(
             "/guestbook", self.page, self.pages, "Visitors' signatures in the Atoll guestbook."
         )

@@ -24,13 +24,13 @@ SITE_IMAGE = "/og-image.png"
 class PageHead(rx.State, mixin=True):
     """The head vars every read page's state carries (absolute URLs: previews need them)."""
 
-    description: str = DEFAULT_DESCRIPTION
-    canonical: str = ""
-    og_image: str = ""
-    og_type: str = "website"
-    json_ld: str = ""
-    prev_url: str = ""
-    next_url: str = ""
+    description: rx.Field[str] = rx.field(DEFAULT_DESCRIPTION)
+    canonical: rx.Field[str] = rx.field("")
+    og_image: rx.Field[str] = rx.field("")
+    og_type: rx.Field[str] = rx.field("website")
+    json_ld: rx.Field[str] = rx.field("")
+    prev_url: rx.Field[str] = rx.field("")
+    next_url: rx.Field[str] = rx.field("")
 
     def _set_head(
         self,

@@ -20,8 +20,8 @@ def _topic(slug: str) -> str:
 class LikeState(SiteState):
     """Keyed by slug so one page can show several like buttons."""
 
-    counts: dict[str, int] = {}
-    liked: dict[str, bool] = {}
+    counts: rx.Field[dict[str, int]] = rx.field(default_factory=dict)
+    liked: rx.Field[dict[str, bool]] = rx.field(default_factory=dict)
 
     @rx.event
     @typed

@@ -31,7 +31,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import reflex as rx
 from redis.asyncio import Redis
@@ -161,7 +161,8 @@ async def _forget(topic: str, tokens: Collection[str]) -> None:
     redis = _shared()
     if redis is not None and tokens:
         try:
-            await redis.srem(_key(topic), *tokens)
+            # redis-py types its commands for the sync and asyncio clients at once.
+            await cast(Awaitable[int], redis.srem(_key(topic), *tokens))
         except RedisError as exc:
             log.warning("live: could not prune %s (%s)", topic, type(exc).__name__)
 

@@ -14,8 +14,8 @@ from state.site import SiteState
 
 
 class MembersState(SiteState):
-    posts: list[dict[str, str]] = []
-    loaded: bool = False
+    posts: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    loaded: rx.Field[bool] = rx.field(False)
 
     @rx.event
     async def load_members(self) -> Any:

@@ -33,9 +33,9 @@ class NewsletterState(FormMixin, SiteState):
 class NewsletterLinkState(SiteState):
     """The outcome of opening a link from a newsletter email (the ``[token]`` route segment)."""
 
-    outcome: str = ""
-    succeeded: bool = False
-    loaded: bool = False
+    outcome: rx.Field[str] = rx.field("")
+    succeeded: rx.Field[bool] = rx.field(False)
+    loaded: rx.Field[bool] = rx.field(False)
 
     @rx.event
     async def load_confirmation(self) -> None:

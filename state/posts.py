@@ -7,6 +7,8 @@ from typing import Any
 import reflex as rx
 
 from db.core import config
+from db.core.pagination import Page, page_number
+from db.models import PostPublic
 from db.posts import cached_post_page, cached_posts, cached_term_posts
 from state.actions import query
 from state.format import plain_text, when
@@ -35,13 +37,13 @@ def _term(term: dict[str, Any]) -> dict[str, str]:
 
 
 class HomeState(PageHead, SiteState):
-    posts: list[dict[str, str]] = []
-    loaded: bool = False
+    posts: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    loaded: rx.Field[bool] = rx.field(False)
 
     @rx.event
     async def load_posts(self) -> None:
-        posts, _pages = await query(cached_posts, page=1)
-        self.posts = [_card(p.model_dump(mode="json")) for p in posts]
+        listing = await query(cached_posts, page=1)
+        self.posts = [_card(p.model_dump(mode="json")) for p in listing.items]
         self._set_head("/")
         self.loaded = True
 
@@ -49,12 +51,13 @@ class HomeState(PageHead, SiteState):
 class PostState(PageHead, SiteState):
     """The post named by the ``[slug]`` route segment; ``found`` drives the not-found view."""
 
-    post: dict[str, str] = {}
-    content_html: str = ""
-    terms: list[dict[str, str]] = []
-    found: bool = True
-    locked: bool = False  # members-only and not signed in: the content never left the server
-    loaded: bool = False
+    post: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    content_html: rx.Field[str] = rx.field("")
+    terms: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    found: rx.Field[bool] = rx.field(True)
+    # members-only and not signed in: the content never left the server
+    locked: rx.Field[bool] = rx.field(False)
+    loaded: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def title(self) -> str:
@@ -84,7 +87,7 @@ class PostState(PageHead, SiteState):
         """The post's description, image and JSON-LD; a locked post's head says only that
         it is for members (its excerpt is members-only text too)."""
         if post is None:
-            self._set_head(self.router.page.path)
+            self._set_head(self.router.url.path)
             return
         path = f"/blog/{post.slug}"
         if self.locked:
@@ -109,13 +112,13 @@ class PostState(PageHead, SiteState):
 class BlogState(PageHead, SiteState):
     """``/blog`` and its category and tag pages: one page of post cards, newest first."""
 
-    posts: list[dict[str, str]] = []
-    heading: str = "Blog"
-    base: str = "/blog"
-    page: int = 1
-    pages: int = 1
-    found: bool = True
-    loaded: bool = False
+    posts: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    heading: rx.Field[str] = rx.field("Blog")
+    base: rx.Field[str] = rx.field("/blog")
+    page: rx.Field[int] = rx.field(1)
+    pages: rx.Field[int] = rx.field(1)
+    found: rx.Field[bool] = rx.field(True)
+    loaded: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def title(self) -> str:
@@ -123,24 +126,19 @@ class BlogState(PageHead, SiteState):
         return f"Atoll · {self.heading}" if self.found else "Atoll · Not found"
 
     def _page(self) -> int:
-        try:
-            return max(1, int(self.router.url.query_parameters.get("page", "1")))
-        except ValueError:
-            return 1
+        return page_number(self.router.url.query_parameters.get("page"))
 
-    def _show(self, posts: list[Any], page: int, pages: int, description: str = "") -> None:
-        self.posts = [_card(p.model_dump(mode="json")) for p in posts]
-        self.page = min(page, pages)
-        self.pages = pages
-        self._set_list_head(self.base, self.page, pages, description)
+    def _show(self, listing: Page[PostPublic], description: str = "") -> None:
+        self.posts = [_card(p.model_dump(mode="json")) for p in listing.items]
+        self.page, self.pages = listing.page, listing.pages
+        self._set_list_head(self.base, self.page, self.pages, description)
         self.loaded = True
 
     @rx.event
     async def load_blog(self) -> None:
-        page = self._page()
-        posts, pages = await query(cached_posts, page=page)
+        listing = await query(cached_posts, page=self._page())
         self.heading, self.base, self.found = "Blog", "/blog", True
-        self._show(posts, page, pages, "Every post on Atoll, newest first.")
+        self._show(listing, "Every post on Atoll, newest first.")
 
     @rx.event
     async def load_category(self) -> None:
@@ -152,9 +150,8 @@ class BlogState(PageHead, SiteState):
 
     async def _load_term(self, taxonomy: str, label: str) -> None:
         slug = str(getattr(self, "slug", "") or "")  # the [slug] route segment
-        page = self._page()
-        term, posts, pages = await query(cached_term_posts, taxonomy, slug, page=page)
+        term, listing = await query(cached_term_posts, taxonomy, slug, page=self._page())
         self.found = term is not None
         self.heading = f"{label}: {term.name}" if term else ""
         self.base = f"/blog/{taxonomy}/{slug}"
-        self._show(posts, page, pages, f"Posts filed under {term.name} on Atoll." if term else "")
+        self._show(listing, f"Posts filed under {term.name} on Atoll." if term else "")

@@ -53,9 +53,9 @@ def _problem(error: ActionError) -> str:
 class RatingState(SiteState):
     """Keyed by slug so one page can show several ratings."""
 
-    summaries: dict[str, str] = {}
-    mine: dict[str, int] = {}
-    saving: dict[str, bool] = {}
+    summaries: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    mine: rx.Field[dict[str, int]] = rx.field(default_factory=dict)
+    saving: rx.Field[dict[str, bool]] = rx.field(default_factory=dict)
 
     def _show(self, view: RatingPublic) -> None:
         self.summaries[view.post_slug] = summary_text(view)

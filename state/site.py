@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from db.accounts import UserPublic, current_user, session_token
-from db.core.actions import ActionContext
-from db.core.ratelimit import client_key
+from db.accounts import UserPublic, signed_in_user
+from db.core.actions import ActionContext, action_context
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
 
 
@@ -23,7 +20,7 @@ class SiteState(rx.State):
         "", name=COOKIE_NAME, max_age=COOKIE_MAX_AGE, same_site="lax", path="/"
     )
     _user_id: int | None = None  # backend-only: the account behind the session cookie
-    live: bool = False
+    live: rx.Field[bool] = rx.field(False)
     """True once this tab's websocket has loaded the page (never in server-rendered HTML):
     the page's ``data-live`` attribute, what tests and scripts wait on before interacting."""
 
@@ -33,9 +30,11 @@ class SiteState(rx.State):
         The HttpOnly cookie arrives with the websocket handshake (``router.headers`` keeps
         it server-side). It is re-checked on every action and page load, never cached, so
         signing out in one tab, or everywhere, takes effect at once in tabs still open.
+        Raises :class:`~db.core.errors.ActionError` (503) when the database can't say:
+        :func:`state.actions.perform` shows it on the form, other handlers' failures reach
+        the app's one exception handler.
         """
-        token = session_token(self.router.headers.cookie)
-        user = await asyncio.to_thread(current_user, token) if token else None
+        user = await signed_in_user(self.router.headers.cookie)
         self._user_id = user.id if user else None
         return user
 
@@ -57,9 +56,11 @@ class SiteState(rx.State):
         ``trusted_proxy_hops`` like :func:`app.api.guard.client_ip`), so tabs without a
         cookie, or a switch to plain HTTP, share one budget.
         """
-        visitor = self._ensure_visitor()
-        client = client_key(self.router.session.client_ip)
-        return ActionContext(visitor_id=visitor, user_id=self._user_id, client=client)
+        return action_context(
+            ip=self.router.session.client_ip,
+            visitor_id=self._ensure_visitor(),
+            user_id=self._user_id,
+        )
 
     def _client_token(self) -> str:
         """This browser tab's Reflex token (what live updates are addressed to)."""

@@ -13,6 +13,7 @@ import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from playwright.sync_api import Page
 
@@ -83,13 +84,17 @@ class Cluster:
         self.proxy.route_events_to(port_of(server))
 
     def worker_of(self, page: Page, *, not_: str | None = None, timeout: float = 15) -> str:
-        """The Reflex instance id holding ``page``'s socket (waiting until it differs from ``not_``)."""
+        """The Reflex instance id holding ``page``'s socket.
+
+        Waits until it differs from ``not_`` when that is given.
+        """
         token = page.evaluate("() => window.sessionStorage.getItem('token')")
         assert token, "the page has no Reflex token yet"
         client = self.redis.client()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            raw = client.get(SOCKET_RECORD + token)
+            # redis-py types a sync client's answers as "maybe awaitable"; this one is bytes.
+            raw = cast(bytes | None, client.get(SOCKET_RECORD + token))
             if raw is not None:
                 owner = pickle.loads(raw).instance_id
                 if owner != not_:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import SQLModel
@@ -11,6 +13,34 @@ from sqlmodel import SQLModel
 import db.models  # noqa: F401  (registers every table)
 from db.core.engine import dispose_engines, get_engine
 from db.core.ratelimit import limiter
+from db.core.settings import reload_settings
+
+
+def _then_reload_settings(change: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(change)
+    def changed(self: pytest.MonkeyPatch, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return change(self, *args, **kwargs)
+        finally:
+            reload_settings()
+
+    return changed
+
+
+@pytest.fixture(autouse=True, scope="session")
+def settings_follow_monkeypatch() -> Iterator[None]:
+    """Settings are read once per process (``db.core.settings``), but tests change the
+    environment with ``monkeypatch`` in the middle of a test and expect the next call to
+    see it. Every ``setenv``, ``delenv`` and undo of any ``MonkeyPatch`` (the fixture, or
+    ``MonkeyPatch.context()`` in fixtures of any scope) therefore drops the cached settings,
+    and the next ``settings()`` reads (and checks) the environment again."""
+    originals = {name: getattr(pytest.MonkeyPatch, name) for name in ("setenv", "delenv", "undo")}
+    for name, method in originals.items():
+        setattr(pytest.MonkeyPatch, name, _then_reload_settings(method))
+    reload_settings()
+    yield
+    for name, method in originals.items():
+        setattr(pytest.MonkeyPatch, name, method)
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def use_database(url: str) -> Iterator[str]:
 
 @dataclass
 class AppServer:
-    """A running ``reflex run --env prod`` process (frontend and backend on one port)."""
+    """A running production server (``python -m app.serve``: frontend and backend on one port)."""
 
     base_url: str
     database_url: str
@@ -119,11 +119,12 @@ class AppServer:
         port: int | None = None,
     ) -> AppServer:
         port = port or free_port()
-        args = [REFLEX, "run", "--env", "prod"]
-        args += (
-            ["--backend-only", "--backend-port", str(port)]
+        # The whole site starts the way `make run ENV=prod` does (app/serve.py, which skips an
+        # unchanged build); a backend alone is plain `reflex run --backend-only`.
+        args = (
+            [REFLEX, "run", "--env", "prod", "--backend-only", "--backend-port", str(port)]
             if backend_only
-            else ["--frontend-port", str(port)]
+            else [sys.executable, "-m", "app.serve", "--port", str(port)]
         )
         full_env = (
             os.environ
@@ -152,7 +153,10 @@ class AppServer:
         return server
 
     def _wait_ready(self, timeout: float, *, frontend: bool, healthy: bool = True) -> None:
-        """Until the app answers; ``healthy=False`` accepts a 503 from ``/health`` (database down)."""
+        """Until the app answers.
+
+        ``healthy=False`` accepts a 503 from ``/health`` (database down).
+        """
         deadline = time.monotonic() + timeout
         probe = "/" if frontend else "/health"
         while time.monotonic() < deadline:
@@ -161,12 +165,12 @@ class AppServer:
             try:
                 if not healthy and httpx.get(self.base_url + "/ping", timeout=2).status_code == 200:
                     return
-                if (
+                probe_ok = (
                     httpx.get(self.base_url + probe, timeout=2, follow_redirects=True).status_code
                     == 200
-                ):
-                    if httpx.get(self.base_url + "/health", timeout=2).status_code == 200:
-                        return
+                )
+                if probe_ok and httpx.get(self.base_url + "/health", timeout=2).status_code == 200:
+                    return
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)

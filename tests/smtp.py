@@ -42,7 +42,7 @@ class Received:
         part = self.message.get_body(("plain",))
         assert part is not None
         # CRLF on the wire; compare text as written.
-        return str(part.get_content()).replace("\r\n", "\n")  # type: ignore[attr-defined]
+        return str(part.get_content()).replace("\r\n", "\n")
 
     def links(self) -> list[str]:
         return re.findall(r"https?://\S+", self.body)
@@ -76,7 +76,7 @@ class Recorder:
         record = Received(
             envelope.mail_from,
             tuple(envelope.rcpt_tos),
-            message_from_bytes(envelope.content, policy=policy.default),  # type: ignore[arg-type]
+            message_from_bytes(envelope.content, policy=policy.default),
         )
         if number == self.hold_on:
             if self.hold_mode == "after-accept":

@@ -74,3 +74,58 @@ def test_every_env_var_read_is_in_the_readme():
                 used.add(match.group(1) or match.group(2))
     missing = sorted(name for name in used if f"`{name}`" not in readme)
     assert missing == []
+
+
+def _sources(*layers: str) -> dict[str, str]:
+    return {
+        str(p.relative_to(ROOT)): p.read_text()
+        for layer in layers
+        for p in (ROOT / layer).rglob("*.py")
+    }
+
+
+def test_one_function_builds_an_action_context():
+    """Who is asking is stated one way on every transport: ``action_context``."""
+    builders = {
+        path
+        for path, text in _sources("app", "state", "components", "db").items()
+        if "ActionContext(" in text
+    }
+    assert builders == {"db/core/actions.py"}
+
+
+MESSAGE_TEST = re.compile(r"\.message\s*(?:==|!=)|(?:==|!=|\bin)\s*[\w.]*\.message\b")
+
+
+def test_code_branches_on_error_codes_never_on_message_text():
+    offenders = {
+        path: MESSAGE_TEST.findall(text)
+        for path, text in _sources("app", "state", "components").items()
+        if MESSAGE_TEST.search(text)
+    }
+    assert offenders == {}
+
+
+def test_components_never_write_a_field_length():
+    """Limits are declared once, on the input models; ``model_field`` reads them from there."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{keyword.value.lineno}"
+        for path in sorted((ROOT / "components").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if keyword.arg in {"max_length", "min_length", "maxlength", "minlength"}
+        and isinstance(keyword.value, ast.Constant)
+    ]
+    assert offenders == []
+
+
+def test_the_email_length_is_written_once():
+    hits = [
+        f"{path.relative_to(ROOT)}: {line.strip()}"
+        for layer in ("db", "state", "components", "app")
+        for path in sorted((ROOT / layer).rglob("*.py"))
+        for line in path.read_text().splitlines()
+        if re.search(r"\b254\b", line)
+    ]
+    assert hits == ["db/core/validation.py: EMAIL_MAX = 254"]

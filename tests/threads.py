@@ -11,11 +11,12 @@ from db.core.engine import session_scope
 
 
 def at_once(count: int, worker: Callable[[int], object]) -> None:
-    """Run ``worker(0)`` … ``worker(count - 1)`` on as many threads, released together; wait for all.
+    """Run ``worker(0)`` … ``worker(count - 1)`` on as many threads, released together.
 
-    A barrier holds every thread until the last one is ready, so they contend for the
-    database at once instead of one after another. An exception in a worker is raised
-    here, in the test's thread (a bare thread would only print it and let the test go on).
+    Waits for all of them. A barrier holds every thread until the last one is ready, so
+    they contend for the database at once instead of one after another. An exception in a
+    worker is raised here, in the test's thread (a bare thread would only print it and let
+    the test go on).
     """
     barrier = threading.Barrier(count)
 

@@ -9,7 +9,7 @@ from app.api.accounts import login, logout, logout_everywhere, signup
 from app.api.actions import run_http_action
 from app.api.admin import subscribers_csv
 from app.api.comments import list_comments_http
-from app.api.feeds import rss, sitemap
+from app.api.feeds import rss, sitemap, sitemap_part
 from app.api.health import health
 from app.api.sync import receive_webhook
 
@@ -29,5 +29,6 @@ def build_api() -> Starlette:
             Route("/api/sync", receive_webhook, methods=["POST"]),
             Route("/rss.xml", rss, methods=["GET"]),
             Route("/sitemap.xml", sitemap, methods=["GET"]),
+            Route("/sitemap-{number:int}.xml", sitemap_part, methods=["GET"]),
         ]
     )

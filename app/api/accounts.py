@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.api.actions import respond, wants_html
 from app.api.body import read_payload
-from app.api.guard import allowed_origin, client_ip, client_key
-from app.api.session import clear_session_cookie, request_user_id, set_session_cookie
+from app.api.guard import allowed_origin, client_ip
+from app.api.session import clear_session_cookie, request_context, set_session_cookie
 from db.accounts import end_session, safe_return_path, session_token, start_session
 from db.core import errors
 from db.core.actions import ActionContext, ActionResult, shown_error
@@ -31,12 +31,12 @@ from db.core.writer import run_action_async
 from db.visitors import COOKIE_NAME, is_valid
 
 
-def _context(request: Request, user_id: int | None = None) -> ActionContext:
+async def _context(request: Request, *, signed_in: bool) -> ActionContext:
+    """The caller, with the visitor cookie if it is one we issued; ``signed_in`` also looks
+    up the session cookie's account (ActionError 503 when the database can't say)."""
     visitor = request.cookies.get(COOKIE_NAME)
-    return ActionContext(
-        visitor_id=visitor if is_valid(visitor) else None,
-        user_id=user_id,
-        client=client_key(request),
+    return await request_context(
+        request, visitor_id=visitor if is_valid(visitor) else None, signed_in=signed_in
     )
 
 
@@ -87,7 +87,7 @@ async def _sign_in(request: Request, name: str) -> Response:
     token: str | None = None
     try:
         payload = await _read(request)
-        result = await run_action_async(name, payload, _context(request))
+        result = await run_action_async(name, payload, await _context(request, signed_in=False))
         if result.ok:
             try:
                 token = await asyncio.to_thread(_open_session, result.data["id"], request)
@@ -145,7 +145,7 @@ async def logout_everywhere(request: Request) -> Response:
     payload: Any = None
     try:
         payload = await _read(request)
-        ctx = _context(request, await request_user_id(request))
+        ctx = await _context(request, signed_in=True)
         result = await run_action_async("auth.logout_everywhere", {}, ctx)
     except ActionError as exc:
         result = ActionResult(error=exc)

@@ -14,10 +14,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from app.api.body import read_payload
 from app.api.errors import error_response, with_retry_after
-from app.api.guard import allowed_origin, client_key, is_https
-from app.api.session import request_user_id
+from app.api.guard import allowed_origin, is_https
+from app.api.session import request_context
 from db.core import errors
-from db.core.actions import ActionContext, ActionResult, load_actions
+from db.core.actions import ActionResult, load_actions
 from db.core.errors import ActionError, ErrorCode
 from db.core.writer import run_action_async
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
@@ -39,9 +39,8 @@ def back_link(request: Request) -> str:
 def outcome_page(result: ActionResult, back: str) -> str:
     if result.error is None:
         data = result.data if isinstance(result.data, dict) else {}
-        message = (
-            data.get("message") if isinstance(data.get("message"), str) else "Saved. Thank you!"
-        )
+        given = data.get("message")
+        message = given if isinstance(given, str) else "Saved. Thank you!"
         title, body = "Thank you", f"<p id='outcome'>{html.escape(message)}</p>"
     else:
         title = "Please check your input" if result.error.fields else "That didn't work"
@@ -54,9 +53,12 @@ def outcome_page(result: ActionResult, back: str) -> str:
         body += f"<ul class='field-errors'>{items}</ul>" if items else ""
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{title} · Atoll</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}</style>"
-        f"</head><body><h1>{title}</h1>{body}<p><a id='back' href='{html.escape(back, quote=True)}'>Go back</a></p>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{title} · Atoll</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;"
+        "padding:0 1rem}</style>"
+        f"</head><body><h1>{title}</h1>{body}"
+        f"<p><a id='back' href='{html.escape(back, quote=True)}'>Go back</a></p>"
         "</body></html>"
     )
 
@@ -82,9 +84,7 @@ async def run_http_action(request: Request) -> Response:
         visitor = request.cookies.get(COOKIE_NAME)
         if not is_valid(visitor):
             visitor = minted = new_visitor_id()
-        ctx = ActionContext(
-            visitor_id=visitor, client=client_key(request), user_id=await request_user_id(request)
-        )
+        ctx = await request_context(request, visitor_id=visitor)  # ActionError: DB can't say
         result = await run_action_async(name, payload, ctx)
     except ActionError as exc:
         result = ActionResult(error=exc)

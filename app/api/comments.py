@@ -19,11 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.errors import error_response
-from app.api.guard import client_key
 from app.api.pages import etag_matches
-from app.api.session import request_user_id
-from db.core.actions import ActionContext
+from app.api.session import request_context
+from db.core.actions import shown_error
 from db.core.engine import session_scope
+from db.core.errors import ActionError
 from db.core.writer import run_action_async
 from db.posts import is_members_only
 
@@ -44,15 +44,22 @@ async def list_comments_http(request: Request) -> Response:
     """Answer one page of comments, a 304 for an unchanged page, or the standard error shape."""
     params = request.query_params
     payload = {"post_slug": params.get("post", ""), "page": params.get("page", "1")}
-    user_id = await request_user_id(request)
-    ctx = ActionContext(client=client_key(request), user_id=user_id)
+    try:
+        ctx = await request_context(request)
+    except ActionError as exc:
+        return error_response(exc)
     result = await run_action_async("comments.list", payload, ctx)
     if result.error is not None:
         return error_response(result.error)
     body = json.dumps(result.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     etag = _etag(body)
     # Only a signed-in caller gets here for a members-only post, so only then ask which it is.
-    private = user_id is not None and await asyncio.to_thread(_members_only, payload["post_slug"])
+    try:
+        private = ctx.user_id is not None and await asyncio.to_thread(
+            _members_only, payload["post_slug"]
+        )
+    except Exception as exc:  # noqa: BLE001 - shown_error logs it and shows it safely
+        return error_response(shown_error(exc, "checking a post's audience"))
     headers = {"ETag": etag, "Cache-Control": PRIVATE if private else CACHE_CONTROL}
     if etag_matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)

@@ -48,7 +48,10 @@ async def may_see_detail(request: Request) -> bool:
 
 
 async def health(request: Request) -> JSONResponse:
-    """200 while the database (and Redis, when configured) answer, 503 otherwise; never a traceback."""
+    """200 while the database (and Redis, when configured) answer, 503 otherwise.
+
+    Never a traceback.
+    """
     report = await asyncio.to_thread(database_report)
     report["redis"] = await redis_status()
     status = overall_status(report)

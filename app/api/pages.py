@@ -34,6 +34,7 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.api.actions import respond
 from app.api.guard import client_ip
 from app.render.server import RenderUnavailable, build_dir, has_server_build, renderer
 from app.render.snapshot import NOT_FOUND, route_of, route_params, snapshot
@@ -41,6 +42,7 @@ from app.routes import ROUTES, Route
 from app.security import ASGIApp, Receive, Scope, Send
 from db.accounts import SESSION_COOKIE
 from db.core import cache, config
+from db.core.actions import ActionResult, shown_error
 
 log = logging.getLogger("atoll.pages")
 
@@ -210,7 +212,12 @@ async def serve(request: Request, route: Route) -> Response:
     )
 
 
-NOT_FOUND_PAGE = Route(NOT_FOUND, "Atoll · Not found", lambda: None, render="public")  # pyright: ignore[reportArgumentType]
+NOT_FOUND_PAGE = Route(
+    NOT_FOUND,
+    "Atoll · Not found",
+    lambda: None,  # pyright: ignore[reportArgumentType]  # never registered, so never built
+    render="public",
+)
 """A path no route matches and no file answers: the not-found page, with status 404."""
 
 
@@ -275,6 +282,12 @@ class RenderedPages:
             log.error("page %s not rendered (%s); serving the static page", scope["path"], exc)
             await self.app(scope, receive, send)
             return
+        except Exception as exc:  # noqa: BLE001 - its data can't be read: the one error path
+            # e.g. a signed-in visitor's page while the database can't say who they are: 503
+            # as a small page (or JSON), never a bare 500, never stored by a cache.
+            error = shown_error(exc, f"rendering page {scope['path']}")
+            response = respond(request, ActionResult(error=error))
+            response.headers["Cache-Control"] = PRIVATE
         await response(scope, receive, send)
 
 

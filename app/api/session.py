@@ -2,28 +2,37 @@
 
 Every HTTP endpoint that acts for a user asks :func:`request_user` (which checks the
 Session table on each request), so a session ended anywhere stops working here at once.
+When the database can't say, the lookup raises the :class:`~db.core.errors.ActionError`
+an action would (503), which endpoints answer like any other error.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.guard import is_https
-from db.accounts import COOKIE_MAX_AGE, SESSION_COOKIE, UserPublic, current_user, session_token
+from app.api.guard import client_ip, is_https
+from db.accounts import COOKIE_MAX_AGE, SESSION_COOKIE, UserPublic, signed_in_user
+from db.core.actions import ActionContext, action_context
 
 
 async def request_user(request: Request) -> UserPublic | None:
     """The account whose live session cookie came with ``request``, if any."""
-    token = session_token(request.headers.get("cookie"))
-    return await asyncio.to_thread(current_user, token) if token else None
+    return await signed_in_user(request.headers.get("cookie"))
 
 
-async def request_user_id(request: Request) -> int | None:
-    user = await request_user(request)
-    return user.id if user else None
+async def request_context(
+    request: Request, *, visitor_id: str | None = None, signed_in: bool = True
+) -> ActionContext:
+    """Who is asking over HTTP: the client's address, ``visitor_id``, and (unless
+    ``signed_in=False``, for signing in) the account behind the session cookie, checked now.
+
+    Raises :class:`~db.core.errors.ActionError` (503) when the database can't say who it is.
+    """
+    user = await request_user(request) if signed_in else None
+    return action_context(
+        ip=client_ip(request), visitor_id=visitor_id, user_id=user.id if user else None
+    )
 
 
 def set_session_cookie(response: Response, request: Request, token: str) -> None:

@@ -1,10 +1,11 @@
 """``POST /api/sync``: WordPress tells Atoll a post changed; and the worker that acts on it.
 
 The endpoint only records: it checks the HMAC signature over the raw body (requests that
-fail it are rate limited per source IP; signed ones never are), and the body's shape, stores one pending :class:`db.models.SyncEvent`
-and answers ``202 Accepted`` at once. :func:`sync_worker` (a lifespan task) is woken to
-fetch and apply the post, so a slow WordPress never holds up the plugin, and a burst or a
-crash loses nothing: unprocessed events wait in the table.
+fail it are rate limited per source IP; signed ones never are) and the body's shape, stores
+one pending :class:`db.models.SyncEvent` and answers ``202 Accepted`` at once.
+:func:`sync_worker` (a lifespan task) is woken to fetch and apply the post, so a slow
+WordPress never holds up the plugin, and a burst or a crash loses nothing: unprocessed
+events wait in the table.
 
 Errors use the standard ``{"error": {"code", "message", "fields"}}`` shape; a missing or
 wrong signature is 401 and records nothing.
@@ -27,6 +28,7 @@ from db.core.engine import session_scope
 from db.core.errors import ActionError, ErrorCode
 from db.core.ratelimit import limiter
 from db.core.validation import parse
+from db.jobs.queue import JobReport, work_forever
 from db.models import SyncEventCreate
 from db.wordpress import client as wordpress
 from db.wordpress import sync
@@ -90,27 +92,22 @@ async def sync_worker() -> None:
     events stay pending. One HTTP client is kept for the life of the task.
     """
     client: wordpress.WordPressClient | None = None
-    warned = False
+
+    def run() -> JobReport:
+        nonlocal client
+        if not wordpress.is_configured():
+            return JobReport(configured=False)
+        client = client or wordpress.WordPressClient()
+        return sync.process_events(client=client)
+
     try:
-        while True:
-            _wake.clear()
-            report = sync.WorkReport()
-            if not wordpress.is_configured():
-                if not warned:
-                    log.warning("WORDPRESS_URL is not set: sync events are stored, not processed")
-                    warned = True
-            else:
-                try:
-                    client = client or wordpress.WordPressClient()
-                    report = await asyncio.to_thread(sync.process_events, client=client)
-                except Exception:
-                    log.exception("the sync worker failed; retrying in %ss", sync.poll_seconds())
-            if report.claimed:
-                continue  # there may be more due right away
-            try:
-                await asyncio.wait_for(_wake.wait(), timeout=sync.poll_seconds())
-            except TimeoutError:
-                pass
+        await work_forever(
+            sync.SYNC,
+            run,
+            log=log,
+            idle_warning="WORDPRESS_URL is not set: sync events are stored, not processed",
+            wake=_wake,
+        )
     finally:
         if client is not None:
             client.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from components import page_layout
 from components.layout import loading
@@ -10,7 +11,7 @@ from components.posts import post_card
 from state.posts import HomeState
 
 
-def _card(post: rx.Var) -> rx.Component:
+def _card(post: ObjectVar[dict[str, str]]) -> rx.Component:
     return post_card(post, image=False)
 
 

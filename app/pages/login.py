@@ -11,7 +11,12 @@ from state.accounts import AccountFormState
 
 def page() -> rx.Component:
     return page_layout(
-        rx.heading("Sign in", size="8"),
+        # Sent here from a page that needs an account (``?next=``): say why.
+        rx.heading(
+            rx.cond(AccountFormState.next_url != "/", "Sign in to continue", "Sign in"),
+            size="8",
+            id="login-heading",
+        ),
         rx.box(login_form(), max_width="28rem", width="100%"),
         rx.text(
             "No account yet? ",

@@ -7,13 +7,14 @@ import reflex as rx
 from components import comment_section, like_button, page_layout, star_rating
 from components.accounts import locked_notice
 from components.layout import loading, not_found
-from components.posts import post_image, term_links
+from components.posts import breadcrumbs, post_image, term_links
 from state.posts import PostState
 
 
 def _post() -> rx.Component:
     return rx.el.article(
         rx.vstack(
+            breadcrumbs(PostState.terms),
             rx.heading(PostState.post["title"], size="8", id="post-title"),
             rx.text(
                 PostState.post["author"],

@@ -35,7 +35,8 @@ _CONTEXT_EDITS = (
     ),
     (
         "const [store] = useState(() => createStateStore(initialState));",
-        "const [store] = useState(() => createStateStore(withInjected(initialState, injectedState())));",
+        "const [store] = useState(() => "
+        "createStateStore(withInjected(initialState, injectedState())));",
     ),
     (
         "  return createElement(StateStoreProviders, { children, store: serverStateStore });",

@@ -69,6 +69,8 @@ class RenderServer:
         if not has_server_build():
             raise RenderUnavailable("no server build (run a production build first)")
         self._socket.unlink(missing_ok=True)
+        # The child inherits this process's environment (PATH, HOME, bun's own variables);
+        # it reads no setting of Atoll's, so nothing here goes through db.core.settings.
         env = os.environ | {
             "ATOLL_BUILD_DIR": str(build_dir().resolve()),
             "ATOLL_RENDER_SOCKET": str(self._socket),
@@ -84,18 +86,23 @@ class RenderServer:
             stderr=None,
         )
         transport = httpx.AsyncHTTPTransport(uds=str(self._socket))
-        self._client = httpx.AsyncClient(
+        client = httpx.AsyncClient(
             transport=transport, base_url="http://render", timeout=RENDER_TIMEOUT_SECONDS
         )
         deadline = asyncio.get_running_loop().time() + START_TIMEOUT_SECONDS
         while asyncio.get_running_loop().time() < deadline:
             if self._process.poll() is not None:
+                await client.aclose()
                 raise RenderUnavailable(f"the render server exited ({self._process.returncode})")
             with contextlib.suppress(httpx.HTTPError):
-                if (await self._client.get("/health")).status_code == 200:
+                if (await client.get("/health")).status_code == 200:
                     log.info("render server started (pid %d)", self._process.pid)
+                    # Published only now: a request arriving meanwhile waits on the lock in
+                    # ensure() instead of posting to a socket nobody listens on yet.
+                    self._client = client
                     return
             await asyncio.sleep(0.05)
+        await client.aclose()
         self._stop()
         raise RenderUnavailable("the render server did not start in time")
 
@@ -104,7 +111,7 @@ class RenderServer:
         if self.running and self._client is not None:
             return self._client
         async with self._lock:
-            if not self.running:
+            if not self.running or self._client is None:
                 if self._process is not None:
                     log.warning("render server exited (%s); restarting", self._process.returncode)
                 self._stop()

@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from reflex.state import State, _resolve_delta
+from reflex.istate.delta import _resolve_delta
+from reflex.state import State
 from reflex_base.event import EventHandler, EventSpec
 
 from state.site import SiteState

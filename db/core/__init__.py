@@ -1,1 +1,4 @@
-"""Infrastructure every feature uses: engine, writer, action registry, errors, validation, settings, limits, cache."""
+"""Infrastructure every feature uses.
+
+Engine, writer, action registry, errors, validation, settings, limits, cache.
+"""

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from db.core import cache, config, errors
 from db.core.engine import session_scope, unavailable
 from db.core.errors import ActionError, ErrorCode
-from db.core.ratelimit import limiter
+from db.core.ratelimit import client_key, limiter
 from db.core.validation import parse
 
 log = logging.getLogger("atoll.actions")
@@ -41,12 +41,30 @@ ACTION_MODULES = (
 
 @dataclass(frozen=True)
 class ActionContext:
-    """Who is asking, established by the caller's transport (cookie, session, socket)."""
+    """Who is asking, established by the caller's transport (cookie, session, socket).
+
+    Transports make one with :func:`action_context`, never by calling the class.
+    """
 
     visitor_id: str | None = None
     user_id: int | None = None
     client: str = "anonymous"
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+
+def action_context(
+    *, ip: str, visitor_id: str | None = None, user_id: int | None = None
+) -> ActionContext:
+    """Who is asking, as every transport states it: the HTTP endpoints
+    (``app/api/session.py``) and the websocket (``state/site.py``) alike.
+
+    ``ip`` is the client's address as the transport resolved it (trusted proxy hops
+    included); limits count per address (:func:`db.core.ratelimit.client_key`), so switching
+    transport, or dropping the visitor cookie, never resets a budget. ``visitor_id`` is the
+    visitor cookie when it is one we issued; ``user_id`` the account whose session the
+    caller has just checked (:func:`db.accounts.signed_in_user`).
+    """
+    return ActionContext(visitor_id=visitor_id, user_id=user_id, client=client_key(ip))
 
 
 @dataclass(frozen=True)

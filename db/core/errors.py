@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     CONFLICT = "CONFLICT"
+    GONE = "GONE"  # a capability that was valid has expired (an old edit link): drop it
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
@@ -35,6 +36,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.GONE: 410,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.TOO_MANY_REQUESTS: 429,
     ErrorCode.INTERNAL_SERVER_ERROR: 500,

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
+from collections.abc import Callable
+from typing import cast
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from db.core.config import RateLimit
+from db.core.settings import RateLimit, settings
 
 log = logging.getLogger("atoll.ratelimit")
 
@@ -36,9 +37,13 @@ def _item(limit: RateLimit) -> RateLimitItem:
 
 
 class Limiter:
-    """Moving-window counters keyed by strings such as ``ip:1.2.3.4|likes.toggle``."""
+    """Moving-window counters keyed by strings such as ``ip:1.2.3.4|likes.toggle``.
 
-    def __init__(self, storage_url: str | None = None) -> None:
+    ``storage_url`` is a ``limits`` storage URL (``redis://…``; ``None``: this process's
+    memory), or a function giving one, asked once when the first count is made.
+    """
+
+    def __init__(self, storage_url: str | Callable[[], str | None] | None = None) -> None:
         self._url = storage_url
         self._lock = threading.Lock()
         self._memory = MemoryStorage()
@@ -47,19 +52,30 @@ class Limiter:
         self._shared_strategy: MovingWindowRateLimiter | None = None
         self._degraded = False
 
+    def _storage_url(self) -> str | None:
+        if callable(self._url):
+            self._url = self._url()
+        return self._url
+
     def _strategy(self) -> MovingWindowRateLimiter:
         """The shared (Redis) counters when configured, connected on first use; else memory."""
-        if not self._url:
+        url = self._storage_url()
+        if not url:
             return self._local
         with self._lock:
             if self._shared_strategy is None:
-                self._shared = storage_from_string(
-                    self._url,
-                    wrap_exceptions=True,
-                    socket_timeout=REDIS_TIMEOUT_SECONDS,
-                    socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                # A URL without the ``async+`` prefix always gives a synchronous storage.
+                shared = cast(
+                    Storage,
+                    storage_from_string(
+                        url,
+                        wrap_exceptions=True,
+                        socket_timeout=REDIS_TIMEOUT_SECONDS,
+                        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                    ),
                 )
-                self._shared_strategy = MovingWindowRateLimiter(self._shared)
+                self._shared = shared
+                self._shared_strategy = MovingWindowRateLimiter(shared)
             return self._shared_strategy
 
     def _run(self, op: str, limit: RateLimit, key: str) -> bool:
@@ -116,8 +132,6 @@ def client_key(ip: str) -> str:
     return f"ip:{ip or 'unknown'}"
 
 
-def _storage_url() -> str | None:
-    return os.environ.get("REFLEX_REDIS_URL") or None
-
-
-limiter = Limiter(_storage_url())
+limiter = Limiter(lambda: settings().redis_url)
+"""The process's limiter. ``REFLEX_REDIS_URL`` is looked up at the first count, not at
+import, so importing this module never reads settings (an entry point reports a bad one)."""

@@ -10,18 +10,49 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    GetJsonSchemaHandler,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, ErrorDetails
+from sqlmodel._compat import SQLModelConfig
 
 from db.core.errors import ActionError
 
 M = TypeVar("M", bound=BaseModel)
 
-INPUT_CONFIG = ConfigDict(str_strip_whitespace=True, extra="ignore")
+# SQLModel declares its classes' model_config as this ConfigDict with two more keys (and
+# exports it only from sqlmodel._compat), so a plain ConfigDict does not type-check there.
+INPUT_CONFIG = SQLModelConfig(str_strip_whitespace=True, extra="ignore")
 """Config every ``*Create`` input model uses: trim text, ignore unknown form fields."""
+
+
+@dataclass(frozen=True)
+class Format:
+    """What kind of text a field holds (``email``, ``password``, ``multiline``), declared on
+    its type once and published as the JSON Schema ``format``.
+
+    Forms read it to pick the control: an email or password input, or a text area
+    (``components/forms.py``), so a field's kind is never restated next to the form.
+    """
+
+    name: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["format"] = self.name
+        return json_schema
+
 
 HONEYPOT_MESSAGE = "Leave this field empty."
 NOT_AN_OBJECT = "Expected an object of fields."
@@ -47,7 +78,10 @@ def _email(value: str) -> str:
         raise ValueError(EMAIL_MESSAGE) from None
 
 
-Email = Annotated[str, AfterValidator(_email)]
+EMAIL_MAX = 254
+"""The longest address that fits an SMTP path (RFC 5321): every email field's limit."""
+
+Email = Annotated[str, AfterValidator(_email), Format("email")]
 """An address checked by email-validator and returned normalised (domain lower-cased).
 
 Its library messages are written for developers, so every failure reads the same.
@@ -127,7 +161,7 @@ Name = Annotated[str, BeforeValidator(_clean_line)]
 Line breaks and tabs become spaces. Cleaning runs before ``min_length``/``max_length``.
 """
 
-Text = Annotated[str, BeforeValidator(_clean_lines)]
+Text = Annotated[str, BeforeValidator(_clean_lines), Format("multiline")]
 """Multi-line text a visitor typed (a comment, a message), cleaned by :func:`clean_text`.
 
 Newlines and tabs are kept. Cleaning runs before ``min_length``/``max_length``.

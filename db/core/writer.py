@@ -20,6 +20,7 @@ default thread pool.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import os
@@ -115,10 +116,9 @@ def _answer(batch: list[_Queued], results: list[ActionResult]) -> None:
     for item, result in zip(batch, results, strict=True):
         by_loop[item.loop].append((item.future, result))
     for loop, answers in by_loop.items():
-        try:
+        # RuntimeError: the loop closed while its writes were running.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(_resolve, answers)
-        except RuntimeError:  # the loop closed while its writes were running
-            pass
 
 
 def _resolve(answers: list[tuple[asyncio.Future[ActionResult], ActionResult]]) -> None:

@@ -1,1 +1,1 @@
-"""Background work that must reach another system: the outbox and mail delivery."""
+"""Background work: the one job queue (lease, backoff, give-up) and mail, its first kind."""

@@ -1,14 +1,19 @@
 """Email: written to the outbox with its cause, sent over SMTP by :func:`deliver_due`.
 
-Domain code calls :func:`enqueue_mail` inside its action's transaction; nothing talks to
-a mail server during a request. :func:`deliver_due` (blocking; the worker in
-``app/workers.py`` runs it in a thread) claims due rows one at a time, sends each with
-:mod:`smtplib` and records the outcome; the delivery guarantee is the outbox's
-(:mod:`db.jobs.outbox`): nothing lost, at-least-once, and a repeat carries the same
-``Message-ID`` — generated once from the outbox id when the mail is queued, stored with
-the row — so it is recognisably the same message.
+Domain code calls :func:`enqueue_mail` inside its action's transaction, so the message
+exists if and only if the change that caused it committed; nothing talks to a mail server
+during a request. Delivery is the :data:`MAIL` kind of the job queue (:mod:`db.jobs.queue`,
+whose guarantee applies: nothing lost, one sender at a time, at-least-once, backoff):
+:func:`deliver_due` (blocking; the worker in ``app/workers.py`` runs it in a thread) claims
+due ``outbox`` rows whose kind starts with ``mail.`` one at a time, sends each with
+:mod:`smtplib` and records the outcome. A row is sent twice only if its worker vanished
+after the server had accepted it (for SMTP: after the 250 reply to the final dot); both
+copies carry the same ``Message-ID`` — generated once from the outbox id when the mail is
+queued, stored with the row — so they are recognisably one message.
 
-Settings come from the environment when a batch runs (``SMTP_HOST``, ``SMTP_PORT``,
+Queue settings: ``OUTBOX_POLL_SECONDS`` (5), ``OUTBOX_LEASE_SECONDS`` (300; it must exceed
+the SMTP timeout of 30 s), ``OUTBOX_BACKOFF_SECONDS`` (30) and ``OUTBOX_MAX_ATTEMPTS`` (10).
+SMTP settings come from the environment when a batch runs (``SMTP_HOST``, ``SMTP_PORT``,
 ``SMTP_USER``, ``SMTP_PASSWORD``, ``SMTP_STARTTLS``, ``MAIL_FROM``, ``CONTACT_TO``) and
 never pass through Reflex state. Without ``SMTP_HOST`` and ``MAIL_FROM`` nothing is
 claimed: mail stays ``pending`` in the outbox and goes out once SMTP is configured.
@@ -16,11 +21,11 @@ claimed: mail stays ``pending`` in the outbox and goes out once SMTP is configur
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -30,15 +35,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from db.core import config
-from db.core.engine import session_scope
-from db.core.types import utcnow
-from db.jobs import outbox
+from db.jobs.queue import Claim, JobKind, JobReport
 from db.models import Outbox
-
-log = logging.getLogger("atoll.mail")
 
 KIND_PREFIX = "mail."
 SMTP_TIMEOUT = 30.0
@@ -108,7 +109,9 @@ def enqueue_mail(*, session: Session, kind: str, mail: OutgoingMail) -> Outbox:
     """
     if not kind.startswith(KIND_PREFIX):
         raise ValueError(f"mail kinds start with {KIND_PREFIX!r}: {kind!r}")
-    row = outbox.enqueue(session=session, kind=kind, payload=mail.model_dump())
+    row = Outbox(kind=kind, payload=mail.model_dump())
+    session.add(row)
+    session.flush()
     host = urlsplit(config.site_url()).hostname or "localhost"
     message_id = f"<atoll.outbox.{row.id}.{secrets.token_hex(6)}@{host}>"
     row.payload = mail.model_copy(update={"message_id": message_id}).model_dump()
@@ -167,71 +170,44 @@ def _redacted(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k not in ("text", "unsubscribe_url")}
 
 
-@dataclass
-class DeliveryReport:
-    """What one :func:`deliver_due` run did; ``configured`` is false when SMTP is unset."""
+def _retired(claim: Claim, now: datetime, done: bool) -> dict[str, Any]:
+    """A finished or given-up row keeps no body; ``sent_at`` says when the server took it."""
+    return {"payload": _redacted(claim.fields["payload"])} | ({"sent_at": now} if done else {})
 
-    configured: bool = True
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
+
+def _send(job: Sequence[Claim], settings: SmtpSettings) -> None:
+    """Do one job of the :data:`MAIL` kind: build the stored email and hand it to the server."""
+    for claim in job:
+        mail = OutgoingMail.model_validate(claim.fields["payload"])
+        send_message(build_message(mail, settings), settings)
+
+
+MAIL: JobKind[SmtpSettings] = JobKind(
+    name="mail",
+    table=Outbox,
+    where=(col(Outbox.kind).startswith(KIND_PREFIX, autoescape=True),),
+    columns=("kind", "payload"),
+    working="sending",
+    done="sent",
+    env_prefix="OUTBOX",
+    work=_send,
+    permanent=_permanent,
+    retired=_retired,
+)
+"""Email in the outbox: one row at a time, so an SMTP outage stops a batch at its first try."""
 
 
 def deliver_due(
     now: datetime | None = None, *, limit: int = 50, settings: SmtpSettings | None = None
-) -> DeliveryReport:
+) -> JobReport:
     """Send up to ``limit`` due emails, one claim at a time; blocking.
 
     ``now`` fixes the clock (tests step through backoff with it); by default each claim
     reads the real time. The batch stops at the first transient failure, so an outage
-    costs one connection attempt per poll, not one per queued message.
+    costs one connection attempt per poll, not one per queued message. Without SMTP
+    settings nothing is claimed and the report says ``configured=False``.
     """
     settings = settings or SmtpSettings.from_env()
-    report = DeliveryReport(configured=settings is not None)
     if settings is None:
-        return report
-    for _ in range(limit):
-        with session_scope(write=True) as session:
-            claim = outbox.claim_next(session=session, now=now or utcnow(), kind_prefix=KIND_PREFIX)
-        if claim is None:
-            break
-        try:
-            send_message(
-                build_message(OutgoingMail.model_validate(claim.payload), settings), settings
-            )
-        except Exception as exc:
-            permanent = _permanent(exc)
-            error = f"{type(exc).__name__}: {exc}"
-            with session_scope(write=True) as session:
-                status = outbox.mark_failed(
-                    session=session,
-                    claim=claim,
-                    now=now or utcnow(),
-                    error=error,
-                    permanent=permanent,
-                    payload=_redacted(claim.payload),
-                )
-            log.warning(
-                "outbox %s (%s) attempt %s failed, now %s: %s",
-                claim.id,
-                claim.kind,
-                claim.attempt,
-                status,
-                error,
-            )
-            if status == "failed":
-                report.failed += 1
-            else:
-                report.retrying += 1
-            if permanent:
-                continue
-            break  # the server is down or refusing for now: the rest waits for the next poll
-        with session_scope(write=True) as session:
-            kept = outbox.mark_sent(
-                session=session, claim=claim, now=now or utcnow(), payload=_redacted(claim.payload)
-            )
-        if not kept:
-            log.warning("outbox %s was sent after its lease ran out", claim.id)
-        log.info("outbox %s (%s) sent", claim.id, claim.kind)
-        report.sent += 1
-    return report
+        return JobReport(configured=False)
+    return MAIL.run_due(settings, now=now, limit=limit)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import runpy
 import sqlite3
 import sys
@@ -23,8 +22,9 @@ from db import accounts
 from db.core import config
 from db.core.engine import get_engine, is_remote, lost_server, session_scope
 from db.core.errors import ActionError
+from db.core.settings import settings, settings_or_exit
 from db.ops import schema
-from db.ops.seed import seed
+from db.ops.seed import has_content, seed
 from db.wordpress.client import WordPressClient, WordPressError
 from db.wordpress.sync import full_sync
 
@@ -34,6 +34,7 @@ OK, FAILED, USAGE = 0, 1, 2
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code (``__main__`` turns it into the status)."""
     args = _parser().parse_args(argv)
+    settings_or_exit()  # a bad setting is bad usage: one line naming it, status 2
     engine = get_engine()
     try:
         return int(args.run(engine, args))
@@ -68,9 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "verify", help="exit 1 and list differences if the schema drifted"
     ).set_defaults(run=cmd_verify)
-    commands.add_parser("seed", help="insert development data (safe to repeat)").set_defaults(
-        run=cmd_seed
+    seed_parser = commands.add_parser(
+        "seed", help="insert development data into an empty database (safe to repeat)"
     )
+    seed_parser.add_argument(
+        "--force",
+        action="store_true",
+        help="add whatever development data is missing even to a database with content, "
+        "or with WORDPRESS_URL set",
+    )
+    seed_parser.set_defaults(run=cmd_seed)
 
     execute = commands.add_parser("execute", help="run a .sql or .py file against the database")
     execute.add_argument("file", type=Path)
@@ -149,9 +157,15 @@ def cmd_verify(engine: Engine, _args: argparse.Namespace) -> int:
     return FAILED
 
 
-def cmd_seed(_engine: Engine, _args: argparse.Namespace) -> int:
+def cmd_seed(_engine: Engine, args: argparse.Namespace) -> int:
+    if settings().wordpress_url and not args.force:
+        print("not seeding: WORDPRESS_URL is set, so posts come from WordPress (--force to seed)")
+        return OK
     try:
         with session_scope(write=True) as session:
+            if has_content(session) and not args.force:
+                print("nothing to seed: the database has content (--force adds what's missing)")
+                return OK
             added = seed(session=session)
     except schema.SchemaMissingError as exc:
         print(f"seed needs the schema; {exc}. Run `python -m db push` first.", file=sys.stderr)
@@ -217,7 +231,7 @@ def cmd_create_admin(_engine: Engine, args: argparse.Namespace) -> int:
         new = accounts.needs_password(session, args.email)
     password = None
     if new:
-        password = os.environ.get("ATOLL_ADMIN_PASSWORD") or _prompt_password()
+        password = settings().admin_password or _prompt_password()
         if not password:
             print(
                 "error: no password: set ATOLL_ADMIN_PASSWORD or run in a terminal", file=sys.stderr
@@ -316,7 +330,8 @@ def _print_list(items: Sequence[str], file: Any = None) -> None:
 
 
 class ProgressBar:
-    """``[#####-----] 120/200 posts`` on stderr: redrawn in place on a terminal, else a line a page."""
+    """``[#####-----] 120/200 posts`` on stderr: redrawn in place on a terminal, else one
+    line a page."""
 
     def __init__(self, width: int = 30) -> None:
         self.width = width

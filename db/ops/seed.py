@@ -133,6 +133,16 @@ COMMENTS: tuple[dict[str, Any], ...] = (
 )
 
 
+def has_content(session: Session) -> bool:
+    """Whether the database already holds posts or guestbook entries, seeded or real.
+
+    ``python -m db seed`` only fills an empty database: seed rows mixed into a real site's
+    data (or posts that WordPress doesn't know) would be published beside it.
+    """
+    require_tables(session.connection(), SEED_TABLES)
+    return any(session.exec(select(table.id).limit(1)).first() for table in (Post, GuestbookEntry))
+
+
 def seed(*, session: Session) -> list[str]:
     """Insert whatever dev data is missing and say what was added (empty when all present).
 

@@ -10,7 +10,6 @@ or deleted post simply stops being readable.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 from collections.abc import Iterator, Sequence
@@ -18,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import httpx
 
+from db.core.settings import settings
 from db.wordpress.transform import parse_gmt
 
 log = logging.getLogger("atoll.wordpress")
@@ -45,18 +45,21 @@ class WordPressSettings:
 
     @classmethod
     def from_env(cls) -> WordPressSettings:
-        """``WORDPRESS_URL`` plus optional ``WORDPRESS_USER`` / ``WORDPRESS_APP_PASSWORD``."""
-        url = os.environ.get("WORDPRESS_URL", "").strip().rstrip("/")
-        if not url:
+        """``WORDPRESS_URL`` plus optional ``WORDPRESS_USER`` / ``WORDPRESS_APP_PASSWORD``
+        (from :func:`db.core.settings.settings`)."""
+        current = settings()
+        if current.wordpress_url is None:
             raise WordPressNotConfigured("WORDPRESS_URL is not set")
-        user = os.environ.get("WORDPRESS_USER", "").strip() or None
-        password = os.environ.get("WORDPRESS_APP_PASSWORD", "").replace(" ", "") or None
-        return cls(url=url, user=user, app_password=password)
+        return cls(
+            url=current.wordpress_url,
+            user=current.wordpress_user,
+            app_password=current.wordpress_app_password,
+        )
 
 
 def is_configured() -> bool:
     """Whether ``WORDPRESS_URL`` is set (without it the sync worker idles)."""
-    return bool(os.environ.get("WORDPRESS_URL", "").strip())
+    return settings().wordpress_url is not None
 
 
 class WordPressError(Exception):
@@ -77,6 +80,18 @@ class PostsPage:
     items: list[dict[str, Any]]
     total: int
     total_pages: int
+
+
+class WordPressSource(Protocol):
+    """The reads the sync makes: :class:`WordPressClient`, or saved responses in tests."""
+
+    def get_post(self, wp_id: int) -> dict[str, Any] | None: ...
+
+    def list_page(self, page: int, *, per_page: int = ...) -> PostsPage: ...
+
+    def published_versions(self) -> dict[int, datetime]: ...
+
+    def get_posts(self, ids: Sequence[int]) -> list[dict[str, Any]]: ...
 
 
 class WordPressClient:
@@ -260,7 +275,7 @@ def _json(response: httpx.Response, kind: type) -> Any:
     return body
 
 
-def iter_pages(client: WordPressClient, start: int = 1) -> Iterator[tuple[int, PostsPage]]:
+def iter_pages(client: WordPressSource, start: int = 1) -> Iterator[tuple[int, PostsPage]]:
     """``(page number, page)`` from ``start`` until WordPress has no more pages.
 
     The next page is fetched in a background thread while the caller works on this one,

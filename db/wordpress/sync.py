@@ -1,12 +1,16 @@
 """Copying WordPress into libSQL: webhook events, the worker that drains them, the full sync.
 
 Every change starts as a :class:`~db.models.SyncEvent` row, written before any work is
-done, so a burst of webhooks or a crash loses nothing::
+done, so a burst of webhooks or a crash loses nothing. The rows are the :data:`SYNC` kind
+of the job queue (:mod:`db.jobs.queue`: claim with a lease, backoff, give-up)::
 
     pending ──claim──▶ processing ──▶ done
        ▲                   │
        └── retry (backoff) ┤
                            └──▶ failed (out of attempts; last_error says why)
+
+Queue settings: ``SYNC_POLL_SECONDS`` (5), ``SYNC_LEASE_SECONDS`` (300),
+``SYNC_BACKOFF_SECONDS`` (10) and ``SYNC_MAX_ATTEMPTS`` (8).
 
 An event only *names* a post. The worker fetches the post's current state from the REST
 API and applies that, so a replayed event rewrites nothing and an event that arrives
@@ -30,27 +34,26 @@ import hmac
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from db.core.cache import LISTS_TAG, post_tag, posts_cache
-from db.core.config import RateLimit, env_number, env_rate_limit
+from db.core.config import RateLimit, env_rate_limit
 from db.core.engine import session_scope
 from db.core.types import utcnow
-from db.jobs.outbox import backoff_delay
+from db.jobs.queue import Claim, JobKind, JobReport
 from db.models import Author, Post, PostTerm, SyncEvent, SyncEventCreate, Term
-from db.wordpress.client import PER_PAGE, WordPressClient, iter_pages
+from db.wordpress.client import PER_PAGE, WordPressClient, WordPressSource, iter_pages
 from db.wordpress.transform import WordPressPost, transform
 
 log = logging.getLogger("atoll.sync")
 
 SIGNATURE_PREFIX = "sha256="
-ERROR_MAX = 2000
 
 
 # --------------------------------------------------------------------------- settings
@@ -62,33 +65,8 @@ def webhook_secret() -> str | None:
 
 
 def webhook_rate_limit() -> RateLimit | None:
-    """``WORDPRESS_WEBHOOK_RATE_LIMIT`` as ``N/S`` per source IP (default 60/60); ``off`` disables."""
+    """``WORDPRESS_WEBHOOK_RATE_LIMIT``: ``N/S`` per source IP (default 60/60); ``off`` disables."""
     return env_rate_limit("WORDPRESS_WEBHOOK_RATE_LIMIT", "60/60")
-
-
-def poll_seconds() -> float:
-    """``SYNC_POLL_SECONDS``: how often the worker looks for due events when not woken (5)."""
-    return env_number("SYNC_POLL_SECONDS", 5.0)
-
-
-def lease_seconds() -> float:
-    """``SYNC_LEASE_SECONDS``: how long a claim lasts before another worker may take over (300)."""
-    return env_number("SYNC_LEASE_SECONDS", 300.0)
-
-
-def backoff_seconds() -> float:
-    """``SYNC_BACKOFF_SECONDS``: the wait after a first failure; it doubles each time (10)."""
-    return env_number("SYNC_BACKOFF_SECONDS", 10.0)
-
-
-def max_attempts() -> int:
-    """``SYNC_MAX_ATTEMPTS``: attempts before an event is given up as ``failed`` (8)."""
-    return int(env_number("SYNC_MAX_ATTEMPTS", 8))
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failure (``SYNC_BACKOFF_SECONDS`` base, at most an hour)."""
-    return backoff_delay(backoff_seconds(), attempts)
 
 
 # --------------------------------------------------------------------------- webhook
@@ -363,7 +341,7 @@ def _set_terms(session: Session, post_id: int, term_ids: list[int]) -> None:
     session.flush()
 
 
-def sync_post(wp_id: int, *, client: WordPressClient) -> Change:
+def sync_post(wp_id: int, *, client: WordPressSource) -> Change:
     """Fetch one post's current state and apply it in one transaction."""
     data = client.get_post(wp_id)
     with session_scope(write=True) as session:
@@ -378,154 +356,55 @@ def sync_post(wp_id: int, *, client: WordPressClient) -> Change:
 # --------------------------------------------------------------------------- worker
 
 
-@dataclass(frozen=True)
-class Claim:
-    """One event handed to one worker; ``attempt`` is its fencing token."""
-
-    id: int
-    source: str
-    wp_post_id: int | None
-    post_type: str
-    action: str
-    attempt: int
+def _event_group(claim: Claim) -> Hashable:
+    """Events naming one post are one fetch; a full sync is a job of its own."""
+    if claim.fields["source"] == "full":
+        return ("full", claim.id)
+    return ("post", claim.fields["wp_post_id"], claim.fields["post_type"])
 
 
-@dataclass
-class WorkReport:
-    """What one :func:`process_events` call did."""
-
-    done: int = 0
-    retrying: int = 0
-    failed: int = 0
-
-    @property
-    def claimed(self) -> int:
-        return self.done + self.retrying + self.failed
+def _apply_events(job: Sequence[Claim], client: WordPressSource) -> None:
+    """Do one job of the :data:`SYNC` kind: a full sync, or one post fetched and applied."""
+    first = job[0].fields
+    if first["source"] == "full":
+        full_sync(client=client, claim=job[0])
+    elif first["post_type"] == "post" and first["wp_post_id"] is not None:
+        sync_post(first["wp_post_id"], client=client)
+    # other post types are recorded and acknowledged; Atoll shows posts only
 
 
-def claim_events(*, session: Session, now: datetime, limit: int = 50) -> list[Claim]:
-    """Take up to ``limit`` due events, oldest first.
-
-    Due means ``pending`` with its retry time reached, or ``processing`` whose lease ran
-    out (its worker died). Run in its own write transaction and commit before working.
-    """
-    session.execute(
-        update(SyncEvent)
-        .where(
-            col(SyncEvent.status) == "processing",
-            col(SyncEvent.next_attempt_at) <= now,
-            col(SyncEvent.attempts) >= max_attempts(),
-        )
-        .values(status="failed", last_error="The worker stopped while processing, too many times.")
-    )
-    due = (
-        select(SyncEvent.id)
-        .where(
-            col(SyncEvent.status).in_(("pending", "processing")),
-            col(SyncEvent.next_attempt_at) <= now,
-        )
-        .order_by(col(SyncEvent.id))
-        .limit(limit)
-    )
-    rows = session.execute(
-        update(SyncEvent)
-        .where(col(SyncEvent.id).in_(due.scalar_subquery()))
-        .values(
-            status="processing",
-            attempts=SyncEvent.attempts + 1,
-            next_attempt_at=now + timedelta(seconds=lease_seconds()),
-        )
-        .returning(
-            SyncEvent.id,
-            SyncEvent.source,
-            SyncEvent.wp_post_id,
-            SyncEvent.post_type,
-            SyncEvent.action,
-            SyncEvent.attempts,
-        )
-    ).all()
-    return sorted((Claim(*row) for row in rows), key=lambda c: c.id)
+def _processed(claim: Claim, now: datetime, done: bool) -> dict[str, Any]:
+    return {"processed_at": now}
 
 
-def _held(claim: Claim) -> Any:
-    return (
-        col(SyncEvent.id) == claim.id,
-        col(SyncEvent.status) == "processing",
-        col(SyncEvent.attempts) == claim.attempt,
-    )
-
-
-def _finish(claims: list[Claim], error: str | None) -> tuple[int, int, int]:
-    """Record the outcome of a group of claims; returns (done, retrying, failed)."""
-    done = retrying = failed = 0
-    now = utcnow()
-    with session_scope(write=True) as session:
-        for claim in claims:
-            if error is None:
-                values: dict[str, Any] = {"status": "done", "processed_at": now, "last_error": None}
-                done += 1
-            elif claim.attempt >= max_attempts():
-                values = {"status": "failed", "last_error": error[:ERROR_MAX], "processed_at": now}
-                failed += 1
-            else:
-                values = {
-                    "status": "pending",
-                    "last_error": error[:ERROR_MAX],
-                    "next_attempt_at": now + backoff(claim.attempt),
-                }
-                retrying += 1
-            session.execute(update(SyncEvent).where(*_held(claim)).values(**values))
-    return done, retrying, failed
+SYNC: JobKind[WordPressSource] = JobKind(
+    name="sync",
+    table=SyncEvent,
+    columns=("source", "wp_post_id", "post_type", "action", "next_page"),
+    working="processing",
+    done="done",
+    env_prefix="SYNC",
+    work=_apply_events,
+    batch=50,
+    group=_event_group,
+    retired=_processed,
+)
+"""Sync events: claimed 50 at a time so a burst of webhooks for one post is one fetch."""
 
 
 def process_events(
-    *, client: WordPressClient | None = None, now: datetime | None = None, limit: int = 50
-) -> WorkReport:
+    *, client: WordPressSource | None = None, now: datetime | None = None, limit: int = 50
+) -> JobReport:
     """Claim due events and apply them; what the lifespan worker calls in a loop.
 
     Several events for one post are handled by one fetch. A failure (WordPress down, a
     timeout, the database busy) puts the events back with backoff and the reason in
     ``last_error``; after ``SYNC_MAX_ATTEMPTS`` they are ``failed``.
     """
-    report = WorkReport()
-    with session_scope(write=True) as session:
-        claims = claim_events(session=session, now=now or utcnow(), limit=limit)
-    if not claims:
-        return report
-    groups: dict[tuple[str, int | None, str], list[Claim]] = {}
-    for claim in claims:
-        key = (
-            ("full", claim.id, "")
-            if claim.source == "full"
-            else ("post", claim.wp_post_id, claim.post_type)
-        )
-        groups.setdefault(key, []).append(claim)
-    own = client is None
-    wp = client or WordPressClient()
-    try:
-        for (kind, target, post_type), group in groups.items():
-            error: str | None = None
-            try:
-                if kind == "full":
-                    full_sync(client=wp, run_id=group[0].id)
-                elif post_type == "post" and target is not None:
-                    sync_post(target, client=wp)
-                # other post types are recorded and acknowledged; Atoll shows posts only
-            except Exception as exc:  # noqa: BLE001 — every failure is recorded and retried
-                error = f"{type(exc).__name__}: {exc}"
-                log.warning(
-                    "sync %s %s failed (attempt %d): %s", kind, target, group[0].attempt, error
-                )
-            if error is None:
-                log.info("sync %s %s done (events %s)", kind, target, [c.id for c in group])
-            done, retrying, failed = _finish(group, error)
-            report.done += done
-            report.retrying += retrying
-            report.failed += failed
-    finally:
-        if own:
-            wp.close()
-    return report
+    if client is not None:
+        return SYNC.run_due(client, now=now, limit=limit)
+    with WordPressClient() as own:
+        return SYNC.run_due(own, now=now, limit=limit)
 
 
 # --------------------------------------------------------------------------- full sync
@@ -555,72 +434,67 @@ Progress = Callable[[int, int], None]
 """Called with (posts done, posts in WordPress) after each committed page."""
 
 
-def _start_run(session: Session, *, restart: bool, run_id: int | None) -> SyncEvent:
-    lease_until = utcnow() + timedelta(seconds=lease_seconds())
-    if run_id is not None:
-        run = session.get(SyncEvent, run_id)
-        if run is None:
-            raise LookupError(f"no sync run {run_id}")
-    else:
-        unfinished = select(SyncEvent).where(
-            SyncEvent.source == "full",
-            col(SyncEvent.status).in_(("pending", "processing", "failed")),
+def _start_run(session: Session, *, restart: bool) -> Claim:
+    """Take over the latest unfinished run (or, with ``restart``, abandon it) or start one."""
+    run_id: int | None = None
+    if restart:
+        SYNC.abandon(
+            session=session,
+            where=(col(SyncEvent.source) == "full",),
+            error="Superseded by a restarted full sync.",
         )
-        if restart:
-            session.execute(
-                update(SyncEvent)
-                .where(
-                    col(SyncEvent.source) == "full",
-                    col(SyncEvent.status).in_(("pending", "processing", "failed")),
-                )
-                .values(status="failed", last_error="Superseded by a restarted full sync.")
-            )
-            run = None
-        else:
-            run = session.exec(unfinished.order_by(col(SyncEvent.id).desc())).first()
-        if run is None:
-            run = SyncEvent(source="full", action="update", post_type="post", next_page=1)
-            session.add(run)
-        run.attempts = (run.attempts or 0) + 1
-    run.status = "processing"
-    run.next_page = run.next_page or 1
-    run.next_attempt_at = lease_until
-    session.flush()
-    return run
+    else:
+        run_id = session.exec(
+            select(SyncEvent.id)
+            .where(SyncEvent.source == "full", col(SyncEvent.status) != SYNC.done)
+            .order_by(col(SyncEvent.id).desc())
+        ).first()
+    if run_id is None:
+        run = SyncEvent(source="full", action="update", post_type="post", next_page=1)
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    assert run_id is not None
+    claim = SYNC.take(session=session, row_id=run_id, now=utcnow())
+    assert claim is not None  # unfinished, in this write transaction
+    return claim
 
 
-def _checkpoint(session: Session, run_id: int, next_page: int) -> None:
-    session.execute(
-        update(SyncEvent)
-        .where(col(SyncEvent.id) == run_id)
-        .values(next_page=next_page, next_attempt_at=utcnow() + timedelta(seconds=lease_seconds()))
-    )
+def _checkpoint(session: Session, claim: Claim, next_page: int) -> None:
+    """Record the next page to fetch and extend the lease, in the page's own transaction.
+
+    Raises :class:`~db.jobs.queue.LeaseLost` (rolling the page back) when another worker
+    took the run over.
+    """
+    SYNC.renew(session=session, claim=claim, now=utcnow(), values={"next_page": next_page})
 
 
 def full_sync(
     *,
-    client: WordPressClient,
+    client: WordPressSource,
     restart: bool = False,
     progress: Progress | None = None,
-    run_id: int | None = None,
+    claim: Claim | None = None,
 ) -> FullSyncReport:
     """Copy every published post, resumably, then remove what WordPress no longer has.
 
-    Without ``run_id`` the latest unfinished run is resumed (``restart`` abandons it and
-    starts from page 1); the worker passes the id of the event it claimed.
+    Without ``claim`` the latest unfinished run is taken over (``restart`` abandons it and
+    starts from page 1) and marked done at the end; the worker passes the claim it holds
+    on the run's event and records the outcome itself.
     """
     started = time.monotonic()
-    with session_scope(write=True) as session:
-        run = _start_run(session, restart=restart, run_id=run_id)
-        assert run.id is not None
-        run_id, first = run.id, run.next_page or 1
+    held = claim
+    if held is None:
+        with session_scope(write=True) as session:
+            held = _start_run(session, restart=restart)
+    run_id, first = held.id, held.fields["next_page"] or 1
     report = FullSyncReport(run_id=run_id, resumed_from=first)
     done = (first - 1) * PER_PAGE
     for number, page in iter_pages(client, first):
         items = [transform(data) for data in page.items]
         with session_scope(write=True) as session:
             changes = [apply_post(session=session, item=item) for item in items]
-            _checkpoint(session, run_id, number + 1)
+            _checkpoint(session, held, number + 1)
         invalidate(changes)
         report.count(changes)
         report.pages += 1
@@ -628,13 +502,10 @@ def full_sync(
         done = min(done + len(items), page.total) if page.total else done + len(items)
         if progress is not None:
             progress(done, page.total)
-    _reconcile(client, run_id, report)
-    with session_scope(write=True) as session:
-        session.execute(
-            update(SyncEvent)
-            .where(col(SyncEvent.id) == run_id)
-            .values(status="done", processed_at=utcnow(), last_error=None)
-        )
+    _reconcile(client, held, report)
+    if claim is None:
+        with session_scope(write=True) as session:
+            SYNC.finish(session=session, claim=held, now=utcnow())
     report.seconds = time.monotonic() - started
     log.info(
         "full sync %d: %d pages, %d created, %d updated, %d unchanged, %d removed in %.1fs",
@@ -649,7 +520,7 @@ def full_sync(
     return report
 
 
-def _reconcile(client: WordPressClient, run_id: int, report: FullSyncReport) -> None:
+def _reconcile(client: WordPressSource, claim: Claim, report: FullSyncReport) -> None:
     """Remove posts WordPress no longer publishes; fetch any the paging missed or has newer.
 
     Only rows last synced before the id list was read are removed: a post the webhook
@@ -665,6 +536,7 @@ def _reconcile(client: WordPressClient, run_id: int, report: FullSyncReport) -> 
                     col(Post.wp_id).is_not(None)
                 )
             ).all()
+            if wp_id is not None  # never, after the WHERE; it tells the type checker so
         }
         gone = [
             wp_id
@@ -672,7 +544,7 @@ def _reconcile(client: WordPressClient, run_id: int, report: FullSyncReport) -> 
             if wp_id not in remote and (synced is None or synced < listed_at)
         ]
         removed = [remove_post(session=session, wp_id=wp_id) for wp_id in gone]
-        _checkpoint(session, run_id, report.resumed_from + report.pages)
+        _checkpoint(session, claim, report.resumed_from + report.pages)
     invalidate(removed)
     report.count(removed)
     stale = [

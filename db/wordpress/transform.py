@@ -7,10 +7,12 @@ copy in libSQL is safe to render as HTML no matter what an author typed.
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import nh3
 
@@ -25,6 +27,7 @@ ALLOWED_TAGS = frozenset(
     {
         "a",
         "abbr",
+        "audio",
         "b",
         "blockquote",
         "br",
@@ -51,6 +54,7 @@ ALLOWED_TAGS = frozenset(
         "h6",
         "hr",
         "i",
+        "iframe",  # kept by nh3 only to be replaced: see _embed_or_link
         "img",
         "ins",
         "kbd",
@@ -58,11 +62,13 @@ ALLOWED_TAGS = frozenset(
         "mark",
         "ol",
         "p",
+        "picture",
         "pre",
         "q",
         "s",
         "samp",
         "small",
+        "source",
         "span",
         "strong",
         "sub",
@@ -76,16 +82,26 @@ ALLOWED_TAGS = frozenset(
         "thead",
         "time",
         "tr",
+        "track",
         "u",
         "ul",
         "var",
+        "video",
     }
 )
+_MEDIA = {"src", "preload", "loop", "muted", "controls"}
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
-    "*": {"class", "title", "lang", "dir"},
-    "a": {"href", "hreflang"},
-    "img": {"src", "alt", "width", "height", "loading"},
-    # No `cite`: nh3 checks URL schemes on href and src only, so other URL attributes stay out.
+    "*": {"class", "title", "lang", "dir", "id"},
+    "a": {"href", "hreflang", "target", "rel"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"},
+    # No `autoplay`: a visitor starts media themselves, with the controls every player gets.
+    "video": _MEDIA | {"poster", "width", "height", "playsinline"},
+    "audio": set(_MEDIA),
+    "source": {"src", "srcset", "sizes", "type", "media", "width", "height"},
+    "track": {"src", "kind", "srclang", "label", "default"},
+    "iframe": {"src", "width", "height"},
+    # No `cite`: nh3 checks URL schemes on href and src only, so other URL attributes
+    # (srcset, poster) are checked by _attribute below, and the rest stay out.
     "del": {"datetime"},
     "ins": {"datetime"},
     "time": {"datetime"},
@@ -95,6 +111,8 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "col": {"span"},
     "colgroup": {"span"},
 }
+FORCED_ATTRIBUTES = {"video": {"controls": ""}, "audio": {"controls": ""}}
+"""Every player shows its controls, whatever the author wrote."""
 # Removed together with everything inside them (the rest of the disallowed tags keep their text).
 DROPPED_WITH_CONTENT = frozenset(
     {
@@ -116,31 +134,223 @@ DROPPED_WITH_CONTENT = frozenset(
     }
 )
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+"""What ``href`` and ``src`` may point at (nh3 checks them); media and srcset: http(s) only."""
+WEB_SCHEMES = frozenset({"http", "https"})
+
+ID_PREFIX = "wp-"
+"""Put before every ``id`` (and every in-page ``#`` link), so a post's ids can't clobber the
+page's own (``#post-title``) or a global the app's scripts read."""
+
+EMBED_PROVIDERS: dict[str, re.Pattern[str]] = {
+    "www.youtube.com": re.compile(r"/embed/[\w-]+"),
+    "www.youtube-nocookie.com": re.compile(r"/embed/[\w-]+"),
+    "player.vimeo.com": re.compile(r"/video/\d+"),
+}
+"""The hosts whose player an ``<iframe>`` may show (over https), and the path of a player
+there; any other iframe becomes a link to its address. The CSP's ``frame-src`` allows
+exactly these hosts (:func:`embed_origins`)."""
+EMBED_SANDBOX = "allow-scripts allow-same-origin allow-presentation"
+"""What a player may do in its frame: run its own scripts on its own origin and cast. No
+popups, top navigation, forms or downloads."""
+
+REL_VALUES = frozenset(
+    {"nofollow", "sponsored", "ugc", "noopener", "noreferrer", "external", "license", "tag"}
+)
+"""Link types an author may set (``opener``, ``prefetch`` and the like are dropped)."""
+_DIMENSION = re.compile(r"\d{1,5}")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_DESCRIPTOR = re.compile(r"\d+w|\d+(\.\d+)?x")
+_SPACE = " \t\n\f\r"
+"""HTML's whitespace (ASCII only)."""
+_SPACES = re.compile(f"[{_SPACE}]")
+_SIZES = re.compile(r"[\w\s().,:%+\-*/]{1,1000}")
+
+
+def _safe_url(url: str, schemes: frozenset[str] = WEB_SCHEMES) -> bool:
+    """Whether ``url`` is relative or uses one of ``schemes``.
+
+    Browsers ignore leading spaces and control characters and drop tabs and newlines
+    inside a URL (``java\\tscript:``), so any control character refuses the URL outright.
+    """
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+        return False
+    scheme = _SCHEME.match(url.strip())
+    return scheme is None or scheme.group(1).lower() in schemes
+
+
+def _srcset(value: str) -> str | None:
+    """A ``srcset`` whose every candidate is an http(s) or relative URL with at most one
+    ``w`` or ``x`` descriptor, written back as ``url descriptor, …``; ``None`` if any
+    candidate is not.
+
+    Read the way the HTML parser reads it: a candidate's URL is a run of non-space
+    characters (it may hold commas, as some image CDNs' do) and a comma at its very end
+    ends the candidate; otherwise its descriptors run to the next comma.
+    """
+    candidates: list[str] = []
+    rest = value
+    while rest := rest.lstrip(_SPACE + ","):
+        url, *after = _SPACES.split(rest, maxsplit=1)
+        rest = after[0] if after else ""
+        descriptors: list[str] = []
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            text, _comma, rest = rest.partition(",")
+            descriptors = text.split()
+        if not _safe_url(url) or len(descriptors) > 1:
+            return None
+        if descriptors and not _DESCRIPTOR.fullmatch(descriptors[0]):
+            return None
+        candidates.append(" ".join([url, *descriptors]))
+    return ", ".join(candidates) or None
+
+
+def _rel(value: str) -> str:
+    """The author's allowed link types, in their order, with ``noopener`` always among them."""
+    kept = [word for word in dict.fromkeys(value.lower().split()) if word in REL_VALUES]
+    return " ".join(kept if "noopener" in kept else [*kept, "noopener"])
+
+
+def _fragment(href: str) -> str:
+    """An in-page link (``#x``) pointed at the prefixed id (``#wp-x``); other links as they are."""
+    fragment = href.strip().removeprefix("#")
+    if not href.strip().startswith("#") or not fragment or fragment.startswith(ID_PREFIX):
+        return href
+    return "#" + ID_PREFIX + fragment
+
+
+def _web_url(value: str) -> str | None:
+    return value if _safe_url(value) else None
+
+
+def _dimension(value: str) -> str | None:
+    return value.strip() if _DIMENSION.fullmatch(value.strip()) else None
+
+
+def _choice(*allowed: str) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        return value.lower() if value.lower() in allowed else None
+
+    return check
+
+
+_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "id": lambda value: value if value.removeprefix(ID_PREFIX).strip() else None,
+    "srcset": _srcset,
+    "poster": _web_url,
+    "sizes": lambda value: value if _SIZES.fullmatch(value) else None,
+    "width": _dimension,
+    "height": _dimension,
+    "loading": _choice("lazy", "eager"),
+    "decoding": _choice("async", "sync", "auto"),
+    "preload": _choice("none", "metadata", "auto"),
+}
+"""Attributes whose value is checked wherever they are allowed (``None``: dropped)."""
+_LINK_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "href": _fragment,
+    "target": lambda value: "_blank" if value.strip().lower() == "_blank" else None,
+    "rel": _rel,
+}
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    """nh3's ``attribute_filter``: a kept attribute's value, checked or rewritten (``None``
+    removes it). nh3 has already dropped what the allow-list doesn't name, prefixed ids
+    (``id_prefix``) and checked ``href`` and ``src`` against :data:`URL_SCHEMES`."""
+    if tag == "a" and name in _LINK_CHECKS:
+        return _LINK_CHECKS[name](value)
+    if name == "src":  # media and frames: the web only (no mailto)
+        return value if tag == "img" else _web_url(value)
+    check = _CHECKS.get(name)
+    return value if check is None else check(value)
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(DROPPED_WITH_CONTENT - ALLOWED_TAGS),
+    attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+    attribute_filter=_attribute,
+    set_tag_attribute_values=FORCED_ATTRIBUTES,
+    url_schemes=set(URL_SCHEMES),
+    link_rel=None,  # it would replace the author's rel; _attribute and _with_rel merge it
+    id_prefix=ID_PREFIX,
+    strip_comments=True,
+)
+
+# nh3's output is serialized by html5ever: every attribute value is double-quoted with
+# `"`, `<` and `>` escaped, and an iframe's content can't hold `</iframe>`. So these
+# patterns read it exactly.
+_ATTRIBUTES = re.compile(r'\s([^\s="]+)(?:="([^"]*)")?')
+_IFRAME = re.compile(r"<iframe((?:\s[^>]*)?)>.*?</iframe>", re.S)
+_LINK = re.compile(r"<a((?:\s[^>]*)?)>")
+
+
+def _attributes(text: str) -> dict[str, str]:
+    """A start tag's attributes from nh3's output, values still HTML-escaped."""
+    return {name: value or "" for name, value in _ATTRIBUTES.findall(text)}
+
+
+def _embed(src: str) -> bool:
+    """Whether ``src`` (unescaped) is the player of an :data:`EMBED_PROVIDERS` host."""
+    parts = urlsplit(src)
+    player = EMBED_PROVIDERS.get(parts.netloc)
+    return parts.scheme == "https" and player is not None and bool(player.fullmatch(parts.path))
+
+
+def embed_origins() -> list[str]:
+    """The origins of :data:`EMBED_PROVIDERS`, for the CSP's ``frame-src``."""
+    return [f"https://{host}" for host in EMBED_PROVIDERS]
+
+
+def _embed_or_link(match: re.Match[str]) -> str:
+    """An ``<iframe>`` as a sandboxed player when it shows an allowed provider's, otherwise
+    a link to the page it framed (nothing when it had no http(s) address)."""
+    found = _attributes(match.group(1))
+    src = found.get("src", "")
+    if not src:
+        return ""
+    if not _embed(html.unescape(src)):
+        return f'<a href="{src}" rel="noopener">{src}</a>'
+    sized = "".join(f' {name}="{found[name]}"' for name in ("width", "height") if name in found)
+    title = f' title="{found["title"]}"' if "title" in found else ""
+    return (
+        f'<iframe src="{src}"{title}{sized} sandbox="{EMBED_SANDBOX}" loading="lazy" '
+        'allowfullscreen=""></iframe>'
+    )
+
+
+def _with_rel(match: re.Match[str]) -> str:
+    """A link start tag with a ``rel`` holding ``noopener`` (nh3 merged one the author wrote)."""
+    if "rel" in _attributes(match.group(1)):
+        return match.group(0)
+    return f'<a{match.group(1)} rel="noopener">'
 
 
 def sanitize_html(raw: str) -> str:
     """Author HTML reduced to an allow-list: safe to render as-is.
 
-    No script, style, iframe or other active element survives, no ``on*`` or ``style``
+    No script, style, object or other active element survives, no ``on*`` or ``style``
     attribute, and URLs keep only http, https, mailto or relative addresses (so no
-    ``javascript:`` or ``data:``). Images keep ``src`` and ``alt``; every link gets
-    ``rel="noopener"``. Comments (WordPress block markers) are dropped.
+    ``javascript:`` or ``data:``); media, ``srcset`` and frames only http(s). What normal
+    WordPress output needs stays: responsive images (``srcset``, ``sizes``, dimensions),
+    ``id`` anchors (prefixed with :data:`ID_PREFIX`, and in-page links with them),
+    ``<video>``/``<audio>`` with controls and without autoplay, YouTube and Vimeo players in
+    a sandboxed frame (any other iframe becomes a link), ``target="_blank"`` and the
+    author's link types merged with ``noopener``. Comments (block markers) are dropped.
+    The result is a fixed point: sanitizing it again changes nothing.
     """
     if not raw:
         return ""
-    return nh3.clean(
-        raw,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-        link_rel="noopener",
-        strip_comments=True,
-    ).strip()
+    cleaned = _CLEANER.clean(raw)
+    return _LINK.sub(_with_rel, _IFRAME.sub(_embed_or_link, cleaned)).strip()
 
 
 def plain_text(rendered: str) -> str:
-    """A rendered title or name as plain text: tags removed, entities such as ``&#8220;`` decoded."""
+    """A rendered title or name as plain text.
+
+    Tags are removed and entities such as ``&#8220;`` decoded.
+    """
     stripped = nh3.clean(rendered or "", tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT))
     return " ".join(html.unescape(stripped).split())
 

@@ -38,7 +38,10 @@ def server_db(api_server: AppServer) -> Iterator[str]:
 
 @pytest.fixture(scope="package")
 def webhook_secret() -> str:
-    """The ``WORDPRESS_WEBHOOK_SECRET`` of :func:`fuzz_server` (sign bodies with :func:`db.wordpress.sync.sign`)."""
+    """The ``WORDPRESS_WEBHOOK_SECRET`` of :func:`fuzz_server`.
+
+    Sign bodies with it through :func:`db.wordpress.sync.sign`.
+    """
     return "fuzz-webhook-secret"
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlmodel import select, update
+from sqlmodel import col, select, update
 
 from db.core.engine import session_scope
 from db.core.types import utcnow
@@ -78,7 +78,8 @@ def test_signup_sets_an_httponly_lax_cookie_whose_hash_is_stored(fresh, server_d
         assert part.lower() in cookie.lower()
     assert "secure" not in cookie.lower()  # plain http here; https adds Secure
     token = response.cookies["atoll_session"]
-    [row] = session_rows(user.id)  # type: ignore[arg-type]
+    assert user.id is not None
+    [row] = session_rows(user.id)
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert row.user_agent.startswith("python-httpx") and row.ip == "127.0.0.1"
     for secret in (token, row.token_hash, user.password_hash, PASSWORD, address):
@@ -282,7 +283,7 @@ def test_an_expired_session_is_nobody(api_server, server_db):
         with session_scope(write=True) as session:
             session.exec(
                 update(AccountSession)
-                .where(AccountSession.user_id == user_id)  # type: ignore[call-overload]
+                .where(col(AccountSession.user_id) == user_id)
                 .values(expires_at=utcnow() - timedelta(seconds=1))
             )
         assert not signed_in(c)

@@ -80,7 +80,8 @@ def test_create_update_delete_round_trip(client, server_db):
     deleted = client.post("/api/actions/comments.delete", json={"id": cid, "edit_token": token})
     assert deleted.json() == {"data": {"id": cid, "post_slug": POST}}
     with session_scope() as session:
-        assert session.get(Comment, cid).is_removed is True
+        row = session.get(Comment, cid)
+        assert row is not None and row.is_removed is True
 
 
 def test_not_found_before_forbidden_over_http(client, server_db):
@@ -229,6 +230,7 @@ def test_get_comments_never_shows_private_fields(client, server_db):
     mine = post_comment(client, content=unique("Private check"))
     with session_scope() as session:
         stored = session.get(Comment, mine["comment"]["id"])
+        assert stored is not None
         secrets = [mine["edit_token"], stored.edit_token_hash, stored.visitor_id]
     assert all(secrets)
     pages = client.get("/api/comments", params={"post": POST}).json()["pages"]

@@ -2,14 +2,14 @@
 
 Where ``test_fuzz_http.py`` sends JSON payloads to the actions, this sends whole requests
 to every route :func:`app.api.build_api` mounts (collected from it, so a new route is
-fuzzed without touching this file) and to the post pages: raw, JSON, form and multipart bodies under any
-``Content-Type``; hostile ``Origin``/``Referer``/``Cookie`` (random session and visitor
-cookies, and live ones)/``X-Forwarded-*``/``If-None-Match``/``Accept``/``Authorization``
-values; junk query strings and path parameters (``../``, ``%00``, HTML, 2000 characters);
-now and then the wrong method. Every answer is below 500; a JSON error has the one error
-shape; an HTML page never contains markup from the request; and a request that was
-refused (400 and up) or only reads changes no table's row count. ``/api/sync`` is also
-fuzzed with correctly signed bodies, on :func:`fuzz_server`.
+fuzzed without touching this file) and to the post pages: raw, JSON, form and multipart
+bodies under any ``Content-Type``; hostile ``Origin``, ``Referer``, ``Cookie`` (random
+session and visitor cookies, and live ones), ``X-Forwarded-*``, ``If-None-Match``,
+``Accept`` and ``Authorization`` values; junk query strings and path parameters (``../``,
+``%00``, HTML, 2000 characters); now and then the wrong method. Every answer is below
+500; a JSON error has the one error shape; an HTML page never contains markup from the
+request; and a request that was refused (400 and up) or only reads changes no table's row
+count. ``/api/sync`` is also fuzzed with correctly signed bodies, on :func:`fuzz_server`.
 """
 
 from __future__ import annotations
@@ -455,9 +455,17 @@ def _requests(
     return build()
 
 
+def _raw_headers(headers: dict[str, str]) -> dict[bytes, bytes]:
+    """Headers as bytes, so values outside ASCII go out as raw latin-1 octets.
+
+    Names are encoded as httpx itself would (ASCII).
+    """
+    return {k.encode("ascii"): v.encode("latin-1") for k, v in headers.items()}
+
+
 def _send(client: httpx.Client, request: Request) -> httpx.Response:
     url = client.base_url.copy_with(raw_path=request.target.encode("ascii"))
-    headers = {k: v.encode("latin-1") for k, v in request.headers.items()}
+    headers = _raw_headers(request.headers)
     return client.request(request.method, url, headers=headers, content=request.body)
 
 
@@ -465,7 +473,10 @@ def _send(client: httpx.Client, request: Request) -> httpx.Response:
 
 
 def _unavailable_by_design(response: httpx.Response) -> bool:
-    """503 in the error shape: ``/api/sync`` without a webhook secret says so (test_sync_http.py)."""
+    """503 in the error shape: ``/api/sync`` without a webhook secret says so.
+
+    See test_sync_http.py.
+    """
     if response.status_code != 503 or response.request.url.path != "/api/sync":
         return False
     return response.json() == {
@@ -662,7 +673,7 @@ def test_signed_webhooks_record_valid_bodies_and_nothing_else(fuzz_server, webho
             response = client.post(
                 "/api/sync",
                 content=body,
-                headers={k: v.encode("latin-1") for k, v in headers.items()},
+                headers=_raw_headers(headers),
             )
             statuses.append(response.status_code)
             grown = [a - b for a, b in zip(_row_counts(), before, strict=True)]

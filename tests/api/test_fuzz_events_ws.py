@@ -34,6 +34,7 @@ import pytest
 import reflex as rx
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from reflex.state import BaseState
 
 import state
 from bench.harness import (
@@ -75,11 +76,11 @@ OURS = ("app", "state", "db", "components")
 # --------------------------------------------------------------------------- the handlers
 
 
-def _state_classes() -> list[type[rx.State]]:
+def _state_classes() -> list[type[BaseState]]:
     for module in pkgutil.iter_modules(state.__path__):
         importlib.import_module(f"state.{module.name}")
 
-    def walk(cls: type[rx.State]) -> Iterator[type[rx.State]]:
+    def walk(cls: type[BaseState]) -> Iterator[type[BaseState]]:
         yield cls
         for sub in sorted(cls.get_substates(), key=lambda s: s.get_full_name()):
             yield from walk(sub)
@@ -89,7 +90,7 @@ def _state_classes() -> list[type[rx.State]]:
 
 @dataclass(frozen=True)
 class Handler:
-    state: type[rx.State]
+    state: type[BaseState]
     name: str
     params: tuple[str, ...]
 

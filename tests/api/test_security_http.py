@@ -155,6 +155,12 @@ def test_every_kind_of_response_carries_the_security_headers(http, kind):
     assert directives["frame-ancestors"] == ["'none'"]
     assert directives["object-src"] == ["'none'"]
     assert directives["default-src"] == ["'self'"]
+    # Frames: only the video players a post may embed (db/wordpress/transform.py).
+    assert directives["frame-src"] == [
+        "https://www.youtube.com",
+        "https://www.youtube-nocookie.com",
+        "https://player.vimeo.com",
+    ]
     assert "'unsafe-inline'" not in directives["script-src"]
     assert "strict-transport-security" not in response.headers
 
@@ -282,7 +288,10 @@ def test_the_sites_own_origin_is_allowed(site, http, admin):
 
 
 async def handshake(base_url: str, origin: str | None) -> tuple[int, str]:
-    """Open Reflex's websocket with ``origin``: (101, the first Engine.IO packet) or (status, "")."""
+    """Open Reflex's websocket with ``origin``.
+
+    Returns (101, the first Engine.IO packet), or (status, "") when it is refused.
+    """
     url = (
         base_url.replace("http", "ws", 1)
         + f"/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}"
@@ -442,7 +451,7 @@ def test_a_body_shorter_than_its_content_length_is_answered_400_when_its_time_is
     assert 4.5 <= elapsed < 7, elapsed  # the 5 s body timeout answered, not something else
 
 
-# --------------------------------------------------------------------------- 6. sign-in limits per client
+# --------------------------------------------------------------------- 6. sign-in limits per client
 
 
 def sign_in(server: AppServer, email: str, password: str, client: str) -> httpx.Response:
@@ -499,7 +508,7 @@ def test_five_wrong_passwords_lock_only_that_account_from_that_client(proxied):
     assert owner.json()["data"]["user"]["id"] == user_id
 
 
-# --------------------------------------------------------------------------- 7. one budget per address
+# ------------------------------------------------------------------------ 7. one budget per address
 
 GUESTBOOK = f"{SITE}.state___guestbook____guestbook_state"
 THANKS = "Thanks for signing the guestbook!"

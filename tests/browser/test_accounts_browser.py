@@ -83,7 +83,7 @@ def log_in(page: Page, email: str, *, password: str = PASSWORD) -> None:
 
 
 def session_token(context: BrowserContext) -> str:
-    return next(c["value"] for c in context.cookies() if c["name"] == "atoll_session")
+    return next(c.get("value", "") for c in context.cookies() if c.get("name") == "atoll_session")
 
 
 def comments_loaded(page: Page) -> None:
@@ -121,8 +121,8 @@ def test_sign_up_signs_in_and_the_cookie_is_httponly(context: BrowserContext, ap
     sign_up(page, email, "Marina")
     user = stored(email)
     assert user is not None and user.display_name == "Marina"
-    [cookie] = [c for c in context.cookies() if c["name"] == "atoll_session"]
-    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax"
+    [cookie] = [c for c in context.cookies() if c.get("name") == "atoll_session"]
+    assert cookie.get("httpOnly") is True and cookie.get("sameSite") == "Lax"
     assert page.evaluate("document.cookie").find("atoll_session") == -1  # scripts can't read it
     page.reload()
     signed_in_as(page, "Marina")
@@ -176,13 +176,13 @@ def test_without_javascript_sign_in_is_a_plain_form_post(
         page.fill("input[name=password]", "wrong-password")
         page.locator("#login button[type=submit]").click()
         expect(page.locator("#outcome")).to_have_text("The email or password is incorrect.")
-        assert not [c for c in context.cookies() if c["name"] == "atoll_session"]
+        assert not [c for c in context.cookies() if c.get("name") == "atoll_session"]
         page.goto("/login")
         page.fill("input[name=email]", email)
         page.fill("input[name=password]", PASSWORD)
         page.locator("#login button[type=submit]").click()
         page.wait_for_url(app_server.base_url + "/")
-        assert [c for c in context.cookies() if c["name"] == "atoll_session"]
+        assert [c for c in context.cookies() if c.get("name") == "atoll_session"]
 
 
 # --------------------------------------------------------------------------- gated content
@@ -223,7 +223,7 @@ def test_members_only_content_never_reaches_a_signed_out_browser(
     eventually(lambda: any(SECRET in d for d in documents))
 
 
-# --------------------------------------------------------------------------- what the socket carries
+# -------------------------------------------------------------------------- what the socket carries
 
 
 def test_no_frame_carries_a_hash_a_token_or_another_users_email(

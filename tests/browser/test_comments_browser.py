@@ -96,17 +96,20 @@ def test_post_edit_and_delete_your_own_comment(page: Page, app_db: str):
     expect(changed).to_be_visible()
     expect(changed.locator(".comment-edited")).to_have_text("edited")
     expect(page.get_by_text("Your comment is updated.")).to_be_visible()
-    assert stored(edited) is not None and stored(edited).updated_at is not None
+    row = stored(edited)
+    assert row is not None and row.updated_at is not None
 
     # Delete takes a second, confirming press.
     changed.get_by_role("button", name="Delete your comment").click()
     confirm = changed.get_by_role("button", name="Confirm delete")
     expect(confirm).to_be_visible()
-    assert stored(edited).is_removed is False
+    row = stored(edited)
+    assert row is not None and row.is_removed is False
     confirm.click()
     expect(page.get_by_text("Your comment is deleted.")).to_be_visible()
     expect(comment(page, edited)).to_have_count(0)
-    assert stored(edited).is_removed is True
+    row = stored(edited)
+    assert row is not None and row.is_removed is True
 
 
 def test_own_comments_survive_a_reload_and_strangers_get_no_edit_button(
@@ -164,7 +167,10 @@ def test_a_second_browser_sees_new_edited_and_deleted_comments_live(
 
 def test_html_in_a_comment_shows_literally_and_never_runs(page: Page, app_db: str):
     open_post(page)
-    html = f'<b>bold</b><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> {uuid.uuid4().hex[:6]}'
+    html = (
+        "<b>bold</b><script>window.__pwned=1</script>"
+        f'<img src=x onerror="window.__pwned=2"> {uuid.uuid4().hex[:6]}'
+    )
     write(page, "Mallory", html)
     shown = page.locator(".comment-content", has_text=html)
     expect(shown).to_have_text(html)

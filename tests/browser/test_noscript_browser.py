@@ -1,4 +1,7 @@
-"""A post page with JavaScript off: the server-rendered page shows it, and its islands' forms work."""
+"""A post page with JavaScript off.
+
+The server-rendered page shows it, and its islands' forms work.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from sqlmodel import func, select, update
+from sqlmodel import col, func, select, update
 
 from db.core.engine import session_scope
 from db.models import Post, Rating
@@ -162,7 +162,7 @@ def test_a_failed_rating_shows_a_toast_and_unchecks_the_star(context: BrowserCon
     page = context.new_page()
     count, total = open_post(page, "hello-atoll")
     with session_scope(write=True) as session:  # the post is unpublished while the page is open
-        session.execute(update(Post).where(Post.slug == "hello-atoll").values(status="draft"))
+        session.execute(update(Post).where(col(Post.slug) == "hello-atoll").values(status="draft"))
     try:
         star(page, 3).click()
         expect(page.get_by_text("Post not found.")).to_be_visible()
@@ -171,7 +171,9 @@ def test_a_failed_rating_shows_a_toast_and_unchecks_the_star(context: BrowserCon
         assert stored("hello-atoll") == (count, total)
     finally:
         with session_scope(write=True) as session:
-            session.execute(update(Post).where(Post.slug == "hello-atoll").values(status="publish"))
+            session.execute(
+                update(Post).where(col(Post.slug) == "hello-atoll").values(status="publish")
+            )
 
 
 def test_without_javascript_a_star_posts_the_form(

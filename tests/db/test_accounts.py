@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlmodel import func, select, update
+from sqlmodel import col, func, select, update
 
 from db.accounts import (
+    SESSION_COOKIE,
     SESSION_LIFETIME,
     common_passwords,
     create_admin,
@@ -16,15 +18,19 @@ from db.accounts import (
     pwd_context,
     safe_return_path,
     session_token,
+    signed_in_user,
 )
 from db.core.actions import run_action
-from db.core.engine import session_scope
+from db.core.engine import dispose_engines, session_scope
+from db.core.errors import DATABASE_UNREACHABLE, ActionError
 from db.core.ratelimit import Limiter, limiter
 from db.core.throttle import LoginThrottle
 from db.core.tokens import token_hash
 from db.core.types import utcnow
 from db.models import AccountSession, User
 from tests.factories import PASSWORD, make_user, sign_in, signup_payload, user_ctx, visitor_ctx
+from tests.server import free_port
+from tests.threads import turn_held_elsewhere
 from tests.waiting import eventually
 
 INVALID = "Please correct the highlighted fields."
@@ -48,6 +54,12 @@ def sessions(user_id: int | None = None) -> list[AccountSession]:
         if user_id is not None:
             query = query.where(AccountSession.user_id == user_id)
         return list(session.exec(query).all())
+
+
+def signed_in_id(token: str) -> int | None:
+    """The id of the user ``token`` signs in, or ``None``."""
+    user = current_user(token)
+    return user.id if user is not None else None
 
 
 def login(email: str = "ada@example.com", password: str = PASSWORD, client: str = "ip:10.0.0.1"):
@@ -79,7 +91,9 @@ def test_the_password_appears_nowhere_in_the_database_file(database):
 
     assert run_action("auth.signup", signup_payload(), visitor_ctx()).ok
     assert login().ok
-    token = sign_in(users()[0].id)  # type: ignore[arg-type]
+    user = users()[0]
+    assert user.id is not None
+    token = sign_in(user.id)
     with get_engine().begin() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     path = local_path(database)
@@ -219,12 +233,13 @@ def test_unknown_email_is_verified_against_a_dummy_hash(database, monkeypatch):
 
 
 def test_login_rehashes_an_outdated_hash(database):
-    from passlib.hash import argon2
+    # passlib.hash builds its handlers lazily, so pyright cannot see the name.
+    from passlib.hash import argon2  # pyright: ignore[reportAttributeAccessIssue]
 
     old = argon2.using(memory_cost=8192, time_cost=1, parallelism=1).hash(PASSWORD)
     user_id = make_user("ada@example.com")
     with session_scope(write=True) as session:
-        session.exec(update(User).where(User.id == user_id).values(password_hash=old))  # type: ignore[call-overload]
+        session.exec(update(User).where(col(User.id) == user_id).values(password_hash=old))
     assert login().ok
     [user] = users()
     assert user.password_hash != old
@@ -305,7 +320,7 @@ def test_a_session_stores_only_the_tokens_sha256(database):
     assert len(token) >= 40
     assert (row.user_agent, row.ip) == ("Firefox", "10.1.2.3")
     assert row.expires_at - row.created_at == SESSION_LIFETIME
-    assert current_user(token).id == user_id  # type: ignore[union-attr]
+    assert signed_in_id(token) == user_id
 
 
 def test_unknown_and_missing_tokens_are_nobody(database):
@@ -318,7 +333,7 @@ def test_an_expired_session_is_refused_and_cleaned_up_later(database):
     user_id = make_user()
     token = sign_in(user_id)
     with session_scope(write=True) as session:
-        session.exec(update(AccountSession).values(expires_at=utcnow() - timedelta(seconds=1)))  # type: ignore[call-overload]
+        session.exec(update(AccountSession).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert current_user(token) is None
     sign_in(user_id)  # starting any session sweeps expired ones
     assert [s.token_hash for s in sessions(user_id)] != [token_hash(token)]
@@ -334,7 +349,7 @@ def test_expiry_slides_with_use_at_most_hourly(database):
             update(AccountSession).values(
                 expires_at=soon, last_seen_at=utcnow() - timedelta(hours=2)
             )
-        )  # type: ignore[call-overload]
+        )
     assert current_user(token) is not None
     [row] = sessions(user_id)
     assert row.expires_at > utcnow() + SESSION_LIFETIME - timedelta(minutes=1)
@@ -447,7 +462,7 @@ def test_create_admin_applies_the_signup_rules(database):
     assert users() == []
 
 
-# --------------------------------------------------------------------------- python -m db create-admin
+# ------------------------------------------------------------------------ python -m db create-admin
 
 
 def test_cli_creates_the_first_admin_from_the_environment(database, monkeypatch):
@@ -503,3 +518,42 @@ def test_a_display_name_of_zero_width_characters_only_is_refused_and_stores_noth
         }
     }
     assert users() == []
+
+
+# ------------------------------------------------------------- who is signed in, in an outage
+
+
+def test_a_session_lookup_on_an_unreachable_database_is_a_503_not_a_driver_error(
+    db_url, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+libsql://127.0.0.1:{free_port()}")  # nobody there
+    dispose_engines()
+    with pytest.raises(ActionError) as raised:
+        current_user("x" * 43)
+    assert raised.value.to_dict() == {
+        "error": {"code": "SERVICE_UNAVAILABLE", "message": DATABASE_UNREACHABLE, "fields": {}}
+    }
+
+
+def test_a_slide_that_finds_the_database_busy_is_skipped_not_failed(database, monkeypatch):
+    monkeypatch.setenv("DATABASE_BUSY_TIMEOUT_MS", "250")
+    dispose_engines()
+    user_id = make_user()
+    token = sign_in(user_id)
+    with session_scope(write=True) as session:
+        session.exec(update(AccountSession).values(last_seen_at=utcnow() - timedelta(hours=2)))
+    due = sessions(user_id)[0].last_seen_at
+    with turn_held_elsewhere():
+        assert signed_in_id(token) == user_id
+    assert sessions(user_id)[0].last_seen_at == due
+    assert signed_in_id(token) == user_id
+    assert sessions(user_id)[0].last_seen_at > due  # slid once the lock was free
+
+
+def test_signed_in_user_reads_the_session_from_a_cookie_header(database):
+    user_id = make_user()
+    token = sign_in(user_id)
+    found = asyncio.run(signed_in_user(f"atoll_visitor=abc; {SESSION_COOKIE}={token}"))
+    assert found is not None and found.id == user_id
+    assert asyncio.run(signed_in_user(None)) is None
+    assert asyncio.run(signed_in_user(f"{SESSION_COOKIE}=not-a-token")) is None

@@ -45,17 +45,18 @@ def add(*rows: Any) -> list[int]:
 
 
 def comment(**kw: Any) -> Comment:
-    return Comment(**({"post_slug": "hello-world", "author_name": "Ada", "content": "Hi"} | kw))
+    fields: dict[str, Any] = {"post_slug": "hello-world", "author_name": "Ada", "content": "Hi"}
+    return Comment(**(fields | kw))
 
 
 def entry(**kw: Any) -> GuestbookEntry:
-    return GuestbookEntry(**({"author": "Ada", "content": "Hello"} | kw))
+    fields: dict[str, Any] = {"author": "Ada", "content": "Hello"}
+    return GuestbookEntry(**(fields | kw))
 
 
 def message(**kw: Any) -> ContactMessage:
-    return ContactMessage(
-        **({"name": "Ada", "email": "ada@example.com", "message": "Hello there!"} | kw)
-    )
+    fields: dict[str, Any] = {"name": "Ada", "email": "ada@example.com", "message": "Hello there!"}
+    return ContactMessage(**(fields | kw))
 
 
 @pytest.fixture
@@ -170,6 +171,7 @@ def test_a_demoted_admin_is_refused_at_once(people, rows):
 
     with session_scope(write=True) as session:
         user = session.get(User, admin_ctx.user_id)
+        assert user is not None
         user.role = "member"
         session.add(user)
     assert (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -26,9 +27,14 @@ class Loads:
         return self.values[min(self.calls, len(self.values)) - 1]
 
 
-def get(cache: SWRCache, loads: Loads, key: str = "k", **kwargs: object) -> object:
+def get(
+    cache: SWRCache,
+    loads: Loads,
+    key: str = "k",
+    keep: Callable[[object], bool] = lambda _value: True,
+) -> object:
     with session_scope() as session:
-        return cache.get(session, key, loads, tags=("t",), **kwargs)
+        return cache.get(session, key, loads, tags=("t",), keep=keep)
 
 
 def wait_for(predicate, timeout: float = 5.0) -> None:

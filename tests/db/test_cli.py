@@ -152,10 +152,31 @@ def test_seed_writes_published_posts_with_authors(database: str) -> None:
     assert orphans == [(0,)]
 
 
-def test_seed_fills_in_only_what_is_missing(database: str) -> None:
-    make_post("hello-atoll", title="My own hello")
+def test_seed_leaves_a_database_with_content_alone(database: str, capsys) -> None:
+    make_post("my-own-post", title="My own post")
 
     assert main(["seed"]) == 0
+
+    assert "nothing to seed: the database has content" in capsys.readouterr().out
+    assert sql_rows("SELECT slug FROM posts") == [("my-own-post",)]
+    assert _counts()["guestbook_entries"] == 0
+
+
+def test_seed_never_runs_when_wordpress_feeds_the_blog(database: str, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("WORDPRESS_URL", "http://wordpress.example")
+
+    assert main(["seed"]) == 0
+
+    assert "not seeding: WORDPRESS_URL is set" in capsys.readouterr().out
+    assert _counts()["posts"] == 0
+    assert main(["seed", "--force"]) == 0
+    assert _counts()["posts"] == 3
+
+
+def test_seed_force_fills_in_only_what_is_missing(database: str) -> None:
+    make_post("hello-atoll", title="My own hello")
+
+    assert main(["seed", "--force"]) == 0
 
     assert sql_rows("SELECT title FROM posts WHERE slug = 'hello-atoll'") == [("My own hello",)]
     assert _counts()["posts"] == 3

@@ -26,7 +26,7 @@ NOT_YOURS = {
         "fields": {},
     }
 }
-EXPIRED = {"error": {"code": "FORBIDDEN", "message": "This edit link has expired.", "fields": {}}}
+EXPIRED = {"error": {"code": "GONE", "message": "This edit link has expired.", "fields": {}}}
 PUBLIC_KEYS = {"id", "post_slug", "author_name", "content", "created_at", "edited"}
 DROP = object()
 """In a rule's change: leave this key out of the payload altogether."""
@@ -182,6 +182,7 @@ def test_create_stores_the_comment_and_hands_out_a_token_once(database):
     assert comment.edit_token_hash == token_hash(token) != token
     assert comment.visitor_id == ctx.visitor_id
     assert comment.user_id is None
+    assert comment.edit_token_expires_at is not None
     assert comment.edit_token_expires_at - comment.created_at == timedelta(hours=24)
     assert data["edit_token_expires_at"] == comment.edit_token_expires_at.isoformat().replace(
         "+00:00", "Z"
@@ -219,16 +220,19 @@ def test_the_rule_table_bases_are_valid(database):
 
 
 def test_missing_everything_lists_every_field(database):
-    assert run_action("comments.create", {}, visitor_ctx()).error.fields == {
+    create_error = run_action("comments.create", {}, visitor_ctx()).error
+    assert create_error is not None and create_error.fields == {
         "post_slug": ["Post is required."],
         "author": ["Name is required."],
         "content": ["Comment is required."],
     }
-    assert run_action("comments.update", {}, visitor_ctx()).error.fields == {
+    update_error = run_action("comments.update", {}, visitor_ctx()).error
+    assert update_error is not None and update_error.fields == {
         "id": ["Comment id is required."],
         "content": ["Comment is required."],
     }
-    assert run_action("comments.delete", {}, visitor_ctx()).error.fields == {
+    delete_error = run_action("comments.delete", {}, visitor_ctx()).error
+    assert delete_error is not None and delete_error.fields == {
         "id": ["Comment id is required."],
     }
 
@@ -561,7 +565,7 @@ def test_a_signed_in_authors_comment_carries_the_account_name_and_is_theirs_anyw
     refused = run_action(
         "comments.update", {"id": comment_id, "content": "Nope"}, user_ctx(stranger)
     )
-    assert refused.error.code == "FORBIDDEN"
+    assert refused.error is not None and refused.error.code == "FORBIDDEN"
 
 
 # --------------------------------------------------------------------------- members-only posts

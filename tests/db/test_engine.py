@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import func, select
 
 from db.core import errors
-from db.core.actions import run_action
+from db.core.actions import ActionResult, run_action
 from db.core.engine import dispose_engines, session_scope, unavailable
 from db.core.errors import ErrorCode
 from db.core.writer import run_action_async
@@ -133,7 +133,7 @@ def test_queued_writes_give_up_after_the_busy_timeout_counted_from_when_they_wer
 def test_reads_do_not_wait_behind_queued_writes(short_busy_timeout):
     make_post()
 
-    async def write_then_read() -> tuple[float, object, object]:
+    async def write_then_read() -> tuple[float, ActionResult, ActionResult]:
         write = asyncio.ensure_future(run_action_async("likes.toggle", like(), visitor_ctx()))
         await asyncio.sleep(0.02)  # the write is now waiting for the turn on the writer thread
         started = time.monotonic()

@@ -66,7 +66,7 @@ def test_each_rule_has_an_exact_message_and_stores_nothing(database, change, fie
 
 def test_missing_fields_are_required(database):
     result = run_action("guestbook.add", {}, visitor_ctx())
-    assert result.error.fields == {
+    assert result.error is not None and result.error.fields == {
         "author": ["Name is required."],
         "content": ["Message is required."],
     }

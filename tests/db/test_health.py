@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from db.core.engine import get_engine, session_scope
 from db.core.types import utcnow
@@ -70,13 +73,16 @@ def test_a_missing_table_makes_the_schema_out_of_date(database: str):
 
 
 def test_the_schema_comparison_is_reused_until_it_is_older_than_max_age(database: str):
+    started = time.monotonic()
     first = check_schema(max_age=0)
-    assert first["up_to_date"] is True
+    assert (first["up_to_date"], first["checked_seconds_ago"]) == (True, 0)  # compared now
     drop("sync_events")
     cached = check_schema(max_age=60)
     assert cached["up_to_date"] is True  # the earlier answer, not a new comparison
-    assert cached["checked_seconds_ago"] >= 0
-    assert check_schema(max_age=0)["up_to_date"] is False
+    # ... and its age is the first comparison's (reported to a tenth of a second)
+    assert cached["checked_seconds_ago"] == pytest.approx(time.monotonic() - started, abs=0.1)
+    fresh = check_schema(max_age=0)
+    assert (fresh["up_to_date"], fresh["checked_seconds_ago"]) == (False, 0)
 
 
 def test_outbox_backlog_counts_waiting_and_failed_mail_and_the_oldest_wait(database: str):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import col, delete, select
 
 from db.core.cache import post_tag, posts_cache
 from db.core.engine import session_scope
+from db.core.pagination import Page
 from db.members import list_member_posts
 from db.models import Post, PostTerm
 from db.posts import (
@@ -45,23 +48,33 @@ def slugs(posts) -> list[str]:
 
 def test_a_category_lists_its_published_posts_newest_first(blog):
     with session_scope() as session:
-        term, posts, pages = list_posts_by_term(session, "category", "engineering")
-    assert term is not None and (term.name, pages) == ("Engineering", 1)
-    assert slugs(posts) == ["hostile-markup", "islands-in-wordpress", "tips-and-tricks"]
-    assert all(p.content_html == "" for p in posts)  # lists carry excerpts only
+        term, listing = list_posts_by_term(session, "category", "engineering")
+    assert term is not None and term.name == "Engineering"
+    assert (listing.page, listing.pages, listing.total) == (1, 1, 3)
+    assert slugs(listing.items) == ["hostile-markup", "islands-in-wordpress", "tips-and-tricks"]
+    assert [p.content_html for p in listing.items] == ["", "", ""]  # lists carry excerpts only
 
 
 def test_a_tag_pages_its_posts(blog):
     with session_scope() as session:
-        term, first, pages = list_posts_by_term(session, "tag", "libsql", per_page=1)
-        _, second, _ = list_posts_by_term(session, "tag", "libsql", page=2, per_page=1)
-    assert term is not None and term.name == "libSQL" and pages == 2
-    assert slugs(first) + slugs(second) == ["islands-in-wordpress", "hello-from-wordpress"]
+        term, first = list_posts_by_term(session, "tag", "libsql", per_page=1)
+        _, second = list_posts_by_term(session, "tag", "libsql", page=2, per_page=1)
+        _, past_the_end = list_posts_by_term(session, "tag", "libsql", page=9, per_page=1)
+    assert term is not None and term.name == "libSQL"
+    assert (first.page, first.pages, first.total) == (1, 2, 2)
+    assert slugs(first.items) + slugs(second.items) == [
+        "islands-in-wordpress",
+        "hello-from-wordpress",
+    ]
+    assert past_the_end == second  # clamped to the last page, like every list
 
 
 def test_an_unknown_term_is_none_and_a_category_slug_is_not_a_tag(blog):
     with session_scope() as session:
-        assert list_posts_by_term(session, "tag", "engineering") == (None, [], 1)
+        assert list_posts_by_term(session, "tag", "engineering") == (
+            None,
+            Page(items=[], page=1, pages=1, total=0),
+        )
         assert list_posts_by_term(session, "category", "nope")[0] is None
 
 
@@ -76,8 +89,8 @@ def test_unpublished_posts_are_left_out_of_term_lists(blog):
             ),
         )
     with session_scope() as session:
-        _, posts, _ = list_posts_by_term(session, "category", "engineering")
-    assert "tips-and-tricks" not in slugs(posts)
+        _, listing = list_posts_by_term(session, "category", "engineering")
+    assert slugs(listing.items) == ["hostile-markup", "islands-in-wordpress"]
 
 
 def test_a_post_s_terms_come_categories_first(blog):
@@ -103,22 +116,26 @@ def test_the_sitemap_lists_published_posts_and_used_terms(blog):
         "hello-from-wordpress",
     ]
     assert all(modified.tzinfo is not None for _, modified in entries)
-    assert {(t.taxonomy, t.slug) for t in terms} == {
-        ("category", "engineering"),
-        ("category", "news-notes"),
-        ("tag", "libsql"),
-        ("tag", "reflex"),
-        ("tag", "wordpress"),
-    }
+    # Each term with the last change among the posts it lists: its page's lastmod.
+    last_hostile = datetime(2025, 4, 6, 10, 0, tzinfo=UTC)
+    last_islands = datetime(2025, 4, 5, 5, 15, tzinfo=UTC)
+    assert [(t.taxonomy, t.slug, modified) for t, modified in terms] == [
+        ("category", "engineering", last_hostile),
+        ("category", "news-notes", last_islands),
+        ("tag", "libsql", last_islands),
+        ("tag", "reflex", last_islands),
+        ("tag", "wordpress", last_hostile),
+    ]
 
 
 def test_cached_reads_answer_like_the_plain_ones_and_skip_not_found(blog):
     with session_scope() as session:
-        posts, pages = cached_posts(session)
-        term, tagged, _ = cached_term_posts(session, "tag", "wordpress")
+        listing = cached_posts(session)
+        term, tagged = cached_term_posts(session, "tag", "wordpress")
+        assert listing == list_posts(session)
         assert cached_post(session, "no-such-post") is None
-    assert pages == 1 and len(posts) == 4
-    assert term is not None and slugs(tagged) == ["hostile-markup", "hello-from-wordpress"]
+    assert (listing.pages, listing.total, len(listing.items)) == (1, 4, 4)
+    assert term is not None and slugs(tagged.items) == ["hostile-markup", "hello-from-wordpress"]
 
     make_post("no-such-post")  # written behind the cache's back: a miss was not cached
     with session_scope() as session:
@@ -160,22 +177,23 @@ def test_public_lists_feeds_and_the_sitemap_leave_members_only_posts_out(blog):
     public = ["hostile-markup", "hello-from-wordpress"]
     member = user_ctx(make_user())
     with session_scope() as session:
-        posts, pages = list_posts(session)
-        first, two_pages = list_posts(session, per_page=1)
-        cached, _ = cached_posts(session)
-        term, engineering, _ = list_posts_by_term(session, "category", "engineering")
-        reflex, tagged, tag_pages = list_posts_by_term(session, "tag", "reflex")
+        listing = list_posts(session)
+        first = list_posts(session, per_page=1)
+        cached = cached_posts(session).items
+        term, engineering = list_posts_by_term(session, "category", "engineering")
+        reflex, tagged = list_posts_by_term(session, "tag", "reflex")
         entries = sitemap_posts(session)
         terms = sitemap_terms(session)
         locked = get_post(session, "tips-and-tricks")
         members = list_member_posts(session, member)
-    assert (slugs(posts), pages) == (public, 1)
-    assert (slugs(first), two_pages) == (["hostile-markup"], 2)  # totals count public posts only
+    assert (slugs(listing.items), listing.pages, listing.total) == (public, 1, 2)
+    # Totals count public posts only.
+    assert (slugs(first.items), first.pages, first.total) == (["hostile-markup"], 2, 2)
     assert slugs(cached) == public
-    assert term is not None and slugs(engineering) == ["hostile-markup"]
-    assert reflex is not None and (tagged, tag_pages) == ([], 1)
+    assert term is not None and slugs(engineering.items) == ["hostile-markup"]
+    assert reflex is not None and tagged == Page(items=[], page=1, pages=1, total=0)
     assert [slug for slug, _ in entries] == public
-    assert {(t.taxonomy, t.slug) for t in terms} == {
+    assert {(t.taxonomy, t.slug) for t, _modified in terms} == {
         ("category", "engineering"),
         ("category", "news-notes"),
         ("tag", "libsql"),

@@ -1,4 +1,7 @@
-"""Star ratings on a real libSQL file: exact messages, one row per visitor, a summary that never drifts."""
+"""Star ratings on a real libSQL file.
+
+Exact messages, one row per visitor, a summary that never drifts.
+"""
 
 from __future__ import annotations
 
@@ -149,7 +152,7 @@ def test_a_visitor_id_is_required(database):
     make_post()
     result = rate(visitor_ctx("bad id!"), 3)
     assert result.status == 401
-    assert result.error.code == "UNAUTHORIZED"
+    assert result.error is not None and result.error.code == "UNAUTHORIZED"
     assert stored() == (0, 0)
 
 
@@ -214,7 +217,7 @@ def test_twenty_threads_rating_and_rerating_keep_the_summary_exact(database):
     make_post()
     visitors = [[visitor_ctx() for _ in range(4)] for _ in range(20)]
     failures: list[object] = []
-    last: dict[str, int] = {}
+    last: dict[str | None, int] = {}
 
     def worker(index: int) -> None:
         rng = random.Random(index)

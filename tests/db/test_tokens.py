@@ -1,23 +1,101 @@
-"""db/core/tokens.py: the stored form of every handed-out token is its SHA-256 hex digest."""
+"""Tokens handed out once (session cookies, comment edit tokens, newsletter links): the
+database keeps only their SHA-256 digests, so a leaked table opens no session and no link,
+and the stored form never changes under rows already written."""
 
 from __future__ import annotations
 
-import hashlib
-import re
+from datetime import timedelta
 
-from db.core.tokens import new_token, token_hash
+from sqlalchemy import text
+from sqlmodel import SQLModel, select
+
+from db.accounts import current_user
+from db.comments import NOT_YOURS
+from db.core.actions import run_action
+from db.core.engine import session_scope
+from db.core.types import utcnow
+from db.models import AccountSession, Comment, Subscriber
+from db.newsletter import CONFIRM_INVALID, UNSUBSCRIBE_INVALID
+from tests.factories import (
+    comment_payload,
+    make_post,
+    make_user,
+    sign_in,
+    subscriber_payload,
+    visitor_ctx,
+)
+
+# A token and its SHA-256 hex digest, as rows written by every earlier release hold them.
+KNOWN_TOKEN = "tidal-lagoon-token-0123456789abcdefghijklmnopqrs"
+KNOWN_DIGEST = "e5a3f53a54d77ae9e621c3674ca3d87a0bb046e7bdd3862e92518e7894fa3283"
 
 
-def test_the_stored_form_is_the_sha256_hex_digest():
-    # Rows written before tokens shared one helper hold exactly this; changing it would
-    # sign everyone out and break every emailed link.
-    assert token_hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    token = new_token()
-    assert token_hash(token) == hashlib.sha256(token.encode()).hexdigest()
-    assert len(token_hash(token)) == 64  # the width of every *_token_hash column
+def everything_stored() -> str:
+    """Every value of every row of every table, as one string to search."""
+    with session_scope() as session:
+        return "\n".join(
+            repr(tuple(row))
+            for table in SQLModel.metadata.sorted_tables
+            for row in session.execute(text(f"SELECT * FROM {table.name}")).all()
+        )
 
 
-def test_new_tokens_are_url_safe_and_never_repeat():
-    tokens = {new_token() for _ in range(1000)}
-    assert len(tokens) == 1000
-    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", t) for t in tokens)
+def test_a_session_token_is_not_stored_and_its_digest_opens_no_session(database):
+    user_id = make_user()
+    token = sign_in(user_id)
+    with session_scope() as session:
+        [digest] = session.exec(select(AccountSession.token_hash)).all()
+    stored = everything_stored()
+    assert digest in stored and token not in stored  # the search does see token columns
+    assert current_user(digest) is None  # the leaked column, presented as a cookie
+    user = current_user(token)
+    assert user is not None and user.id == user_id
+
+
+def test_an_edit_token_is_not_stored_and_its_digest_edits_nothing(database):
+    make_post()
+    created = run_action("comments.create", comment_payload(), visitor_ctx()).data
+    cid, token = created["comment"]["id"], created["edit_token"]
+    with session_scope() as session:
+        digest = session.exec(select(Comment.edit_token_hash)).one()
+    stored = everything_stored()
+    assert digest is not None and digest in stored and token not in stored
+    stolen = run_action(
+        "comments.update", {"id": cid, "content": "Defaced", "edit_token": digest}, visitor_ctx()
+    )
+    assert stolen.envelope() == {"error": {"code": "FORBIDDEN", "message": NOT_YOURS, "fields": {}}}
+    owned = run_action(
+        "comments.update", {"id": cid, "content": "Mine", "edit_token": token}, visitor_ctx()
+    )
+    assert owned.ok
+
+
+def test_newsletter_link_digests_confirm_and_unsubscribe_nothing(database):
+    run_action("newsletter.subscribe", subscriber_payload(), visitor_ctx())
+    with session_scope() as session:
+        [row] = session.exec(select(Subscriber)).all()
+    for name, digest, invalid in [
+        ("newsletter.confirm", row.confirm_token_hash, CONFIRM_INVALID),
+        ("newsletter.unsubscribe", row.unsubscribe_token_hash, UNSUBSCRIBE_INVALID),
+    ]:
+        result = run_action(name, {"token": digest}, visitor_ctx())
+        assert result.envelope() == {
+            "error": {"code": "NOT_FOUND", "message": invalid, "fields": {}}
+        }
+    with session_scope() as session:
+        assert session.exec(select(Subscriber.status)).all() == ["pending"]
+
+
+def test_a_session_stored_by_an_earlier_release_still_signs_in(database):
+    # Changing the stored form would sign everyone out and break every emailed link.
+    user_id = make_user()
+    with session_scope(write=True) as session:
+        session.add(
+            AccountSession(
+                token_hash=KNOWN_DIGEST,
+                user_id=user_id,
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
+    user = current_user(KNOWN_TOKEN)
+    assert user is not None and user.id == user_id

@@ -7,25 +7,23 @@ with the one fixed message, over HTTP (503) and over the websocket (a toast); re
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
-from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
 from db.core import errors
 from db.core.engine import session_scope
-from db.models import Comment, GuestbookEntry, Like
+from db.models import Comment, GuestbookEntry, Like, LikeCount
 from db.visitors import COOKIE_NAME, new_visitor_id
-from tests.chromium import browser_context
+from tests.chromium import browser_context, wait_until_live
 from tests.factories import comment_payload, guestbook_payload, rating_payload
 from tests.server import HEALTH_HEADERS, AppServer, prepare_database, use_database
+from tests.sql import write_lock
 
 BUSY_TIMEOUT_MS = 300
 SLUG = "hello-atoll"
@@ -58,16 +56,9 @@ def busy_db(busy_server: AppServer) -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def write_lock(database_url: str) -> Iterator[None]:
-    """Hold the database's write lock from a plain sqlite3 connection, as another program would."""
-    conn = sqlite3.connect(make_url(database_url).database or "", isolation_level=None, timeout=5)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        yield
-        conn.execute("ROLLBACK")
-    finally:
-        conn.close()
+def stored_likes() -> int:
+    with session_scope() as session:
+        return session.exec(select(LikeCount.likes).where(LikeCount.post_slug == SLUG)).first() or 0
 
 
 def rows() -> tuple[int, int, int]:
@@ -126,9 +117,9 @@ def test_a_click_while_the_lock_is_held_shows_the_busy_message_then_works(
     with browser_context(browser, busy_server.base_url) as context:
         page = context.new_page()
         page.goto(f"/blog/{SLUG}")
-        expect(page.locator(".like-button")).to_be_visible()
-        page.wait_for_timeout(300)
-        before = page.locator(".like-count").inner_text()
+        wait_until_live(page)  # a click before this would post the plain form instead
+        before = str(stored_likes())
+        expect(page.locator(".like-count")).to_have_text(before)  # the island has loaded
         with write_lock(busy_db):
             page.locator(".like-button").click()
             expect(page.get_by_text(errors.DATABASE_BUSY)).to_be_visible()

@@ -108,7 +108,7 @@ def test_kill_9_during_a_burst_keeps_every_acknowledged_write(crash_db: str, tmp
     restarted = AppServer.start(crash_db, tmp_path / "after.log", backend_only=True)
     try:
         with session_scope() as session:
-            assert session.exec(text("PRAGMA integrity_check")).one()[0] == "ok"  # type: ignore[call-overload]
+            assert session.execute(text("PRAGMA integrity_check")).one()[0] == "ok"
             like_rows = set(
                 session.exec(select(Like.visitor_id).where(Like.post_slug == SLUG)).all()
             )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from db.core.engine import session_scope
+from db.core.types import utcnow
 from db.models import Post, SyncEvent
 from db.wordpress.client import WordPressClient
 from db.wordpress.sync import apply_post, sign
@@ -73,6 +75,27 @@ def processed(event_id: int) -> SyncEvent:
 def row(post: Post | None) -> dict[str, Any]:
     assert post is not None
     return post.model_dump()
+
+
+def past_the_second_of(moment: datetime) -> None:
+    """Wait until the clock (WordPress runs on this machine) has left ``moment``'s second.
+
+    ``modified_gmt`` has one-second resolution: an edit within the same second would look
+    no newer than the copy before it, and the sync rightly keeps the first.
+    """
+    eventually(lambda: utcnow() >= moment.replace(microsecond=0) + timedelta(seconds=1))
+
+
+def notifications_so_far_delivered(wp_post: Callable[..., dict[str, Any]]) -> None:
+    """Return once every notification of the WordPress requests made so far has arrived.
+
+    The plugin sends a request's notifications at its shutdown, in order, before the next
+    request made here starts; so once a post created now has its event recorded, nothing
+    from the earlier requests is still on its way. Waiting for this marker, instead of
+    pausing, is what lets a test say "no other notification came".
+    """
+    marker = wp_post(title="Delivery marker", content="<p>marker</p>")["id"]
+    eventually(lambda: events_for(marker))
 
 
 # --------------------------------------------------------------------------- refusals
@@ -176,7 +199,7 @@ def test_a_post_created_and_edited_in_wordpress_reaches_the_database(app_db, wp_
         "<p>First words.</p>",
     )
 
-    time.sleep(1.1)  # a later second: modified_gmt has one-second resolution
+    past_the_second_of(first.modified_at)
     wp_admin.post(
         f"/posts/{wp_id}",
         json={"title": "Rewritten &amp; improved", "content": "<p>Second words.</p>"},
@@ -195,11 +218,11 @@ def test_one_save_sends_one_webhook_and_autosaves_send_none(app_db, wp_admin, wp
     # The save also writes a revision (skipped); the plugin queues one notification per post.
     wp_admin.post(f"/posts/{wp_id}", json={"content": "<p>b</p>"}).raise_for_status()
     eventually(lambda: len(events_for(wp_id)) > before)
-    time.sleep(1.0)
+    notifications_so_far_delivered(wp_post)
     assert len(events_for(wp_id)) == before + 1
 
     wp_admin.post(f"/posts/{wp_id}/autosaves", json={"content": "<p>c</p>"}).raise_for_status()
-    time.sleep(1.5)
+    notifications_so_far_delivered(wp_post)
     assert len(events_for(wp_id)) == before + 1
     assert all(e.post_type == "post" for e in events_for(wp_id))
 
@@ -255,10 +278,10 @@ def test_an_older_copy_applied_after_a_newer_one_changes_nothing(
     app_db, wordpress: WordPress, wp_admin, wp_post
 ):
     wp_id = wp_post(title="Version one", content="<p>1</p>")["id"]
-    eventually(lambda: stored(wp_id))
+    first = eventually(lambda: stored(wp_id))
     with WordPressClient(wordpress.settings) as client:
         old_copy = client.get_post(wp_id)
-    time.sleep(1.1)
+    past_the_second_of(first.modified_at)
     wp_admin.post(f"/posts/{wp_id}", json={"title": "Version two"}).raise_for_status()
     eventually(lambda: (p := stored(wp_id)) and p.title == "Version two")
     before = row(stored(wp_id))

@@ -1,0 +1,120 @@
+"""state/ratings.py: the star rating's summary, this visitor's stars and the keyboard."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from db.posts import POST_NOT_FOUND
+from state.checks import BAD_EVENT
+from state.ratings import RatingState, star_selector
+from tests.factories import make_post
+from tests.state.conftest import Live, Outage, Tab, drive
+
+pytestmark = pytest.mark.anyio
+
+SLUG = "hello-world"
+BETWEEN = "Rating must be between 1 and 5."
+
+
+def stars(state: RatingState, slug: str = SLUG) -> tuple[str | None, int | None, bool | None]:
+    """The summary line, the checked star and the saving flag, as the island shows them."""
+    return state.summaries.get(slug), state.mine.get(slug), state.saving.get(slug)
+
+
+def focus_star(stars: int) -> tuple[str, str]:
+    return ("script", f"document.querySelector({json.dumps(star_selector(SLUG, stars))})?.focus()")
+
+
+async def test_loading_shows_the_summary_and_this_visitors_stars(tab: Tab):
+    make_post(SLUG)
+    state = await tab.state(RatingState)
+    await drive(state.load_rating(SLUG))
+    assert stars(state) == ("No ratings yet", None, None)
+    await drive(state.submit_rating(SLUG, 4))
+    other = await Tab().state(RatingState)
+    await drive(other.submit_rating(SLUG, 1))
+    await drive(state.load_rating(SLUG))
+    assert stars(state) == ("2.5 · 2 ratings", 4, False)
+
+
+async def test_the_star_moves_at_once_and_the_summary_follows(tab: Tab, live_updates: Live):
+    make_post(SLUG)
+    state = await tab.state(RatingState)
+    outcome = await drive(state.submit_rating(SLUG, 4), lambda: stars(state))
+    assert outcome.seen == [
+        (None, 4, True),  # checked and saving before the database answers
+        ("4.0 · 1 rating", 4, False),
+    ]
+    assert outcome.events == []
+    watcher = Tab()
+    await live_updates.deliver(watcher)
+    assert stars(await watcher.state(RatingState)) == ("4.0 · 1 rating", None, None)
+    await drive(state.submit_rating(SLUG, 2))
+    assert stars(state) == ("2.0 · 1 rating", 2, False)
+
+
+@pytest.mark.parametrize(("value", "problem"), [(6, BETWEEN), (0, BETWEEN)])
+async def test_a_refused_rating_puts_the_previous_star_back(tab: Tab, value, problem):
+    make_post(SLUG)
+    state = await tab.state(RatingState)
+    await drive(state.submit_rating(SLUG, 3))
+    outcome = await drive(state.submit_rating(SLUG, value), lambda: stars(state))
+    assert outcome.seen == [("3.0 · 1 rating", value, True), ("3.0 · 1 rating", 3, False)]
+    assert outcome.toasts == [("error", problem)]  # the field's message: one sentence
+
+
+async def test_a_first_rating_refused_leaves_no_star_checked(tab: Tab, live_updates: Live):
+    state = await tab.state(RatingState)
+    outcome = await drive(state.submit_rating("no-such-post", 5))
+    assert outcome.toasts == [("error", POST_NOT_FOUND)]
+    assert stars(state, "no-such-post") == (None, None, False)
+    assert live_updates.published == []
+
+
+async def test_without_the_database_the_star_goes_back(tab: Tab, outage: Outage):
+    make_post(SLUG)
+    state = await tab.state(RatingState)
+    await drive(state.submit_rating(SLUG, 2))
+    with outage:
+        outcome = await drive(state.submit_rating(SLUG, 5), lambda: stars(state))
+    assert outcome.seen == [("2.0 · 1 rating", 5, True), ("2.0 · 1 rating", 2, False)]
+    assert outcome.toasts == [("error", outage.message)]
+
+
+@pytest.mark.parametrize(
+    ("focused", "key", "target"),
+    [
+        (3, "ArrowRight", 4),
+        (3, "ArrowUp", 4),
+        (3, "ArrowLeft", 2),
+        (3, "ArrowDown", 2),
+        (3, "Home", 1),
+        (3, "End", 5),
+        (5, "ArrowRight", 5),  # clamped at the ends
+        (1, "ArrowLeft", 1),
+    ],
+)
+async def test_arrow_keys_focus_and_rate_the_star_they_name(tab: Tab, focused, key, target):
+    state = await tab.state(RatingState)
+    outcome = await drive(state.submit_rating_key(SLUG, focused, key))
+    assert outcome.events == [focus_star(target), ("submit_rating", SLUG, target)]
+
+
+async def test_keys_on_the_checked_star_or_other_keys_rate_nothing(tab: Tab):
+    make_post(SLUG)
+    state = await tab.state(RatingState)
+    await drive(state.submit_rating(SLUG, 5))
+    assert (await drive(state.submit_rating_key(SLUG, 5, "End"))).events == [focus_star(5)]
+    assert (await drive(state.submit_rating_key(SLUG, 5, "Tab"))).events == []
+    assert (await drive(state.submit_rating_key(SLUG, 5, "Enter"))).events == []
+
+
+async def test_stars_of_the_wrong_type_run_nothing(tab: Tab):
+    state = await tab.state(RatingState)
+    junk: Any = {"stars": 5}  # what any websocket client can send
+    outcome = await drive(state.submit_rating(SLUG, junk))
+    assert outcome.toasts == [("error", BAD_EVENT)]
+    assert stars(state) == (None, None, None)
