@@ -82,14 +82,13 @@ lighthouse: chromium ## Install Lighthouse (for bench/lighthouse.py) when it is 
 	  || npm install --silent --no-save --prefix $(LIGHTHOUSE_PREFIX) -E lighthouse@$(LIGHTHOUSE_VERSION)
 
 db: install ## Create or update the local database schema; seed an empty one (never with WORDPRESS_URL)
-	$(BIN)/python -m db push
-	$(BIN)/python -m db seed
+	$(BIN)/python -m db push --seed
 
 run: run-check db ## Serve the site on PORT (default 3000); ENV=prod for the production build; WORKERS=N REDIS_URL=redis://… for N workers
 ifeq ($(ENV),prod)
 	$(RUN_ENV) $(BIN)/python -m app.serve --port $(PORT)
 else
-	$(RUN_ENV) $(BIN)/reflex run --env dev --frontend-port $(PORT)
+	$(RUN_ENV) $(BIN)/python -m app.serve --dev --port $(PORT)
 endif
 
 run-check:

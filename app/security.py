@@ -29,22 +29,15 @@ import functools
 import gzip
 import hashlib
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any
 
 import reflex as rx
 
 from app.api.guard import origin_allowed
+from app.asgi import ASGIApp, Message, Receive, Scope, Send
 from db.core import config
 from db.core.settings import settings
 from db.wordpress.transform import embed_origins
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 HSTS = "max-age=63072000; includeSubDomains"
 MAX_HTML_BYTES = 4 * 1024 * 1024

@@ -10,13 +10,17 @@ and build steps are skipped and the server starts on the existing ``.web/build``
 missing: Reflex builds as usual and the new hash is written only once the build succeeded, so
 an interrupted build is never mistaken for a good one.
 
-    .venv/bin/python -m app.serve [--port 3000] [--host 0.0.0.0] [--rebuild]
+    .venv/bin/python -m app.serve [--port 3000] [--host 0.0.0.0] [--rebuild] [--dev]
+
+``--dev`` is ``reflex run --env dev`` (hot reload, no build), bound like the production
+server: to ``HOST`` (127.0.0.1 unless set), not to every interface.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -67,15 +71,47 @@ def _then_stamp(step: Callable[..., Any], stamp: Path, value: str) -> Callable[.
     return run
 
 
+class NotForThisProject(logging.Filter):
+    """Drops Reflex's advice that is wrong here, so the start-up output is only what matters.
+
+    "Run `uv run reflex run`" (printed when ``.web`` is first made: this project starts with
+    ``make run``) and "Node.js is out of date" (Debian's Node 20 is what we have; Reflex then
+    runs Vite under bun, which works, and says so each start).
+    """
+
+    HIDDEN = ("uv run reflex run", "of Node.js is out of date")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(hidden in message for hidden in self.HIDDEN)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app.serve", description=__doc__)
     parser.add_argument("--port", type=int, default=3000)
-    parser.add_argument("--host", default=None, help="address to bind (Reflex's default)")
+    parser.add_argument("--host", default=None, help="address to bind (default: HOST)")
     parser.add_argument("--rebuild", action="store_true", help="build even when unchanged")
+    parser.add_argument(
+        "--dev", action="store_true", help="`reflex run --env dev`: hot reload, no build"
+    )
     args = parser.parse_args(argv)
 
     from reflex import reflex as reflex_cli
-    from reflex.utils import build, prerequisites
+    from reflex.utils import build, js_runtimes, prerequisites
+
+    from db.core.settings import settings_or_exit
+
+    host = args.host or settings_or_exit().host
+    for logger in (reflex_cli.logger, js_runtimes.logger):
+        logger.addFilter(NotForThisProject())
+    if args.dev:
+        from reflex_base.constants.installer import PackageJson
+
+        # Reflex's dev frontend is `react-router dev --host`: every interface. Bind HOST too.
+        setattr(PackageJson.Commands, "DEV", f"react-router dev --host {host}")  # noqa: B010
+        command = ["run", "--env", "dev", "--frontend-port", str(args.port)]
+        reflex_cli.cli.main([*command, "--backend-host", host], prog_name="reflex")
+        return
 
     stamp = prerequisites.get_web_dir() / STAMP
     built = prerequisites.get_web_dir() / "build" / "client"
@@ -89,9 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         print("atoll: building the frontend", file=sys.stderr)
         build.setup_frontend_prod = _then_stamp(build.setup_frontend_prod, stamp, wanted)
 
-    command = ["run", "--env", "prod", "--frontend-port", str(args.port)]
-    if args.host:
-        command += ["--backend-host", args.host]
+    command = ["run", "--env", "prod", "--frontend-port", str(args.port), "--backend-host", host]
     reflex_cli.cli.main(command, prog_name="reflex")
 
 

@@ -32,7 +32,9 @@ def _form(post_slug: str | rx.Var[str]) -> rx.Component:
         rx.vstack(
             rx.heading("Leave a comment", size="4", as_="h3"),
             form_error(S.form_error),
-            model_field(FORM_ID, CommentCreate, "author", S.field_errors),
+            model_field(
+                FORM_ID, CommentCreate, "author", S.field_errors, default_value=S.author_name
+            ),
             model_field(FORM_ID, CommentCreate, "content", S.field_errors),
             rx.el.input(
                 type="hidden", name="post_slug", value=post_slug, id=f"{FORM_ID}-post_slug"

@@ -20,7 +20,7 @@ from reflex.vars import ArrayVar, ObjectVar
 from reflex_base.constants import Env
 from reflex_base.environment import environment
 
-from db.core.validation import Format
+from db.core.validation import Format, field_label
 
 
 def backend_url(path: str) -> str:
@@ -89,8 +89,7 @@ def field_spec(model: type[BaseModel], name: str) -> FieldSpec:
         KeyError: ``model`` has no field ``name`` (a form would post a field no one reads).
     """
     info = model.model_fields[name]
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    label = str(extra.get("label") or info.title or name.replace("_", " ").capitalize())
+    label = field_label(model, name)
     required = info.is_required()
     hint = info.description or ("" if required else "optional")
     lengths = [m.max_length for m in info.metadata if getattr(m, "max_length", None)]
@@ -116,25 +115,33 @@ def model_field(
     """The labelled control for field ``name`` of input model ``model`` (see :func:`field_spec`),
     its errors beneath it and announced to screen readers.
 
-    Ids are ``<form_id>-<name>`` and ``<form_id>-<name>-error``. ``default_value`` pre-fills
-    an uncontrolled control (an edit form showing the old text).
+    Ids are ``<form_id>-<name>`` and ``<form_id>-<name>-error``. A field with an error is
+    ``aria-invalid`` and described by its messages (``aria-describedby`` the error's id),
+    which the red border of ``.field-invalid`` in assets/styles.css shows to the eye.
+    ``default_value`` pre-fills an uncontrolled control (an edit form showing the old text,
+    a member's name); a value that arrives after the form is shown (a ``Var``) re-creates
+    the control with it, since an uncontrolled control reads its default only once.
     """
     spec = field_spec(model, name)
     field_id = f"{form_id}-{name}"
     error_id = f"{field_id}-error"
     # Reflex types .get() as a plain Var; here it is the field's list of messages.
     messages = cast(ArrayVar[list[str]], errors.get(name, []))
+    invalid = messages.length() > 0
     props: dict[str, Any] = {
         "id": field_id,
         "name": name,
         "aria_required": "true" if spec.required else "false",
-        "aria_invalid": rx.cond(messages.length() > 0, "true", "false"),
+        "aria_invalid": rx.cond(invalid, "true", "false"),
         "aria_describedby": error_id,
+        "class_name": rx.cond(invalid, "field-control field-invalid", "field-control"),
     }
     if spec.max_length:
         props["max_length"] = spec.max_length
     if default_value is not None:
         props["default_value"] = default_value
+        if isinstance(default_value, rx.Var):
+            props["key"] = default_value
     control = (
         rx.text_area(rows="4", width="100%", **props)
         if spec.multiline

@@ -2,14 +2,19 @@
 
 Without JavaScript each star is a submit button (``name="stars" value="N"``) posting the
 form to the ``ratings.rate`` HTTP action. With JavaScript, clicks are intercepted and run
-the Reflex handler instead; keyboard use follows the ARIA radio group pattern.
+the Reflex handler instead; keyboard use follows the ARIA radio group pattern: the group is
+one Tab stop (the checked star, or the first), arrow keys move the checked star without
+storing it, and Enter, Space or leaving the group stores it as one rating. Hovering
+previews the stars a click would give (CSS only: ``.rating-stars`` in assets/styles.css).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 from reflex.event import key_event
-from reflex.vars import NumberVar
+from reflex.vars import NumberVar, ObjectVar
 
 from components.forms import action_url
 from state.ratings import MAX_STARS, RatingState
@@ -28,6 +33,19 @@ class StarButton(rx.el.Button):
     ``on_key_down``), so each star knows which star the key was pressed on."""
 
     on_key_down: rx.EventHandler[key_event]
+
+
+def _focus_left(e: ObjectVar[Any]) -> tuple[rx.Var[bool]]:
+    """Whether focus went outside the element the blur handler is on (``relatedTarget`` is
+    where it went: a star of the same group is not leaving it; ``null``, the page, is)."""
+    return (rx.Var(f"!{e}.currentTarget.contains({e}.relatedTarget)").to(bool),)
+
+
+class StarGroup(rx.el.Div):
+    """The radio group, told when focus leaves it (React's ``onBlur`` bubbles from the stars),
+    so the star the arrow keys checked is stored then."""
+
+    on_blur: rx.EventHandler[_focus_left]
 
 
 def _star(post_slug: str | rx.Var[str], stars: int, mine: NumberVar[int]) -> rx.Component:
@@ -67,13 +85,15 @@ def star_rating(post_slug: str | rx.Var[str]) -> rx.Component:
     return rx.el.form(
         rx.el.input(type="hidden", name="post_slug", value=post_slug),
         rx.hstack(
-            rx.el.div(
+            StarGroup.create(
                 *(_star(post_slug, n, mine) for n in range(1, MAX_STARS + 1)),
                 role="radiogroup",
                 aria_label="Rate this post",
                 aria_busy=rx.cond(saving, "true", "false"),
                 class_name="rating-stars",
                 custom_attrs={"onKeyDown": _KEEP_PAGE_STILL},
+                # The stubs give a div's on_blur no arguments; StarGroup's passes one (left).
+                on_blur=RatingState.commit_rating(post_slug),  # pyright: ignore[reportArgumentType]
                 style={"display": "inline-flex", "gap": "0.1rem"},
             ),
             rx.text(

@@ -87,6 +87,8 @@ class CommentState(FormMixin, SiteState):
     tokens: str = rx.LocalStorage("{}", name=TOKENS_KEY, sync=True)
     # ids on this page the signed-in user wrote
     account_owned: rx.Field[list[str]] = rx.field(default_factory=list)
+    # the signed-in member's display name, which the form's name field starts with
+    author_name: rx.Field[str] = rx.field("")
 
     @rx.var
     def own(self) -> list[str]:
@@ -123,6 +125,7 @@ class CommentState(FormMixin, SiteState):
 
     async def _fetch(self, page: int | None) -> None:
         user = await self._current_user()
+        self.author_name = user.display_name if user else ""
         listing = await query(readable_comments, self.post_slug, self._action_context(), page=page)
         if listing is None:
             self._lock()

@@ -1,4 +1,9 @@
-"""The like button's state: totals and this visitor's likes, per post slug."""
+"""The like button's state: totals and this visitor's likes, per post slug.
+
+Two live topics per post: its total, which every tab showing the post follows, and this
+visitor's own like, which only the tabs with the same visitor cookie follow, so a like in
+one tab fills the heart in the visitor's other tabs and in no one else's.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 import reflex as rx
 
 from db.likes import count_likes, like_status
+from db.models import LikePublic
 from state import live
 from state.actions import perform, query
 from state.checks import typed
@@ -15,6 +21,18 @@ from state.site import SiteState
 
 def _topic(slug: str) -> str:
     return f"likes:{slug}"
+
+
+def _mine_topic(slug: str, visitor_id: str) -> str:
+    """The topic of one visitor's like on one post (the visitor's tabs subscribe to it)."""
+    return f"likes:{slug}:visitor:{visitor_id}"
+
+
+def _show_mine(state: LikeState, slug: str, visitor_id: str, status: LikePublic) -> None:
+    """Fill or empty the heart in a tab of ``visitor_id`` (a tab whose cookie has changed
+    since it subscribed belongs to someone else now, and is left alone)."""
+    if state.visitor_id == visitor_id:
+        state.liked[slug] = status.liked
 
 
 class LikeState(SiteState):
@@ -27,15 +45,18 @@ class LikeState(SiteState):
     @typed
     async def load_like(self, post_slug: str) -> None:
         """Fetch the total and this visitor's like, and follow the post's live count."""
-        status = await query(like_status, post_slug, self._ensure_visitor())
+        visitor = self._ensure_visitor()
+        status = await query(like_status, post_slug, visitor)
         self.counts[post_slug] = status.likes
         self.liked[post_slug] = status.liked
         live.subscribe(_topic(post_slug), self._client_token())
+        live.subscribe(_mine_topic(post_slug, visitor), self._client_token())
 
     @rx.event
     @typed
     async def toggle_like(self, post_slug: str) -> Any:
-        """Like or unlike; every tab showing the post then gets the committed total."""
+        """Like or unlike; every tab showing the post then gets the committed total, and this
+        visitor's other tabs the heart."""
         result = await perform(
             self,
             "likes.toggle",
@@ -54,4 +75,12 @@ class LikeState(SiteState):
             LikeState,
             lambda: query(count_likes, post_slug),
             lambda st, likes: st.counts.__setitem__(post_slug, likes),
+        )
+        visitor = self._ensure_visitor()
+        live.subscribe(_mine_topic(post_slug, visitor), self._client_token())
+        live.publish(
+            _mine_topic(post_slug, visitor),
+            LikeState,
+            lambda: query(like_status, post_slug, visitor),
+            lambda st, status: _show_mine(st, post_slug, visitor, status),
         )

@@ -1,4 +1,9 @@
-"""The star rating's state: each post's summary line and this visitor's stars, per post slug."""
+"""The star rating's state: each post's summary line and this visitor's stars, per post slug.
+
+The keyboard follows the WAI-ARIA radio group pattern: arrow keys, Home and End only move
+the checked star (``mine``), nothing is stored; Enter or Space on a star, or focus leaving
+the group, commits the checked star as one rating (:meth:`RatingState.commit_rating`).
+"""
 
 from __future__ import annotations
 
@@ -56,11 +61,15 @@ class RatingState(SiteState):
     summaries: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     mine: rx.Field[dict[str, int]] = rx.field(default_factory=dict)
     saving: rx.Field[dict[str, bool]] = rx.field(default_factory=dict)
+    # backend-only: the stars stored for this visitor, which ``mine`` may be ahead of while
+    # the keyboard moves the selection (and goes back to when a rating is refused)
+    _saved: dict[str, int] = {}
 
     def _show(self, view: RatingPublic) -> None:
         self.summaries[view.post_slug] = summary_text(view)
         if view.stars is not None:
             self.mine[view.post_slug] = view.stars
+            self._saved[view.post_slug] = view.stars
 
     @rx.event
     @typed
@@ -73,7 +82,7 @@ class RatingState(SiteState):
     @typed
     async def submit_rating(self, post_slug: str, stars: int) -> Any:
         """Rate (click, Enter, Space); the checked star moves at once and reverts on failure."""
-        previous = self.mine.get(post_slug)
+        previous = self._saved.get(post_slug)
         self.mine[post_slug] = stars
         self.saving[post_slug] = True
         yield
@@ -98,7 +107,8 @@ class RatingState(SiteState):
     @rx.event
     @typed
     def submit_rating_key(self, post_slug: str, focused: int, key: str) -> Any:
-        """Arrow keys, Home and End on the star ``focused``: focus and rate the star they name.
+        """Arrow keys, Home and End on the star ``focused``: check and focus the star they
+        name, without storing anything (a radio group's arrows only move the selection).
 
         Enter and Space need nothing here: on a button they fire a click, which rates.
         """
@@ -106,8 +116,16 @@ class RatingState(SiteState):
         if move is None:
             return None
         target = min(max(move(focused), 1), MAX_STARS)
+        self.mine[post_slug] = target
         selector = json.dumps(star_selector(post_slug, target))
-        focus = rx.call_script(f"document.querySelector({selector})?.focus()")
-        if target == self.mine.get(post_slug):
-            return focus
-        return [focus, RatingState.submit_rating(post_slug, target)]
+        return rx.call_script(f"document.querySelector({selector})?.focus()")
+
+    @rx.event
+    @typed
+    def commit_rating(self, post_slug: str, left: bool) -> Any:
+        """Focus left the star group (``left``; a move between its stars is not leaving it):
+        store the star the keyboard checked, if it is not the stored one already."""
+        stars = self.mine.get(post_slug)
+        if not left or stars is None or stars == self._saved.get(post_slug):
+            return None
+        return RatingState.submit_rating(post_slug, stars)

@@ -82,8 +82,7 @@ class Recorder:
             if self.hold_mode == "after-accept":
                 self._record(record)  # the message is ours; only the 250 reply is withheld
             self.held.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.02)
+            await asyncio.to_thread(self.release.wait, 60)  # set by the test, or by stop()
             if self.hold_mode == "before-accept":
                 return "451 4.3.0 Not accepted, try again later"
             return "250 OK"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -19,6 +20,7 @@ from app.api.session import request_context
 from db.core import errors
 from db.core.actions import ActionResult, load_actions
 from db.core.errors import ActionError, ErrorCode
+from db.core.validation import field_label
 from db.core.writer import run_action_async
 from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
 
@@ -36,7 +38,21 @@ def back_link(request: Request) -> str:
     return "/"
 
 
-def outcome_page(result: ActionResult, back: str) -> str:
+def _labelled(name: str, message: str, model: type[BaseModel] | None) -> str:
+    """One field error as the form showed the field: by its label ("Name"), not its key
+    (``author``); a problem with the whole input (``__root__``) is just its message.
+
+    Without the input model (a caller that did not pass it) the key is made readable.
+    """
+    if name == "__root__" or (model is not None and name not in model.model_fields):
+        return f"<li>{html.escape(message)}</li>"
+    label = field_label(model, name) if model else name.replace("_", " ").capitalize()
+    return f"<li><strong>{html.escape(label)}</strong>: {html.escape(message)}</li>"
+
+
+def outcome_page(result: ActionResult, back: str, model: type[BaseModel] | None = None) -> str:
+    """The page a plain form post gets back; ``model``, the action's input model, names
+    the fields in its error list."""
     if result.error is None:
         data = result.data if isinstance(result.data, dict) else {}
         given = data.get("message")
@@ -45,7 +61,7 @@ def outcome_page(result: ActionResult, back: str) -> str:
     else:
         title = "Please check your input" if result.error.fields else "That didn't work"
         items = "".join(
-            f"<li><strong>{html.escape(name)}</strong>: {html.escape(msg)}</li>"
+            _labelled(name, msg, model)
             for name, msgs in result.error.fields.items()
             for msg in msgs
         )
@@ -63,10 +79,14 @@ def outcome_page(result: ActionResult, back: str) -> str:
     )
 
 
-def respond(request: Request, result: ActionResult) -> Response:
+def respond(
+    request: Request, result: ActionResult, model: type[BaseModel] | None = None
+) -> Response:
     """The outcome as JSON, or as a small page for a plain form; ``Retry-After`` when limited."""
     if wants_html(request):
-        page = HTMLResponse(outcome_page(result, back_link(request)), status_code=result.status)
+        page = HTMLResponse(
+            outcome_page(result, back_link(request), model), status_code=result.status
+        )
         return with_retry_after(page, result.error)
     return JSONResponse(result.envelope()) if result.error is None else error_response(result.error)
 
@@ -75,10 +95,11 @@ async def run_http_action(request: Request) -> Response:
     """Guard, parse and run one action; answer JSON or, for plain forms, HTML."""
     name = request.path_params["name"]
     minted: str | None = None
+    action = load_actions().get(name)
     try:
         if not allowed_origin(request):
             raise ActionError(ErrorCode.FORBIDDEN, errors.CROSS_ORIGIN)
-        if name not in load_actions():
+        if action is None:
             raise ActionError(ErrorCode.NOT_FOUND, errors.UNKNOWN_ACTION)
         payload = await read_payload(request)
         visitor = request.cookies.get(COOKIE_NAME)
@@ -88,7 +109,7 @@ async def run_http_action(request: Request) -> Response:
         result = await run_action_async(name, payload, ctx)
     except ActionError as exc:
         result = ActionResult(error=exc)
-    response = respond(request, result)
+    response = respond(request, result, action.input if action else None)
     if minted is not None:
         response.set_cookie(
             COOKIE_NAME,

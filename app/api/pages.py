@@ -36,10 +36,10 @@ from starlette.responses import Response
 
 from app.api.actions import respond
 from app.api.guard import client_ip
+from app.asgi import ASGIApp, Receive, Scope, Send
 from app.render.server import RenderUnavailable, build_dir, has_server_build, renderer
 from app.render.snapshot import NOT_FOUND, route_of, route_params, snapshot
 from app.routes import ROUTES, Route
-from app.security import ASGIApp, Receive, Scope, Send
 from db.accounts import SESSION_COOKIE
 from db.core import cache, config
 from db.core.actions import ActionResult, shown_error

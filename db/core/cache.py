@@ -53,10 +53,14 @@ class SWRCache:
         fresh: float = FRESH_SECONDS,
         stale: float = STALE_SECONDS,
         max_entries: int = MAX_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` tells the age of an entry in seconds; tests pass a fake one so freshness
+        and staleness are checked without waiting."""
         self.fresh = fresh
         self.stale = stale
         self.max_entries = max_entries
+        self._clock = clock
         self._entries: OrderedDict[tuple[str, Hashable], _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._generation = 0
@@ -76,7 +80,7 @@ class SWRCache:
         not found is not, so it shows up the moment it exists).
         """
         full_key = (config.database_url(), key)
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             entry = self._entries.get(full_key)
             if entry is not None:
@@ -116,7 +120,7 @@ class SWRCache:
         with self._lock:
             if generation != self._generation:
                 return  # invalidated while loading: the value may predate the change
-            self._entries[key] = _Entry(value, time.monotonic(), tags)
+            self._entries[key] = _Entry(value, self._clock(), tags)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)

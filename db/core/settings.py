@@ -232,6 +232,9 @@ class Settings(BaseModel):
     )
     """URLs per sitemap (the protocol's maximum); past it ``/sitemap.xml`` is an index."""
 
+    host: str = _env("HOST", "127.0.0.1")
+    """The address `make run` / ``python -m app.serve`` bind (``0.0.0.0``: every interface)."""
+
     # Reflex's variables that Atoll's own code reads too
     trusted_proxy_hops: Annotated[int, _parser("a whole number ≥ 0", _whole(0))] = _env(
         "REFLEX_TRUSTED_PROXY_HOPS", 0

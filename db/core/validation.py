@@ -175,12 +175,32 @@ def _label(model: type[BaseModel], name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def field_label(model: type[BaseModel], name: str) -> str:
+    """What a form calls field ``name``: the model's wording for forms
+    (``json_schema_extra={"label": ...}``), else its ``title``, the name its messages use.
+
+    One answer for the form (components/forms.py) and the no-JavaScript error page.
+    """
+    field = model.model_fields.get(name)
+    extra = field.json_schema_extra if field and isinstance(field.json_schema_extra, dict) else {}
+    return str(extra.get("label") or _label(model, name))
+
+
+def _left_empty(model: type[BaseModel], name: str, err: ErrorDetails) -> bool:
+    """A required field sent empty (or with nothing visible, which cleaning empties): the
+    visitor skipped it, so "required" says more than "must be at least 2 characters"."""
+    field = model.model_fields.get(name)
+    return field is not None and field.is_required() and err.get("input") == ""
+
+
 def _message(model: type[BaseModel], err: ErrorDetails) -> str:
     name = str(err["loc"][0]) if err["loc"] else ""
     label = _label(model, name)
     kind = err["type"]
     ctx: dict[str, Any] = dict(err.get("ctx") or {})
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    if kind == "missing" or (
+        kind == "string_too_short" and (ctx.get("min_length") == 1 or _left_empty(model, name, err))
+    ):
         return f"{label} is required."
     if kind == "string_too_short":
         return f"{label} must be at least {ctx['min_length']} characters."

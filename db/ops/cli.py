@@ -64,7 +64,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="DROP EVERY TABLE and recreate the schema; all data is lost",
     )
-    push.set_defaults(run=cmd_push)
+    push.add_argument(
+        "--seed",
+        action="store_true",
+        help="then seed as `seed` does (only an empty database, never with WORDPRESS_URL): "
+        "`make run` starts with one process instead of two",
+    )
+    push.set_defaults(run=cmd_push, force=False)
 
     commands.add_parser(
         "verify", help="exit 1 and list differences if the schema drifted"
@@ -138,10 +144,10 @@ def cmd_push(engine: Engine, args: argparse.Namespace) -> int:
         return FAILED
     if not done:
         print(f"schema is up to date ({_where(engine)})")
-        return OK
-    print(f"pushed {len(done)} change(s) to {_where(engine)}:")
-    _print_list(done)
-    return OK
+    else:
+        print(f"pushed {len(done)} change(s) to {_where(engine)}:")
+        _print_list(done)
+    return cmd_seed(engine, args) if args.seed else OK
 
 
 def cmd_verify(engine: Engine, _args: argparse.Namespace) -> int:

@@ -100,8 +100,8 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "source": {"src", "srcset", "sizes", "type", "media", "width", "height"},
     "track": {"src", "kind", "srclang", "label", "default"},
     "iframe": {"src", "width", "height"},
-    # No `cite`: nh3 checks URL schemes on href and src only, so other URL attributes
-    # (srcset, poster) are checked by _attribute below, and the rest stay out.
+    # No `cite` (blockquote, q, del, ins): nh3 checks URL schemes on href and src only, so
+    # the other URL attributes kept (srcset, poster) are checked by _attribute below.
     "del": {"datetime"},
     "ins": {"datetime"},
     "time": {"datetime"},
@@ -166,8 +166,8 @@ _SPACES = re.compile(f"[{_SPACE}]")
 _SIZES = re.compile(r"[\w\s().,:%+\-*/]{1,1000}")
 
 
-def _safe_url(url: str, schemes: frozenset[str] = WEB_SCHEMES) -> bool:
-    """Whether ``url`` is relative or uses one of ``schemes``.
+def _safe_url(url: str) -> bool:
+    """Whether ``url`` is relative or uses one of :data:`WEB_SCHEMES`.
 
     Browsers ignore leading spaces and control characters and drop tabs and newlines
     inside a URL (``java\\tscript:``), so any control character refuses the URL outright.
@@ -175,7 +175,7 @@ def _safe_url(url: str, schemes: frozenset[str] = WEB_SCHEMES) -> bool:
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
         return False
     scheme = _SCHEME.match(url.strip())
-    return scheme is None or scheme.group(1).lower() in schemes
+    return scheme is None or scheme.group(1).lower() in WEB_SCHEMES
 
 
 def _srcset(value: str) -> str | None:

@@ -156,10 +156,27 @@ def test_plain_html_form_gets_a_page_listing_field_errors(client, server_db):
     )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
-    assert "Name must be at least 2 characters." in response.text
-    assert "Message is required." in response.text
+    # each message under the field's label, as the form shows it, never the raw key
+    assert (
+        "<ul class='field-errors'>"
+        "<li><strong>Name</strong>: Name must be at least 2 characters.</li>"
+        "<li><strong>Message</strong>: Message is required.</li></ul>"
+    ) in response.text
+    assert "<strong>author" not in response.text
     assert "id='back'" in response.text
     assert entries() == before
+
+
+def test_plain_html_form_says_an_empty_required_field_is_required(client, server_db):
+    response = client.post(
+        "/api/actions/comments.create",
+        data={"post_slug": "hello-atoll", "author": "  ", "content": "Hi", "website": ""},
+        headers={"Accept": "text/html"},
+    )
+    assert response.status_code == 400
+    assert (
+        "<ul class='field-errors'><li><strong>Name</strong>: Name is required.</li></ul>"
+    ) in response.text
 
 
 def test_plain_html_form_success_page_links_back(client, api_server, server_db):

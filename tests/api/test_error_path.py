@@ -23,8 +23,8 @@ from starlette.requests import Request
 
 from app import runtime
 from app.api import pages
+from app.asgi import Receive, Scope, Send
 from app.routes import ROUTES, Route
-from app.security import Receive, Scope, Send
 from db.core import errors
 from db.core.errors import ActionError, ErrorCode
 

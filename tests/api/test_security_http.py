@@ -120,9 +120,11 @@ def inline_script_sources(html: bytes) -> list[str]:
 
 
 def hashed_asset(client: httpx.Client) -> str:
-    """A content-hashed JS file the home page loads (``<script src>`` or a modulepreload)."""
+    """A content-hashed JS file the home page loads (``<script src>``, a modulepreload, or
+    an ``import("…")`` of the boot script, which loads the modules after the first paint)."""
     html = client.get("/", headers=IDENTITY).text
     found = re.findall(r'<script[^>]*\ssrc="(/[^"]+\.js)"', html)
+    found += re.findall(r'import\("(/assets/[^"]+\.js)"\)', html)
     found += re.findall(r'<link[^>]*rel="modulepreload"[^>]*href="(/[^"]+\.js)"', html)
     found += re.findall(r'<link[^>]*href="(/[^"]+\.js)"[^>]*rel="modulepreload"', html)
     assert found, f"the home page loads no JS file:\n{html[:2000]}"

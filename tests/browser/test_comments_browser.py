@@ -58,6 +58,27 @@ def test_bad_input_shows_field_errors_and_focuses_the_first(page: Page, app_db: 
     expect(page.locator("#comment-form-content-error")).to_have_text("Comment is required.")
     expect(page.locator("#comment-form-author")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#comment-form-author")).to_be_focused()
+    # the error style: described by its message, and a red border, not only red text
+    for field in ("author", "content"):
+        control = page.locator(f"#comment-form-{field}")
+        expect(control).to_have_attribute("aria-invalid", "true")
+        expect(control).to_have_attribute("aria-describedby", f"comment-form-{field}-error")
+        expect(page.locator(f".field-invalid:has(#comment-form-{field})")).to_have_css(
+            "box-shadow", re.compile(r"^rgb\(\d+, \d+, \d+\) 0px 0px 0px 2px inset$")
+        )
+    expect(page.get_by_role("textbox", name="Name")).to_have_accessible_description(
+        "Name must be at least 2 characters."
+    )
+    page.fill("#comment-form-author", "")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comment-form-author-error")).to_have_text("Name is required.")
+    page.fill("#comment-form-author", "Zed")
+    page.fill("#comment-form-content", unique("Now it is fine"))
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_text("Thanks! Your comment is posted.")).to_be_visible()
+    for field in ("author", "content"):
+        expect(page.locator(f"#comment-form-{field}")).to_have_attribute("aria-invalid", "false")
+    expect(page.locator(".field-invalid")).to_have_count(0)
 
 
 def test_post_edit_and_delete_your_own_comment(page: Page, app_db: str):
@@ -258,6 +279,25 @@ def sign_in_as(page: Page, app_server: AppServer, name: str) -> str:
         ]
     )
     return token
+
+
+def test_a_members_name_is_already_in_the_form(
+    browser: Browser, app_server: AppServer, app_db: str
+):
+    """Signed in, the name field starts with the member's display name, and a visitor's does
+    not; after posting, the form is cleared back to the member's name."""
+    with visitors(browser, app_server.base_url, count=2) as [member, visitor]:
+        sign_in_as(member, app_server, "Grace Hopper")
+        open_post(member)
+        expect(member.locator("#comment-form-author")).to_have_value("Grace Hopper")
+        text = unique("Signed comment")
+        member.fill("#comment-form-content", text)
+        member.get_by_role("button", name="Post comment").click()
+        expect(comment(member, text).locator(".comment-author")).to_have_text("Grace Hopper")
+        expect(member.locator("#comment-form-content")).to_have_value("")
+        expect(member.locator("#comment-form-author")).to_have_value("Grace Hopper")
+        open_post(visitor)
+        expect(visitor.locator("#comment-form-author")).to_have_value("")
 
 
 def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(

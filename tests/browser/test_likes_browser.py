@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
 from db.core.engine import session_scope
 from db.models import LikeCount
-from tests.chromium import visitors, wait_until_live
+from tests.chromium import browser_context, visitors, wait_until_live
 from tests.server import AppServer
 
 SLUG = "hello-atoll"
+FILLED = re.compile(r"^rgb\(")  # a filled heart's computed fill is its colour, an empty one "none"
 POST = f"/blog/{SLUG}"
 
 
@@ -64,6 +67,39 @@ def test_a_second_browser_sees_the_count_change_live(
 ):
     with visitors(browser, app_server.base_url) as [first, second]:
         like_seen_live(first, second)
+
+
+def test_the_same_visitors_second_tab_fills_the_heart_live(
+    browser: Browser, app_server: AppServer, app_db: str
+):
+    """Two tabs of one browser (one visitor cookie) and another visitor: a like in the first
+    tab fills the heart in the second without a reload, and only the count in the other's."""
+    with (
+        browser_context(browser, app_server.base_url) as context,
+        visitors(browser, app_server.base_url, count=1) as [stranger],
+    ):
+        first = context.new_page()
+        open_post(first)  # the first page load sets the visitor cookie both tabs then share
+        second = context.new_page()
+        open_post(second)
+        open_post(stranger)
+        before = count(second)
+        heart = ".like-button svg"
+        expect(second.locator(heart)).to_have_css("fill", "none")
+        first.locator(".like-button").click()
+        expect(first.locator(".like-button")).to_have_attribute("aria-pressed", "true")
+        for page in (second, stranger):
+            expect(page.locator(".like-count")).to_have_text(str(before + 1))
+        expect(second.locator(".like-button")).to_have_attribute("aria-pressed", "true")
+        expect(second.locator(heart)).to_have_css("fill", FILLED)
+        expect(stranger.locator(".like-button")).to_have_attribute("aria-pressed", "false")
+        expect(stranger.locator(heart)).to_have_css("fill", "none")
+
+        second.locator(".like-button").click()  # unliked from the second tab: back in the first
+        expect(first.locator(".like-button")).to_have_attribute("aria-pressed", "false")
+        expect(first.locator(heart)).to_have_css("fill", "none")
+        expect(first.locator(".like-count")).to_have_text(str(before))
+        assert stored() == before
 
 
 def test_unknown_slug_shows_not_found(page: Page):

@@ -83,58 +83,93 @@ def test_clicking_a_star_changes_the_average_and_count(context: BrowserContext, 
     expect_checked(page, 2)
 
 
+def tab_into_the_stars(page: Page) -> int:
+    """From the post's like button, Tab until a star has focus; the number of presses."""
+    page.locator(".like-button").focus()
+    for presses in range(1, 4):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.classList.contains('rating-star')"):
+            return presses
+    raise AssertionError("no star within 3 Tab presses of the like button")
+
+
 def test_the_keyboard_moves_and_rates_like_a_radio_group(context: BrowserContext, app_db: str):
+    """Arrows only move the checked star (nothing stored), Enter stores it as one rating, and
+    leaving the group with Tab stores a star the arrows moved to since."""
     page = context.new_page()
     page.set_viewport_size({"width": 800, "height": 360})  # short, so arrow keys could scroll
     slug = "islands-of-interactivity"
     count, total = open_post(page, slug)
-    page.locator(".like-button").focus()
-    page.keyboard.press("Tab")  # into the group: nothing rated yet, so the first star
+    assert tab_into_the_stars(page) == 1  # the group is one Tab stop: nothing rated, star 1
     expect(star(page, 1)).to_be_focused()
     expect_checked(page, None)
-
-    page.keyboard.press("ArrowRight")
-    expect(star(page, 2)).to_be_focused()
-    expect_checked(page, 2)
-    expect(page.locator(".rating-summary")).to_have_text(expected_summary(count + 1, total + 2))
-
-    page.keyboard.press("Enter")  # rates the focused star again: nothing changes
-    expect_checked(page, 2)
-    page.keyboard.press("ArrowUp")
-    expect(star(page, 3)).to_be_focused()
-    expect_checked(page, 3)
-    expect(page.locator(".rating-summary")).to_have_text(expected_summary(count + 1, total + 3))
 
     scrolled = "window.scrollY"
     assert page.evaluate("document.documentElement.scrollHeight - innerHeight - scrollY") > 100
     top = page.evaluate(scrolled)
     for press, stars in (
+        ("ArrowRight", 2),
+        ("ArrowUp", 3),
         ("End", 5),
         ("ArrowRight", 5),
         ("ArrowLeft", 4),
         ("ArrowDown", 3),
         ("Home", 1),
         ("ArrowLeft", 1),
+        ("ArrowRight", 2),
     ):
         page.keyboard.press(press)
         expect(star(page, stars)).to_be_focused()
         expect_checked(page, stars)
         assert page.evaluate(scrolled) == top  # the keys move the selection, not the page
-    expect(page.locator(".rating-summary")).to_have_text(expected_summary(count + 1, total + 1))
-    assert stored(slug) == (count + 1, total + 1)
+        assert stored(slug) == (count, total)  # … and store nothing
+    expect(page.locator(".rating-summary")).to_have_text(expected_summary(count, total))
 
-    page.keyboard.press("Tab")  # leaves the group: Tab is not held back
-    expect(star(page, 1)).not_to_be_focused()
+    page.keyboard.press("Enter")  # stores the checked star: one rating
+    expect(page.locator(".rating-summary")).to_have_text(expected_summary(count + 1, total + 2))
+    assert stored(slug) == (count + 1, total + 2)
+    expect_checked(page, 2)
+
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(star(page, 4)).to_be_focused()
+    expect_checked(page, 4)
+    assert stored(slug) == (count + 1, total + 2)
+    page.keyboard.press("Tab")  # leaving the group stores the star the arrows moved to
+    expect(star(page, 4)).not_to_be_focused()
+    expect(page.locator(".rating-summary")).to_have_text(expected_summary(count + 1, total + 4))
+    assert stored(slug) == (count + 1, total + 4)
     page.keyboard.press("Shift+Tab")  # comes back to the checked star
-    expect(star(page, 1)).to_be_focused()
+    expect(star(page, 4)).to_be_focused()
+    expect_checked(page, 4)
+
+
+def test_hovering_previews_the_stars(context: BrowserContext, app_db: str):
+    page = context.new_page()
+    count, total = open_post(page, "hello-atoll")
+    fills = (
+        "n => getComputedStyle(document.querySelector(`.rating-star[data-stars='${n}'] svg`)).fill"
+    )
+
+    def filled() -> list[bool]:
+        return [page.evaluate(fills, n) != "none" for n in range(1, 6)]
+
+    assert filled() == [False] * 5
+    star(page, 3).hover()
+    assert filled() == [True, True, True, False, False]
+    star(page, 5).hover()
+    assert filled() == [True] * 5
+    page.locator("#post-title").hover()
+    assert filled() == [False] * 5  # a preview only: nothing was rated
+    assert stored("hello-atoll") == (count, total)
+    expect_checked(page, None)
 
 
 @pytest.mark.parametrize("key", ["Enter", "Space"])
 def test_enter_or_space_rates_the_focused_star(context: BrowserContext, app_db: str, key: str):
     page = context.new_page()
     count, total = open_post(page, "why-libsql")
-    page.locator(".like-button").focus()
-    page.keyboard.press("Tab")
+    tab_into_the_stars(page)
     expect(star(page, 1)).to_be_focused()
     page.keyboard.press(key)
     expect_checked(page, 1)

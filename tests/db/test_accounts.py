@@ -129,9 +129,9 @@ SIGNUP_RULES = [
     ({"email": "ada@"}, {"email": ["Enter a valid email address."]}),
     ({"email": "a" * 250 + "@x.io"}, {"email": ["Email must be at most 254 characters."]}),
     ({"display_name": "A"}, {"display_name": ["Display name must be at least 2 characters."]}),
-    ({"display_name": "   "}, {"display_name": ["Display name must be at least 2 characters."]}),
+    ({"display_name": "   "}, {"display_name": ["Display name is required."]}),
     ({"display_name": "x" * 41}, {"display_name": ["Display name must be at most 40 characters."]}),
-    ({"password": ""}, {"password": ["Password must be at least 10 characters."]}),
+    ({"password": ""}, {"password": ["Password is required."]}),
     ({"password": "short"}, {"password": ["Password must be at least 10 characters."]}),
     ({"password": "x" * 1001}, {"password": ["Password must be at most 1000 characters."]}),
     ({"password": "1234567890"}, {"password": [COMMON]}),
@@ -143,7 +143,7 @@ SIGNUP_RULES = [
         {"email": "nope", "display_name": "", "password": "abc", "website": "x"},
         {
             "email": ["Enter a valid email address."],
-            "display_name": ["Display name must be at least 2 characters."],
+            "display_name": ["Display name is required."],
             "password": ["Password must be at least 10 characters."],
             "website": ["Leave this field empty."],
         },
@@ -514,7 +514,7 @@ def test_a_display_name_of_zero_width_characters_only_is_refused_and_stores_noth
         "error": {
             "code": "BAD_REQUEST",
             "message": INVALID,
-            "fields": {"display_name": ["Display name must be at least 2 characters."]},
+            "fields": {"display_name": ["Display name is required."]},
         }
     }
     assert users() == []

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
 
 from db.core.cache import SWRCache
 from db.core.engine import session_scope
+from tests.waiting import eventually
+
+
+class Clock:
+    """A clock the test moves by hand, so freshness and staleness need no real waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 class Loads:
@@ -37,11 +50,12 @@ def get(
         return cache.get(session, key, loads, tags=("t",), keep=keep)
 
 
-def wait_for(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+def finish_reloads() -> None:
+    """Wait until every background reload thread has stored (or dropped) its result."""
+    for thread in threading.enumerate():
+        if thread.name == "cache-reload":
+            thread.join(5)
+            assert not thread.is_alive(), "a background reload did not finish"
 
 
 def test_a_fresh_value_is_served_without_loading_again(database):
@@ -51,23 +65,30 @@ def test_a_fresh_value_is_served_without_loading_again(database):
 
 
 def test_a_stale_value_is_served_at_once_while_one_reload_runs_behind(database):
-    cache, loads = SWRCache(fresh=0.05, stale=60), Loads("old", "new")
+    clock = Clock()
+    cache, loads = SWRCache(fresh=10, stale=60, clock=clock), Loads("old", "new")
     get(cache, loads)
-    time.sleep(0.06)
+    clock.advance(9.9)
+    assert get(cache, loads) == "old"  # still fresh: no reload
+    assert loads.calls == 1
+    clock.advance(0.2)
     loads.gate = threading.Event()
 
     assert get(cache, loads) == "old"  # answered without waiting for the reload
     assert get(cache, loads) == "old"  # a second stale read starts no second reload
     loads.gate.set()
-    wait_for(lambda: get(cache, loads) == "new")
+    finish_reloads()
+    assert get(cache, loads) == "new"
     assert loads.calls == 2
 
 
 def test_a_value_past_its_stale_window_is_reloaded_before_answering(database):
-    cache, loads = SWRCache(fresh=0.01, stale=0.01), Loads("old", "new")
+    clock = Clock()
+    cache, loads = SWRCache(fresh=10, stale=10, clock=clock), Loads("old", "new")
     get(cache, loads)
-    time.sleep(0.05)
+    clock.advance(20)
     assert get(cache, loads) == "new"
+    assert loads.calls == 2
 
 
 def test_invalidation_drops_tagged_entries_only(database):
@@ -82,16 +103,18 @@ def test_invalidation_drops_tagged_entries_only(database):
 
 
 def test_a_reload_that_started_before_an_invalidation_does_not_store_its_result(database):
-    cache, loads = SWRCache(fresh=0.01, stale=60), Loads("v1", "v2-stale", "v3")
+    clock = Clock()
+    cache, loads = SWRCache(fresh=10, stale=60, clock=clock), Loads("v1", "v2-stale", "v3")
     get(cache, loads)
-    time.sleep(0.02)
+    clock.advance(11)
     loads.gate = threading.Event()
     assert get(cache, loads) == "v1"  # starts a reload that will return v2-stale
-    wait_for(lambda: loads.calls == 2)
+    eventually(lambda: loads.calls == 2)
     cache.invalidate("t")  # the change the reload may have missed
     loads.gate.set()
-    time.sleep(0.05)
+    finish_reloads()
     assert get(cache, loads) == "v3"
+    assert loads.calls == 3
 
 
 def test_values_the_keep_test_rejects_are_not_cached(database):

@@ -340,3 +340,15 @@ def test_format_table_pads_every_column_to_its_widest_cell() -> None:
     assert format_table(["id", "name"], [(1, "Ann"), (22, None)]) == (
         "id | name\n---+-----\n1  | Ann\n22 | NULL"
     )
+
+
+def test_push_seed_pushes_then_seeds_an_empty_database(db_url: str, capsys) -> None:
+    assert main(["push", "--seed"]) == 0
+    out = capsys.readouterr().out
+    assert "pushed" in out and "seeded" in out
+    assert _counts()["posts"] == 3
+
+    assert main(["push", "--seed"]) == 0
+    out = capsys.readouterr().out
+    assert "schema is up to date" in out
+    assert "nothing to seed: the database has content" in out

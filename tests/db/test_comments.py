@@ -49,7 +49,7 @@ def rule_payload(
 # applied to a payload that would otherwise succeed; the HTTP tests reuse this table.
 COMMENT_RULES: list[tuple[str, dict[str, Any], dict[str, list[str]]]] = [
     ("comments.create", {"author": "A"}, {"author": ["Name must be at least 2 characters."]}),
-    ("comments.create", {"author": "   "}, {"author": ["Name must be at least 2 characters."]}),
+    ("comments.create", {"author": "   "}, {"author": ["Name is required."]}),
     ("comments.create", {"author": "x" * 81}, {"author": ["Name must be at most 80 characters."]}),
     ("comments.create", {"author": DROP}, {"author": ["Name is required."]}),
     ("comments.create", {"content": ""}, {"content": ["Comment is required."]}),
@@ -663,7 +663,7 @@ def test_an_author_of_zero_width_characters_only_is_refused_and_stores_nothing(d
         "error": {
             "code": "BAD_REQUEST",
             "message": INVALID,
-            "fields": {"author": ["Name must be at least 2 characters."]},
+            "fields": {"author": ["Name is required."]},
         }
     }
     assert stored() == 0

@@ -48,7 +48,7 @@ def test_a_message_is_stored_trimmed_and_queued_for_the_owner(database):
 # Every rule of contact.send with its exact message; the HTTP tests reuse this table.
 CONTACT_RULES = [
     ({"name": "A"}, {"name": ["Name must be at least 2 characters."]}),
-    ({"name": "   "}, {"name": ["Name must be at least 2 characters."]}),
+    ({"name": "   "}, {"name": ["Name is required."]}),
     ({"name": "x" * 81}, {"name": ["Name must be at most 80 characters."]}),
     ({"email": ""}, {"email": ["Email is required."]}),
     ({"email": "not-an-email"}, {"email": ["Enter a valid email address."]}),
@@ -57,7 +57,7 @@ CONTACT_RULES = [
     ({"email": "a" * 243 + "@example.com"}, {"email": ["Email must be at most 254 characters."]}),
     ({"subject": "x" * 121}, {"subject": ["Subject must be at most 120 characters."]}),
     ({"message": "Too short"}, {"message": ["Message must be at least 10 characters."]}),
-    ({"message": ""}, {"message": ["Message must be at least 10 characters."]}),
+    ({"message": ""}, {"message": ["Message is required."]}),
     ({"message": "x" * 5001}, {"message": ["Message must be at most 5000 characters."]}),
     ({"website": "http://spam.example"}, {"website": ["Leave this field empty."]}),
     (

@@ -7,12 +7,16 @@ Threads meet on the engine's write turn; async callers queue on the one writer t
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import func, select
 
-from db.core import errors
+from db.core import engine, errors
 from db.core.actions import ActionResult, run_action
 from db.core.engine import dispose_engines, session_scope, unavailable
 from db.core.errors import ErrorCode
@@ -130,12 +134,23 @@ def test_queued_writes_give_up_after_the_busy_timeout_counted_from_when_they_wer
     assert BUSY_TIMEOUT_MS / 1000 * 0.9 <= waited < 2.5 * BUSY_TIMEOUT_MS / 1000
 
 
-def test_reads_do_not_wait_behind_queued_writes(short_busy_timeout):
+def test_reads_do_not_wait_behind_queued_writes(short_busy_timeout, monkeypatch):
     make_post()
+    at_the_turn = threading.Event()
+    real_turn = engine._write_turn
+
+    @contextmanager
+    def signalling_turn(on: Engine) -> Iterator[None]:
+        at_the_turn.set()
+        with real_turn(on):
+            yield
 
     async def write_then_read() -> tuple[float, ActionResult, ActionResult]:
+        # Only the queued write asks for the turn from here on (the holder already has it).
+        monkeypatch.setattr(engine, "_write_turn", signalling_turn)
         write = asyncio.ensure_future(run_action_async("likes.toggle", like(), visitor_ctx()))
-        await asyncio.sleep(0.02)  # the write is now waiting for the turn on the writer thread
+        # The writer thread is now busy with the write, waiting for the turn.
+        assert await asyncio.to_thread(at_the_turn.wait, 5)
         started = time.monotonic()
         read = await run_action_async("comments.list", {"post_slug": "hello-world"}, visitor_ctx())
         return time.monotonic() - started, read, await write

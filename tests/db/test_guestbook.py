@@ -35,9 +35,9 @@ def test_signing_stores_a_trimmed_entry(database):
 # Every rule of guestbook.add with its exact message; the HTTP tests reuse this table.
 GUESTBOOK_RULES = [
     ({"author": "A"}, {"author": ["Name must be at least 2 characters."]}),
-    ({"author": "   "}, {"author": ["Name must be at least 2 characters."]}),
+    ({"author": "   "}, {"author": ["Name is required."]}),
     # Nothing visible reads as empty (the cleaner's own table is in test_validation.py).
-    ({"author": "\u200b\u200b\u200b"}, {"author": ["Name must be at least 2 characters."]}),
+    ({"author": "\u200b\u200b\u200b"}, {"author": ["Name is required."]}),
     ({"author": "x" * 81}, {"author": ["Name must be at most 80 characters."]}),
     ({"content": ""}, {"content": ["Message is required."]}),
     ({"content": "\u200b\u202e\x00"}, {"content": ["Message is required."]}),

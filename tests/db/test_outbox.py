@@ -10,10 +10,12 @@ kind of job shares (leases, fencing, backoff, give-up) is in ``test_queue.py``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import replace
@@ -23,15 +25,18 @@ from typing import Literal
 import pytest
 from sqlmodel import col, select
 
+from app import workers
 from app.workers import outbox_worker
 from db.core.actions import run_action
 from db.core.engine import session_scope
 from db.core.types import utcnow
 from db.jobs.mail import MAIL, OutgoingMail, deliver_due, enqueue_mail
+from db.jobs.queue import JobReport
 from db.models import ContactMessage, Outbox
 from tests.factories import contact_payload, visitor_ctx
 from tests.server import ROOT
 from tests.smtp import SmtpSink
+from tests.waiting import eventually
 
 
 def send_contact(n: int = 1) -> list[int]:
@@ -200,15 +205,20 @@ def test_smtp_login_uses_user_and_password(database, monkeypatch):
 
 def test_the_lifespan_worker_polls_and_delivers(database, smtp, monkeypatch):
     monkeypatch.setenv("OUTBOX_POLL_SECONDS", "0.05")
+    batches = threading.Semaphore(0)
+
+    def counted_deliver_due() -> JobReport:
+        report = deliver_due()
+        batches.release()
+        return report
+
+    monkeypatch.setattr(workers, "deliver_due", counted_deliver_due)
 
     async def run() -> None:
         task = asyncio.create_task(outbox_worker())
-        await asyncio.sleep(0.2)
+        assert await asyncio.to_thread(batches.acquire, timeout=20)  # a first, empty batch
         await asyncio.to_thread(send_contact)  # queued while the worker is already polling
-        for _ in range(200):
-            if smtp.received:
-                break
-            await asyncio.sleep(0.05)
+        await asyncio.to_thread(smtp.wait_for, 1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -222,16 +232,20 @@ def test_the_worker_survives_a_broken_database(db_url, smtp, monkeypatch, caplog
     # No schema at all: every batch fails, the loop logs and keeps polling.
     monkeypatch.setenv("OUTBOX_POLL_SECONDS", "0.01")
 
+    def failures() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "atoll.workers"]
+
     async def run() -> bool:
         task = asyncio.create_task(outbox_worker())
-        await asyncio.sleep(0.3)
+        # A second failure logged means the loop outlived the first.
+        await asyncio.to_thread(eventually, lambda: len(failures()) >= 2)
         alive = not task.done()
         task.cancel()
         return alive
 
     assert asyncio.run(run()) is True
-    failures = [r for r in caplog.records if r.name == "atoll.workers"]
-    assert len(failures) > 1 and "no such table" in str(failures[0].exc_info[1])
+    first = failures()[0].exc_info
+    assert first is not None and "no such table" in str(first[1])
 
 
 def test_once_from_the_command_line(database, smtp):

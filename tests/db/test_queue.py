@@ -138,6 +138,26 @@ def test_a_stale_holder_cannot_renew_the_lease(database, kind, prefix, monkeypat
     assert rows(kind)[0].next_attempt_at == now + timedelta(seconds=150)
 
 
+def test_claims_come_oldest_due_first_ties_by_id(database, kind):
+    t0 = utcnow()
+    # Inserted in id order; due in another order, two of them at the same moment.
+    due_in = [30, 10, 20, 10, 100]
+    with session_scope(write=True) as session:
+        added = [new_row(kind, n) for n in range(len(due_in))]
+        for row, seconds in zip(added, due_in, strict=True):
+            row.next_attempt_at = t0 + timedelta(seconds=seconds)
+        session.add_all(added)
+        session.flush()
+        ids = [row.id for row in added]
+
+    now = t0 + timedelta(seconds=50)  # all but the last are due
+    order = [held.id for _ in range(4) for held in claim(kind, now)]
+
+    assert order == [ids[1], ids[3], ids[2], ids[0]]
+    assert claim(kind, now) == []  # the last one is not due yet
+    assert [held.id for held in claim(kind, t0 + timedelta(seconds=100))] == [ids[4]]
+
+
 def test_taking_a_row_fences_out_its_holder(database, kind):
     [row_id] = add(kind)
     now = utcnow()

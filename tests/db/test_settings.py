@@ -32,6 +32,7 @@ DEFAULTS = {
     "page_max_age": 10.0,
     "page_stale_seconds": 60.0,
     "health_token": None,
+    "host": "127.0.0.1",
     "admin_password": None,
     "site_url": "http://localhost:3000",
     "sitemap_limit": 50_000,

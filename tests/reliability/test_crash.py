@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from db.models import Comment, Like, LikeCount
 from db.visitors import COOKIE_NAME, new_visitor_id
 from tests.factories import comment_payload
 from tests.server import AppServer, prepare_database, use_database
+from tests.waiting import eventually
 
 SLUG = "hello-atoll"
 WRITERS = 4
@@ -53,7 +53,7 @@ class Burst:
                 self.interrupted += 1
             return None
         except httpx.HTTPError:  # already dead: nothing listens any more
-            time.sleep(0.05)
+            self.stop.wait(0.05)  # pace the retries; ends at once when the burst is stopped
             return None
 
     def _like(self) -> None:
@@ -93,15 +93,15 @@ def test_kill_9_during_a_burst_keeps_every_acknowledged_write(crash_db: str, tmp
     burst = Burst(server.base_url)
     for thread in burst.threads:
         thread.start()
-    deadline = time.monotonic() + 60
-    while burst.acknowledged() < 150 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: burst.acknowledged() >= 150, timeout=60, every=0.02)
     os.killpg(server.process.pid, signal.SIGKILL)  # mid-burst: requests are in flight
     server.process.wait()
-    time.sleep(0.3)
+    # Each thread finishes the request it has in flight (it fails now the server is gone)
+    # before it sees the stop: joining them is waiting for every interrupted request.
     burst.stop.set()
     for thread in burst.threads:
         thread.join(15)
+        assert not thread.is_alive(), "a burst thread is stuck"
     assert burst.liked and burst.comments, "the burst never got going"
     assert burst.interrupted >= 1, "the kill did not land during the burst"
 

@@ -7,9 +7,11 @@ landed from Reflex's socket records in Redis, so "on different workers" is a che
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
 
 import httpx
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, WebSocket, expect
 from sqlmodel import func, select
 
 from db.core.engine import session_scope
@@ -21,6 +23,40 @@ from tests.scale.conftest import likes_in_db, new_post, tab_on
 
 def count(page: Page):
     return page.locator(".like-count")
+
+
+def hydrated(payload: str | bytes) -> bool:
+    """Whether a websocket frame is the delta that ends a (re)hydration: ``is_hydrated`` set
+    true once the full state was sent and the page's on_load handlers ran."""
+    return isinstance(payload, str) and '"is_hydrated_rx_state_":true' in payload
+
+
+def reconnect_and_resync(sever: Callable[[], None], *pages: Page) -> None:
+    """Call ``sever`` (which drops the pages' sockets); return once the socket each page
+    opens again has delivered the whole state and run the page's on_load handlers.
+
+    ``data-live`` cannot tell: it stays true across a reconnect, and a page keeps showing
+    the old state until the new one arrives.
+    """
+    frames: list[list[str | bytes]] = [[] for _ in pages]
+
+    def watch(seen: list[str | bytes]) -> Callable[[WebSocket], bool]:
+        def opened(socket: WebSocket) -> bool:
+            # Runs as the socket opens, before any of its frames is dispatched: none is missed.
+            socket.on("framereceived", lambda payload: seen.append(payload))
+            return True
+
+        return opened
+
+    with ExitStack() as stack:
+        reopened = [
+            stack.enter_context(page.expect_websocket(predicate=watch(seen)))
+            for page, seen in zip(pages, frames, strict=True)
+        ]
+        sever()
+    for socket, seen in zip(reopened, frames, strict=True):
+        if not any(hydrated(frame) for frame in seen):
+            socket.value.wait_for_event("framereceived", predicate=hydrated)
 
 
 def test_tabs_on_two_workers_see_each_others_likes_live(
@@ -121,12 +157,12 @@ def test_a_tab_that_reconnects_to_the_other_worker_keeps_its_state(
         expect(count(watcher)).to_have_text("1")
 
         cluster.route_events_to(cluster.b)
-        cluster.proxy.sever()  # both tabs lose their socket and reconnect, now to b
+        # Both tabs lose their socket and reconnect, now to b.
+        reconnect_and_resync(cluster.proxy.sever, page, watcher)
         on_b = cluster.worker_of(page, not_=on_a)
         assert cluster.worker_of(watcher, not_=on_a) == on_b
 
         # The reconnect re-sent the whole state from b: still page 2, still liked.
-        page.wait_for_timeout(500)
         expect(page.locator(".comments-page")).to_have_text("Page 2 of 2")
         expect(page.locator(".comment-content").first).to_have_text("Comment number 20")
         expect(page.locator(".like-button")).to_have_attribute("aria-pressed", "true")

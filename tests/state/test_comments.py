@@ -250,6 +250,19 @@ async def test_a_members_account_edits_its_comments_without_a_token(database: st
     assert shown(comments)[0][1:] == ("Signed and edited", "edited")
 
 
+async def test_a_members_name_starts_in_the_form_and_a_visitors_does_not(database: str):
+    make_post(SLUG)
+    tab = Tab()
+    comments = await open_post(tab)
+    assert comments.author_name == ""
+    tab.sign_in(make_user(display_name="Grace Hopper"))
+    await drive(comments.load_comments(SLUG))
+    assert comments.author_name == "Grace Hopper"
+    tab.sign_out()
+    await drive(comments.load_page(1))
+    assert comments.author_name == ""
+
+
 async def test_a_members_only_post_is_locked_until_the_visitor_signs_in(database: str):
     make_post(SLUG, members_only=True)
     member = Tab(user_id=make_user())

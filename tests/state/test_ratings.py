@@ -97,19 +97,58 @@ async def test_without_the_database_the_star_goes_back(tab: Tab, outage: Outage)
         (1, "ArrowLeft", 1),
     ],
 )
-async def test_arrow_keys_focus_and_rate_the_star_they_name(tab: Tab, focused, key, target):
+async def test_arrow_keys_check_and_focus_the_star_they_name_and_store_nothing(
+    tab: Tab, live_updates: Live, focused, key, target
+):
+    make_post(SLUG)
     state = await tab.state(RatingState)
+    await drive(state.load_rating(SLUG))
     outcome = await drive(state.submit_rating_key(SLUG, focused, key))
-    assert outcome.events == [focus_star(target), ("submit_rating", SLUG, target)]
+    assert outcome.events == [focus_star(target)]
+    assert stars(state) == ("No ratings yet", target, None)
+    assert live_updates.published == []
+    await drive(state.load_rating(SLUG))
+    assert stars(state) == ("No ratings yet", target, None)  # still only a selection
 
 
-async def test_keys_on_the_checked_star_or_other_keys_rate_nothing(tab: Tab):
+async def test_other_keys_move_nothing(tab: Tab):
     make_post(SLUG)
     state = await tab.state(RatingState)
     await drive(state.submit_rating(SLUG, 5))
-    assert (await drive(state.submit_rating_key(SLUG, 5, "End"))).events == [focus_star(5)]
-    assert (await drive(state.submit_rating_key(SLUG, 5, "Tab"))).events == []
-    assert (await drive(state.submit_rating_key(SLUG, 5, "Enter"))).events == []
+    for key in ("Tab", "Enter", " "):
+        assert (await drive(state.submit_rating_key(SLUG, 5, key))).events == []
+    assert stars(state) == ("5.0 · 1 rating", 5, False)
+
+
+async def test_leaving_the_group_stores_the_checked_star_once(tab: Tab):
+    make_post(SLUG)
+    state = await tab.state(RatingState)
+    await drive(state.load_rating(SLUG))
+    await drive(state.submit_rating_key(SLUG, 1, "ArrowRight"))
+    await drive(state.submit_rating_key(SLUG, 2, "ArrowRight"))
+    # focus moving between the stars is a blur inside the group: nothing is stored
+    assert (await drive(state.commit_rating(SLUG, False))).events == []
+    outcome = await drive(state.commit_rating(SLUG, True))
+    assert outcome.events == [("submit_rating", SLUG, 3)]
+    await drive(state.submit_rating(SLUG, 3))
+    assert stars(state) == ("3.0 · 1 rating", 3, False)
+    assert (await drive(state.commit_rating(SLUG, True))).events == []  # already stored
+
+
+async def test_leaving_a_group_with_nothing_checked_stores_nothing(tab: Tab):
+    state = await tab.state(RatingState)
+    assert (await drive(state.commit_rating(SLUG, True))).events == []
+
+
+async def test_a_refused_commit_goes_back_to_the_stored_star(tab: Tab):
+    make_post(SLUG)
+    state = await tab.state(RatingState)
+    await drive(state.submit_rating(SLUG, 2))
+    await drive(state.submit_rating_key(SLUG, 2, "End"))
+    assert stars(state) == ("2.0 · 1 rating", 5, False)
+    with_draft = await drive(state.submit_rating(SLUG, 0))  # refused: back to 2, not 5
+    assert with_draft.toasts == [("error", BETWEEN)]
+    assert stars(state) == ("2.0 · 1 rating", 2, False)
 
 
 async def test_stars_of_the_wrong_type_run_nothing(tab: Tab):

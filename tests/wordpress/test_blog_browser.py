@@ -243,15 +243,17 @@ def test_a_rich_post_keeps_responsive_images_anchors_media_and_embeds(
 
 # Attacks on what the allow-list now keeps (srcset, ids, in-page links, rel and target,
 # media and iframes). Each would set window.__atollXss if it ran; the id one by DOM
-# clobbering alone (an element with id "__atollXss" is window.__atollXss).
+# clobbering alone (an element with id "__atollXss" is window.__atollXss). The srcdoc's
+# markup is entity-encoded, as a browser reads it: raw, WordPress's texturize would curl
+# its quotes and the attribute would swallow the markup after it.
 KEPT_ATTRIBUTE_ATTACKS = (
     '<p id="__atollXss">Clobbering.</p>\n'
     '<p><img src="/none.png" alt="srcset attack" '
     "srcset=\"javascript:window.__atollXss='srcset' 1x, /none.png 2x\"></p>\n"
-    "<iframe src=\"javascript:window.parent.__atollXss='iframe'\"></iframe>\n"
-    "<iframe srcdoc=\"<script>parent.__atollXss='srcdoc'</script>\"></iframe>\n"
     '<iframe src="https://www.youtube.com/embed/x" '
     "onload=\"window.__atollXss='onload'\"></iframe>\n"
+    "<iframe src=\"javascript:window.parent.__atollXss='iframe'\"></iframe>\n"
+    '<iframe srcdoc="&lt;script&gt;parent.__atollXss=1&lt;/script&gt;"></iframe>\n'
     "<video src=\"javascript:window.__atollXss='video'\" autoplay "
     "onplay=\"window.__atollXss='onplay'\" poster=\"javascript:window.__atollXss='poster'\">"
     "</video>\n"

@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ from db.models import Author, Post, SyncEvent, Term
 from db.wordpress.client import WordPressClient
 from db.wordpress.sync import full_sync
 from tests.server import prepare_database
+from tests.waiting import eventually
 from tests.wordpress.conftest import BULK_POSTS, ROOT, WordPress
 
 pytestmark = pytest.mark.server
@@ -97,12 +97,11 @@ def test_a_kill_9_mid_sync_and_a_rerun_leave_no_duplicate_and_no_gap(tmp_path, w
     first = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and first.poll() is None:
-        page, _status, _posts = _progress(path)
-        if page is not None and page >= 2:
-            break
-        time.sleep(0.005)
+    eventually(
+        lambda: first.poll() is not None or (_progress(path)[0] or 0) >= 2,
+        timeout=120,
+        every=0.005,
+    )
     first.send_signal(signal.SIGKILL)
     first.wait()
     assert first.returncode == -signal.SIGKILL, "the sync finished before it could be killed"
