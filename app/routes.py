@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -23,6 +24,8 @@ from app.pages import (
 )
 from components.layout import current_route
 from db.core.cache import COMMENTS_TAG, GUESTBOOK_TAG, LISTS_TAG
+from db.core.engine import session_scope
+from db.posts import renamed_to
 from state.accounts import AccountFormState, AccountState
 from state.admin import AdminState
 from state.comments import CommentState
@@ -54,6 +57,9 @@ class Route:
     cache_tags: tuple[str, ...] = ()
     head: Any = None
     """A :class:`state.head.PageHead` state whose vars fill the page's head."""
+    moved: Callable[[dict[str, str]], str | None] | None = None
+    """Where a page this route can't find went (a renamed post): the new path, answered
+    with ``301`` instead of the not-found page; ``None``: nowhere."""
     indexed: bool | None = None
     """Listed in ``/sitemap.xml`` (a static path only). ``None`` follows ``render``: a public
     read page is, a personal one, a form behind a sign-in or an admin's page is not."""
@@ -77,6 +83,12 @@ def _post_islands(params: dict[str, str]) -> list[Any]:
         RatingState.load_rating(slug),
         CommentState.load_comments(slug),
     ]
+
+
+def _renamed_post(params: dict[str, str]) -> str | None:
+    with session_scope() as session:
+        slug = renamed_to(session, params.get("slug", ""))
+    return f"/blog/{quote(slug, safe='')}" if slug else None
 
 
 POSTS = (LISTS_TAG,)
@@ -120,6 +132,7 @@ ROUTES: tuple[Route, ...] = (
         [PostState.load_post],
         "public",
         islands=_post_islands,
+        moved=_renamed_post,
         cache_tags=(*POSTS, "post:{slug}", COMMENTS_TAG),
         head=PostState,
     ),

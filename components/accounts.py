@@ -201,16 +201,71 @@ def account_panel() -> rx.Component:
     )
 
 
+# Added to a locked post's return path, so the post can say the sign-in worked.
+SIGNED_IN_PARAM = "signed_in"
+
+
 def locked_notice(slug: rx.Var) -> rx.Component:
-    """Shown in place of a members-only post's content to visitors who aren't signed in."""
-    return rx.callout(
-        rx.text(
-            "This post is for members. ",
-            rx.link("Sign in", href="/login?next=/blog/" + slug.to(str), id="locked-sign-in"),
-            " or ",
-            rx.link("create a free account", href="/signup?next=/blog/" + slug.to(str)),
-            " to read it.",
+    """The one panel a visitor who isn't signed in sees in place of a members-only post.
+
+    It stands in for the content and for the like button, rating and comments too: none of
+    them is any use on a post the visitor cannot read. Both links come back to the post
+    with ``?signed_in=1``, which :func:`signed_in_notice` turns into a "Signed in" notice.
+    """
+    # ``next`` is encoded: its own "?" and "=" belong to the return path, not the login URL.
+    back = "/blog/" + slug.to(str) + "%3F" + SIGNED_IN_PARAM + "%3D1"
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("lock", size=20, aria_hidden="true"),
+                rx.heading("Sign in to read", size="5", as_="h2", id="members-only-heading"),
+                align="center",
+                spacing="2",
+            ),
+            rx.text("This post is for members of Atoll. Membership is free."),
+            rx.hstack(
+                rx.button(
+                    rx.el.a("Sign in", href="/login?next=" + back, id="locked-sign-in"),
+                    as_child=True,
+                    size="3",
+                    class_name="locked-action",
+                ),
+                rx.button(
+                    rx.el.a("Create a free account", href="/signup?next=" + back),
+                    as_child=True,
+                    size="3",
+                    variant="soft",
+                    class_name="locked-action",
+                ),
+                spacing="3",
+                wrap="wrap",
+            ),
+            spacing="3",
         ),
-        icon="lock",
+        size="3",
+        width="100%",
         id="members-only-notice",
+        role="region",
+        aria_labelledby="members-only-heading",
+    )
+
+
+def signed_in_notice() -> rx.Component:
+    """ "Signed in" on arrival back at the page that asked for it (see :func:`locked_notice`).
+
+    Shown only while the visitor really is signed in, so a shared link carrying the
+    parameter says nothing to anyone else.
+    """
+    arrived = AccountState.router.url.query_parameters[SIGNED_IN_PARAM].to(str) == "1"
+    return rx.cond(
+        AccountState.signed_in & arrived,
+        rx.callout(
+            rx.text(
+                "Signed in as ", rx.text.strong(AccountState.display_name), ". Enjoy the post."
+            ),
+            icon="circle-check",
+            color_scheme="green",
+            role="status",
+            id="signed-in-notice",
+        ),
     )

@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.dates import moment
 from components.forms import backend_url
 from components.layout import loading
 from state.admin import AdminState as S
@@ -80,7 +81,7 @@ def _moderation_row(section: str, row: ObjectVar[dict[str, Any]]) -> rx.Componen
             rx.hstack(
                 rx.text(row["who"], weight="bold"),
                 rx.cond(row["member"], rx.badge("member", variant="outline")),
-                rx.text(row["where"], " · ", row["created"], size="1", color_scheme="gray"),
+                rx.text(row["where"], " · ", moment(row["created"]), size="1", color_scheme="gray"),
                 rx.spacer(),
                 _status_badge(row),
                 width="100%",
@@ -144,7 +145,7 @@ def _message_row(row: ObjectVar[dict[str, Any]]) -> rx.Component:
             rx.hstack(
                 rx.text(row["name"], weight="bold"),
                 rx.link(row["email"], href="mailto:" + row["email"].to(str)),
-                rx.text(row["created"], size="1", color_scheme="gray"),
+                rx.text(moment(row["created"]), size="1", color_scheme="gray"),
                 rx.spacer(),
                 rx.cond(row["is_read"], rx.badge("read"), rx.badge("unread", color_scheme="blue")),
                 width="100%",
@@ -234,8 +235,8 @@ def _subscribers() -> rx.Component:
             lambda r: [
                 rx.table.cell(r["email"]),
                 rx.table.cell(r["status"]),
-                rx.table.cell(r["created"]),
-                rx.table.cell(r["confirmed"]),
+                rx.table.cell(moment(r["created"], relative=False)),
+                rx.table.cell(moment(r["confirmed"], relative=False)),
             ],
             "admin-subscribers-row",
             label="Subscribers",
@@ -248,13 +249,15 @@ def _outbox() -> rx.Component:
         "outbox",
         _filter("outbox", ["all", "pending", "sending", "failed", "sent"], "Show"),
         _table(
-            ["Kind", "Status", "Attempts", "Next attempt", "Last error", ""],
+            ["Kind", "Status", "Attempts", "Next attempt", "Sent", "Last error", ""],
             S.rows["outbox"],
             lambda r: [
                 rx.table.cell(r["kind"]),
-                rx.table.cell(r["status"]),
+                rx.table.cell(r["status"], class_name="outbox-status"),
                 rx.table.cell(r["attempts"]),
-                rx.table.cell(r["due"]),
+                # Only mail still waiting (pending, failed) has one; the rest shows "—".
+                rx.table.cell(moment(r["due"], relative=False), class_name="outbox-due"),
+                rx.table.cell(moment(r["sent"], relative=False), class_name="outbox-sent"),
                 rx.table.cell(rx.text(r["error"], size="1")),
                 rx.table.cell(
                     rx.cond(
@@ -274,23 +277,98 @@ def _outbox() -> rx.Component:
     )
 
 
+def _code(text: str) -> rx.Component:
+    return rx.code(text, variant="ghost")
+
+
+def _wordpress_empty() -> rx.Component:
+    """What the WordPress tab says before WordPress is connected: how to connect it."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("plug", size=20, aria_hidden="true"),
+                rx.heading("WordPress is not connected", size="4", as_="h3"),
+                align="center",
+                spacing="2",
+            ),
+            rx.text(
+                "Posts are Atoll's own until a WordPress site feeds the blog. To connect "
+                "one, set these in the environment (or .env) and restart Atoll:"
+            ),
+            rx.el.ul(
+                rx.el.li(_code("WORDPRESS_URL"), ": the site's address, e.g. https://example.org"),
+                rx.el.li(
+                    _code("WORDPRESS_WEBHOOK_SECRET"),
+                    ": the key WordPress signs change notifications with",
+                ),
+                rx.el.li(
+                    _code("WORDPRESS_USER"),
+                    " and ",
+                    _code("WORDPRESS_APP_PASSWORD"),
+                    ": optional, to copy drafts and private posts too",
+                ),
+                class_name="wordpress-settings",
+            ),
+            rx.text(
+                "Then press “Sync now” here, or run ",
+                _code(".venv/bin/python -m db sync-wordpress"),
+                ". Step by step, with the WordPress plugin snippet: the README section "
+                "“WordPress → libSQL”. Until then, webhook events are stored but not processed.",
+            ),
+            spacing="3",
+        ),
+        width="100%",
+        id="wordpress-empty",
+    )
+
+
+def _sync_progress() -> rx.Component:
+    """The latest full sync run: live pages copied while it runs, then how it ended."""
+    run = S.sync_run
+    pages = run["pages"].to(int)
+    copied = rx.cond(pages == 1, "1 page", pages.to_string() + " pages")
+    return rx.cond(
+        run["running"],
+        rx.vstack(
+            rx.text("Full sync running: ", copied, " of posts copied so far…"),
+            rx.progress(duration="1s", custom_attrs={"aria-label": "Full sync progress"}),
+            spacing="2",
+            width="100%",
+            id="sync-progress",
+        ),
+        rx.cond(
+            run["status"] == "done",
+            rx.text("Full sync finished: ", copied, " of posts copied.", id="sync-finished"),
+            rx.cond(
+                run["status"] == "failed",
+                rx.text("Full sync failed: ", run["error"], color_scheme="red", id="sync-failed"),
+            ),
+        ),
+    )
+
+
 def _sync() -> rx.Component:
     return rx.vstack(
         rx.cond(
             S.sync["configured"],
-            rx.text("WordPress is configured. Last full sync: ", S.sync["last_full_sync"]),
-            rx.callout(
-                "WORDPRESS_URL is not set: webhook events are stored but not processed.",
-                icon="info",
+            rx.vstack(
+                rx.text(
+                    "WordPress is connected. Last full sync: ",
+                    moment(S.sync["last_full_sync"].to(str)),
+                ),
+                rx.button(
+                    "Sync now",
+                    on_click=S.submit_sync_now,
+                    loading=S.sync_run["running"].to(bool),
+                    id="sync-now",
+                ),
+                spacing="3",
             ),
+            _wordpress_empty(),
         ),
+        # A run can be under way without WORDPRESS_URL here (another process, the CLI).
+        rx.box(_sync_progress(), aria_live="polite", width="100%"),
         rx.text(S.sync["pending"], " waiting · ", S.sync["failed"], " failed", size="2"),
-        rx.button(
-            "Sync now",
-            on_click=S.submit_sync_now,
-            disabled=~S.sync["configured"].to(bool),
-            id="sync-now",
-        ),
         _table(
             [
                 "#",
@@ -311,8 +389,8 @@ def _sync() -> rx.Component:
                 rx.table.cell(e["action"]),
                 rx.table.cell(e["status"]),
                 rx.table.cell(e["attempts"]),
-                rx.table.cell(e["received"]),
-                rx.table.cell(e["processed"]),
+                rx.table.cell(moment(e["received"], relative=False)),
+                rx.table.cell(moment(e["processed"], relative=False)),
                 rx.table.cell(rx.text(e["error"], size="1")),
             ],
             "admin-sync-row",
@@ -323,33 +401,98 @@ def _sync() -> rx.Component:
     )
 
 
+# (data key, label, colour): the chart's series, in legend order.
+SERIES = (
+    ("likes", "Likes", "#e5484d"),
+    ("ratings", "Ratings", "#ad5700"),
+    ("comments", "Comments", "#0d74ce"),
+)
+
+
+def _legend_item(key: str, label: str, colour: str) -> rx.Component:
+    """A legend entry that is also a toggle button: it shows or hides its series."""
+    shown = ~S.hidden_series.contains(key)
+    return rx.el.button(
+        rx.el.span(
+            aria_hidden="true",
+            class_name="chart-legend-swatch",
+            style={
+                "display": "inline-block",
+                "width": "0.75rem",
+                "height": "0.75rem",
+                "border_radius": "2px",
+                "border": f"2px solid {colour}",
+                "background": rx.cond(shown, colour, "transparent"),
+            },
+        ),
+        label,
+        type="button",
+        aria_pressed=rx.cond(shown, "true", "false"),
+        on_click=S.toggle_series(key),
+        class_name="chart-legend-item",
+        id=f"legend-{key}",
+        style={
+            "display": "inline-flex",
+            "align_items": "center",
+            "gap": "0.4rem",
+            "min_height": "44px",
+            "padding": "0 0.75rem",
+            "border": "1px solid var(--gray-a6)",
+            "border_radius": "var(--radius-2)",
+            "background": "transparent",
+            "color": "var(--gray-12)",
+            "font_size": "var(--font-size-2)",
+            "cursor": "pointer",
+            # A hidden series' entry is struck through as well as unfilled: not colour alone.
+            "text_decoration": rx.cond(shown, "none", "line-through"),
+        },
+    )
+
+
 def _activity_chart() -> rx.Component:
+    """Likes, ratings and comments per day as grouped bars: an empty day is simply empty.
+
+    The legend is a row of toggle buttons (keyboard and screen-reader usable) rather than
+    recharts' own, whose click carries no series; the tooltip gives the day's figures.
+    """
     return rx.card(
         rx.vstack(
-            rx.heading("Last 30 days", size="4"),
-            rx.recharts.line_chart(
-                rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-                rx.recharts.x_axis(data_key="day"),
-                rx.recharts.y_axis(allow_decimals=False),
-                rx.recharts.tooltip(),
-                rx.recharts.legend(),
-                rx.recharts.line(
-                    data_key="likes", name="Likes", stroke="#e5484d", type_="monotone"
-                ),
-                rx.recharts.line(
-                    data_key="ratings", name="Ratings", stroke="#ffb224", type_="monotone"
-                ),
-                rx.recharts.line(
-                    data_key="comments", name="Comments", stroke="#0090ff", type_="monotone"
+            rx.heading("Last 30 days", size="4", as_="h2", id="activity-heading"),
+            rx.hstack(
+                *(_legend_item(*series) for series in SERIES),
+                spacing="2",
+                wrap="wrap",
+                role="group",
+                aria_label="Series shown",
+                class_name="chart-legend",
+            ),
+            rx.recharts.bar_chart(
+                rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                rx.recharts.x_axis(data_key="day", min_tick_gap=16),
+                rx.recharts.y_axis(allow_decimals=False, width=32),
+                rx.recharts.tooltip(cursor={"fill": "rgba(0, 0, 0, 0.06)"}),
+                *(
+                    rx.recharts.bar(
+                        data_key=key,
+                        name=label,
+                        fill=colour,
+                        max_bar_size=12,
+                        is_animation_active=False,
+                        custom_attrs={"hide": S.hidden_series.contains(key)},
+                    )
+                    for key, label, colour in SERIES
                 ),
                 data=S.activity,
                 width="100%",
                 height=280,
+                bar_gap=1,
             ),
             width="100%",
         ),
         width="100%",
         id="activity-chart",
+        aria_labelledby="activity-heading",
+        role="region",
     )
 
 

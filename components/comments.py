@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.dates import moment
 from components.forms import (
     action_form,
     action_url,
@@ -112,10 +113,8 @@ def _comment(comment: ObjectVar[dict[str, str]]) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(comment["author"], weight="bold", class_name="comment-author"),
-                rx.el.time(
-                    comment["ago"],
-                    date_time=comment["iso"],
-                    title=comment["at"],
+                moment(
+                    comment["created"],
                     class_name="comment-time",
                     style={"font_size": "var(--font-size-1)", "color": "var(--gray-11)"},
                 ),

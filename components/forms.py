@@ -20,7 +20,9 @@ from reflex.vars import ArrayVar, ObjectVar
 from reflex_base.constants import Env
 from reflex_base.environment import environment
 
+from db.core.actions import load_actions
 from db.core.validation import Format, field_label
+from state.islands import ActionFormState, form_id_of
 
 
 def backend_url(path: str) -> str:
@@ -198,4 +200,44 @@ def submit_button(label: str, pending: rx.Var) -> rx.Component:
         type="submit",
         disabled=pending,
         aria_busy=rx.cond(pending, "true", "false"),
+    )
+
+
+def model_form(
+    action_name: str,
+    *,
+    submit: str = "Save",
+    success: str = "Saved.",
+    fields: tuple[str, ...] | None = None,
+) -> rx.Component:
+    """The whole form of action ``action_name``, derived from its input model: one
+    :func:`model_field` per field (labels, required, lengths, input types, help text), the
+    honeypot when the model has one, the form error, a pending submit button, and the
+    no-JavaScript post to ``/api/actions/<name>``. No state class to write: the generic
+    :class:`state.islands.ActionFormState` runs it and keeps its errors under the form's id.
+
+    ``fields`` picks and orders the fields shown (default: every field but ``website``).
+
+    Raises:
+        KeyError: no module registered ``action_name`` (the page would post into nothing).
+    """
+    S = ActionFormState
+    model = load_actions()[action_name].input
+    form_id = form_id_of(action_name)
+    names = fields or tuple(n for n in model.model_fields if n != "website")
+    errors = cast(ObjectVar[dict[str, list[str]]], S.field_errors.get(form_id, {}))
+    pending = cast(rx.Var[bool], S.pending.get(form_id, False))
+    return action_form(
+        form_id,
+        action_url(action_name),
+        S.submit(action_name, success),
+        rx.vstack(
+            form_error(cast(rx.Var[str], S.form_error.get(form_id, ""))),
+            *(model_field(form_id, model, name, errors) for name in names),
+            honeypot(form_id) if "website" in model.model_fields else rx.fragment(),
+            submit_button(submit, pending),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
     )

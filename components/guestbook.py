@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.dates import moment
 from components.forms import (
     action_form,
     action_url,
@@ -42,7 +43,11 @@ def _entry(entry: ObjectVar[dict[str, str]]) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(entry["author"], weight="bold"),
-                rx.text(entry["created"], size="1", color_scheme="gray"),
+                rx.text(
+                    moment(entry["created"], class_name="guestbook-time"),
+                    size="1",
+                    color_scheme="gray",
+                ),
                 justify="between",
                 width="100%",
             ),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
+from components.dates import moment
 from state.posts import BlogState
 
 
@@ -51,7 +52,7 @@ def post_card(
             rx.text(
                 post["author"],
                 " · ",
-                post["published"],
+                moment(post["published"], class_name="post-date"),
                 size="1",
                 color_scheme="gray",
                 class_name="post-card-meta",

@@ -170,6 +170,21 @@ class SyncStatus(BaseModel):
     recent: list[SyncEventAdmin]
 
 
+class SyncProgress(BaseModel):
+    """How far the latest full sync run has got, read from its checkpoint.
+
+    The run commits each page of ``/wp/v2/posts`` with ``next_page`` (see
+    ``db/wordpress/sync.py``), so ``pages_done`` is exact while it runs; how many pages
+    WordPress has is only known to the worker, so there is no total to show.
+    """
+
+    run_id: int
+    status: str
+    pages_done: int
+    running: bool
+    error: str | None
+
+
 class ActivityDay(BaseModel):
     day: str
     likes: int
@@ -451,6 +466,23 @@ def sync_status(session: Session, ctx: ActionContext, *, recent: int = 10) -> Sy
         failed=count("failed"),
         last_full_sync=last,
         recent=[SyncEventAdmin.model_validate(r) for r in rows],
+    )
+
+
+def sync_progress(session: Session, ctx: ActionContext) -> SyncProgress | None:
+    """The latest full sync run's progress (None before the first run), for "Sync now"."""
+    require_admin(session, ctx)
+    run = session.exec(
+        select(SyncEvent).where(SyncEvent.source == "full").order_by(col(SyncEvent.id).desc())
+    ).first()
+    if run is None or run.id is None:
+        return None
+    return SyncProgress(
+        run_id=run.id,
+        status=run.status,
+        pages_done=max((run.next_page or 1) - 1, 0),
+        running=run.status in ("pending", "processing"),
+        error=run.last_error,
     )
 
 

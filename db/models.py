@@ -92,6 +92,19 @@ class PostTerm(SQLModel, table=True):
     term_id: int = Field(foreign_key="terms.id", primary_key=True, ondelete="CASCADE", index=True)
 
 
+class PostSlug(SQLModel, table=True):
+    """A slug a post had before WordPress renamed it: old links answer 301 to the new one.
+
+    WordPress itself redirects old slugs (its ``_wp_old_slug``); we keep the same promise
+    for links already shared. A slug a live post uses again is removed from here.
+    """
+
+    __tablename__: ClassVar[str] = "post_slugs"
+
+    slug: str = Field(max_length=SLUG_MAX, primary_key=True)
+    post_id: int = Field(foreign_key="posts.id", ondelete="CASCADE", index=True)
+
+
 class PostBase(SQLModel):
     slug: str = Field(max_length=SLUG_MAX, unique=True)
     title: str = Field(max_length=500)
@@ -519,3 +532,17 @@ class SyncEventCreate(SQLModel):
     post_id: int = Field(ge=1, le=SQLITE_INT_MAX, title="Post id")
     post_type: str = Field(default="post", min_length=1, max_length=40, title="Post type")
     action: Literal["update", "delete"] = Field(title="Action")
+
+
+WEBHOOK_BATCH_MAX = 500
+"""Events one webhook request may carry: a bulk edit of a page of posts in one request."""
+
+
+class SyncEventBatch(SQLModel):
+    """Several notifications in one signed request (the plugin batches a bulk edit's)."""
+
+    model_config = INPUT_CONFIG
+
+    events: list[SyncEventCreate] = Field(
+        min_length=1, max_length=WEBHOOK_BATCH_MAX, title="Events"
+    )

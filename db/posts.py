@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 from db.core.cache import LISTS_TAG, post_tag, posts_cache
 from db.core.errors import ActionError, ErrorCode
 from db.core.pagination import Page, paginate
-from db.models import Author, Post, PostPublic, PostTerm, Term, TermPublic
+from db.models import Author, Post, PostPublic, PostSlug, PostTerm, Term, TermPublic
 
 POST_NOT_FOUND = "Post not found."
 PER_PAGE = 10
@@ -65,6 +65,16 @@ def get_post(session: Session, slug: str, *, viewer_is_member: bool = False) -> 
         return None
     post, author = row
     return _public(post, author, with_content=viewer_is_member or not post.members_only)
+
+
+def renamed_to(session: Session, slug: str) -> str | None:
+    """The current slug of the published post that was once at ``slug`` (WordPress renamed
+    it), so an old link can answer 301; ``None`` when no post ever moved from there."""
+    return session.exec(
+        select(Post.slug)
+        .join(PostSlug, col(PostSlug.post_id) == Post.id)
+        .where(PostSlug.slug == slug, Post.status == "publish")
+    ).first()
 
 
 _posts = Post.metadata.tables[Post.__tablename__]  # Post.__table__, as type checkers see it

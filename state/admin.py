@@ -7,6 +7,7 @@ checks it again, so a demoted or signed-out admin is refused even on an open pag
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -18,12 +19,8 @@ from db.core.pagination import Page
 from state.accounts import login_url
 from state.actions import perform, query
 from state.checks import typed
-from state.format import when
+from state.format import iso
 from state.site import SiteState
-
-
-def _when(value: Any) -> str:
-    return when(value) if value else "—"
 
 
 def _comment(row: admin.CommentAdmin) -> dict[str, Any]:
@@ -32,7 +29,7 @@ def _comment(row: admin.CommentAdmin) -> dict[str, Any]:
         "who": row.author_name,
         "where": row.post_slug,
         "text": row.content,
-        "created": when(row.created_at),
+        "created": iso(row.created_at),
         "is_public": row.is_public,
         "is_removed": row.is_removed,
         "member": row.user_id is not None,
@@ -45,7 +42,7 @@ def _entry(row: admin.GuestbookEntryAdmin) -> dict[str, Any]:
         "who": row.author,
         "where": "guestbook",
         "text": row.content,
-        "created": when(row.created_at),
+        "created": iso(row.created_at),
         "is_public": row.is_public,
         "is_removed": row.is_removed,
         "member": False,
@@ -59,7 +56,7 @@ def _message(row: admin.ContactMessageAdmin) -> dict[str, Any]:
         "email": row.email,
         "subject": row.subject or "(no subject)",
         "text": row.message,
-        "created": when(row.created_at),
+        "created": iso(row.created_at),
         "is_read": row.is_read,
     }
 
@@ -69,21 +66,43 @@ def _subscriber(row: admin.SubscriberAdmin) -> dict[str, Any]:
         "id": row.id,
         "email": row.email,
         "status": row.status,
-        "created": when(row.created_at),
-        "confirmed": _when(row.confirmed_at),
+        "created": iso(row.created_at),
+        "confirmed": iso(row.confirmed_at),
     }
 
 
 def _outbox(row: admin.OutboxAdmin) -> dict[str, Any]:
+    """An outbox row; only mail still waiting to go (pending, failed) has a next attempt."""
+    waiting = row.status in ("pending", "failed")
     return {
         "id": row.id,
         "kind": row.kind,
         "status": row.status,
         "attempts": row.attempts,
-        "due": when(row.next_attempt_at),
+        "due": iso(row.next_attempt_at) if waiting else "",
+        "sent": iso(row.sent_at),
         "error": row.last_error or "",
-        "created": when(row.created_at),
-        "retryable": row.status in ("pending", "failed"),
+        "created": iso(row.created_at),
+        "retryable": waiting,
+    }
+
+
+ACTIVITY_SERIES = ("likes", "ratings", "comments")
+"""The activity chart's series (``db.admin.ActivityDay`` fields) the legend can hide."""
+
+SYNC_PROGRESS_SECONDS = 0.5
+"""How often an open dashboard re-reads a running full sync's checkpoint."""
+
+
+def _sync_run(progress: admin.SyncProgress | None) -> dict[str, Any]:
+    """The latest full sync run as the WordPress tab shows it (empty: there has been none)."""
+    if progress is None:
+        return {}
+    return {
+        "running": progress.running,
+        "pages": progress.pages_done,
+        "status": progress.status,
+        "error": progress.error or "",
     }
 
 
@@ -113,11 +132,17 @@ class AdminState(SiteState):
     activity: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     sync: rx.Field[dict[str, Any]] = rx.field(default_factory=dict)
     sync_events: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    # The latest full sync run: {running, pages, status, error}, kept live by watch_sync.
+    sync_run: rx.Field[dict[str, Any]] = rx.field(default_factory=dict)
+    _watching: bool = False  # backend-only: a watch_sync loop runs for this tab
+    # Chart series the admin switched off with the legend (data keys).
+    hidden_series: rx.Field[list[str]] = rx.field(default_factory=list)
 
     def _refuse(self, error: ActionError) -> None:
         """Forget everything an admin saw; show why (a role change lands mid-session too)."""
         self.allowed, self.denied, self.loaded = False, error.message, True
         self.rows, self.activity, self.sync, self.sync_events, self.unread = {}, [], {}, [], 0
+        self.sync_run = {}
 
     @rx.event
     async def load_admin(self) -> Any:
@@ -133,7 +158,8 @@ class AdminState(SiteState):
             self._refuse(error)
             return None
         self.allowed, self.denied, self.loaded = True, "", True
-        return None
+        # A run already under way (started from another tab, or the CLI) is followed too.
+        return AdminState.watch_sync if self.sync_run.get("running") else None
 
     async def _fetch(self, name: str, status: str, page: int) -> None:
         read, view, _default = SECTIONS[name]
@@ -151,7 +177,7 @@ class AdminState(SiteState):
             "configured": status.configured,
             "pending": status.pending,
             "failed": status.failed,
-            "last_full_sync": _when(status.last_full_sync),
+            "last_full_sync": iso(status.last_full_sync),
         }
         self.sync_events = [
             {
@@ -162,11 +188,12 @@ class AdminState(SiteState):
                 "status": e.status,
                 "attempts": e.attempts,
                 "error": e.last_error or "",
-                "received": when(e.received_at),
-                "processed": _when(e.processed_at),
+                "received": iso(e.received_at),
+                "processed": iso(e.processed_at),
             }
             for e in status.recent
         ]
+        self.sync_run = _sync_run(await query(admin.sync_progress, ctx))
 
     async def _reload(self, name: str, status: str, page: int) -> Any:
         await self._current_user()
@@ -234,11 +261,62 @@ class AdminState(SiteState):
         )
 
     @rx.event
+    @typed
+    def toggle_series(self, key: str) -> None:
+        """Show or hide one of the activity chart's series (its legend button)."""
+        if key not in ACTIVITY_SERIES:
+            return
+        if key in self.hidden_series:
+            self.hidden_series = [k for k in self.hidden_series if k != key]
+        else:
+            self.hidden_series = [*self.hidden_series, key]
+
+    @rx.event
     async def submit_sync_now(self) -> Any:
+        """Queue a full sync, then follow its progress until the run ends."""
         event = await self._act("admin.sync_now", {}, None, "Full sync queued.")
         if self.allowed:
             try:
                 await self._fetch_overview()
             except ActionError as error:
                 self._refuse(error)
+        if self.allowed and self.sync_run.get("running"):
+            return [event, AdminState.watch_sync]
         return event
+
+    @rx.event(background=True)
+    async def watch_sync(self) -> None:
+        """Re-read the latest full sync run's checkpoint until it ends, updating ``sync_run``.
+
+        A background event, so the tab stays usable while a long run is followed; one loop
+        per tab (``_watching``). When the run ends the tab's sync overview (last full sync,
+        recent events) is read again, so it shows the outcome.
+        """
+        async with self:
+            if self._watching or not self.allowed:
+                return
+            self._watching = True
+        try:
+            while True:
+                async with self:
+                    if not self.allowed:
+                        return
+                    ctx = self._action_context()
+                try:
+                    progress = await query(admin.sync_progress, ctx)
+                except ActionError as error:
+                    async with self:
+                        self._refuse(error)
+                    return
+                async with self:
+                    self.sync_run = _sync_run(progress)
+                    if progress is None or not progress.running:
+                        try:
+                            await self._fetch_overview()
+                        except ActionError as error:
+                            self._refuse(error)
+                        return
+                await asyncio.sleep(SYNC_PROGRESS_SECONDS)
+        finally:
+            async with self:
+                self._watching = False

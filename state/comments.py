@@ -27,7 +27,7 @@ from db.posts import is_members_only
 from state import live
 from state.actions import FormMixin, feedback, perform, query
 from state.checks import typed
-from state.format import ago, when
+from state.format import iso
 from state.site import SiteState
 
 FORM_ID = "comment-form"
@@ -39,14 +39,12 @@ def _topic(slug: str) -> str:
     return f"comments:{slug}"
 
 
-def _view(comment: CommentPublic, now: datetime) -> dict[str, str]:
+def _view(comment: CommentPublic) -> dict[str, str]:
     return {
         "id": str(comment.id),
         "author": comment.author_name,
         "content": comment.content,
-        "ago": ago(comment.created_at, now),
-        "at": when(comment.created_at),
-        "iso": comment.created_at.isoformat(),
+        "created": iso(comment.created_at),
         "edited": "edited" if comment.edited else "",
     }
 
@@ -136,9 +134,8 @@ class CommentState(FormMixin, SiteState):
         self.account_owned = [str(i) for i in sorted(owned)]
 
     def _show(self, listing: CommentPage) -> None:
-        now = utcnow()
         self.page, self.pages, self.total = listing.page, listing.pages, listing.total
-        self.comments = [_view(c, now) for c in listing.items]
+        self.comments = [_view(c) for c in listing.items]
         self.loaded, self.locked = True, False
 
     def _lock(self) -> None:

@@ -1,40 +1,30 @@
-"""How dates read on the page (formatted server-side so the browser needs no date library)."""
+"""What state hands the page to show: dates as ISO instants, excerpts as plain text.
+
+A date is not formatted here: the page shows it in the visitor's own time zone and language
+(:func:`components.dates.moment`), which only the browser knows.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from db.wordpress.transform import plain_text as html_to_text
 
 
-def when(moment: datetime | str) -> str:
-    """An absolute, unambiguous date such as ``22 Nov 2026, 15:09 UTC``."""
+def iso(moment: datetime | str | None) -> str:
+    """``2025-03-13T07:58:00Z``: the instant for ``<time datetime>``, "" for none.
+
+    Whole seconds in UTC with a ``Z``, the one form every JavaScript engine parses alike (the
+    render server's and each browser's), so the server's HTML and the hydration agree.
+    """
+    if moment is None or moment == "":
+        return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return moment.strftime("%-d %b %Y, %H:%M UTC")
-
-
-def ago(moment: datetime | str, now: datetime) -> str:
-    """A relative time such as ``3 minutes ago``, computed against the server's clock.
-
-    ``now`` is passed in so one render uses one instant and tests need no clock tricks;
-    moments slightly in the future (clock skew between writers) read as ``just now``.
-    """
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    seconds = int((now - moment).total_seconds())
-    for unit, size in (
-        ("year", 365 * 86400),
-        ("month", 30 * 86400),
-        ("day", 86400),
-        ("hour", 3600),
-        ("minute", 60),
-    ):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "just now"
+    if moment.tzinfo is None:  # the database's clock is UTC (db.core.types.utcnow)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 BLOCK_TAG = re.compile(

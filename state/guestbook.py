@@ -12,7 +12,7 @@ from db.models import GuestbookEntryPublic
 from state import live
 from state.actions import FormMixin, feedback, perform, query
 from state.checks import typed
-from state.format import when
+from state.format import iso
 from state.head import PageHead
 from state.site import SiteState
 
@@ -25,7 +25,7 @@ def _view(entry: dict[str, Any]) -> dict[str, str]:
         "id": str(entry["id"]),
         "author": entry["author"],
         "content": entry["content"],
-        "created": when(entry["created_at"]),
+        "created": iso(entry["created_at"]),
     }
 
 

@@ -9,7 +9,7 @@ import reflex as rx
 from db.members import list_member_posts
 from state.accounts import login_url
 from state.actions import query
-from state.format import when
+from state.format import iso
 from state.site import SiteState
 
 
@@ -30,7 +30,7 @@ class MembersState(SiteState):
                 "title": p.title,
                 "excerpt_html": p.excerpt_html,
                 "author": p.author_name,
-                "published": when(p.published_at),
+                "published": iso(p.published_at),
             }
             for p in listing.items
         ]

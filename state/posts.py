@@ -11,7 +11,7 @@ from db.core.pagination import Page, page_number
 from db.models import PostPublic
 from db.posts import cached_post_page, cached_posts, cached_term_posts
 from state.actions import query
-from state.format import plain_text, when
+from state.format import iso, plain_text
 from state.head import SITE_NAME, PageHead
 from state.site import SiteState
 
@@ -22,7 +22,7 @@ def _card(post: dict[str, Any]) -> dict[str, str]:
         "title": post["title"],
         "excerpt_html": post["excerpt_html"],
         "author": post["author_name"],
-        "published": when(post["published_at"]),
+        "published": iso(post["published_at"]),
         "image": post["featured_image_url"] or "",
         "image_alt": post["featured_image_alt"],
     }

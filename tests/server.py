@@ -68,12 +68,13 @@ def prepare_database(path: Path, *, seed: bool = True) -> str:
     return url
 
 
-def push_and_seed(env: dict[str, str], *, seed: bool = True) -> None:
-    """``python -m db push`` (then ``seed``) against the database ``env`` names."""
+def push_and_seed(env: dict[str, str], *, seed: bool = True, root: Path = ROOT) -> None:
+    """``python -m db push`` (then ``seed``) against the database ``env`` names, run from
+    ``root`` (another copy of the project: its own models)."""
     for command in ("push", "seed") if seed else ("push",):
         subprocess.run(
             [sys.executable, "-m", "db", command],
-            cwd=ROOT,
+            cwd=root,
             env=os.environ | env,
             check=True,
             capture_output=True,
@@ -117,7 +118,10 @@ class AppServer:
         timeout: float = 420,
         healthy: bool = True,
         port: int | None = None,
+        root: Path = ROOT,
     ) -> AppServer:
+        """Start the app from ``root`` (default: this checkout; the README tutorial test
+        passes a temporary copy, whose ``env`` then names its own build directory)."""
         port = port or free_port()
         # The whole site starts the way `make run ENV=prod` does (app/serve.py, which skips an
         # unchanged build); a backend alone is plain `reflex run --backend-only`.
@@ -142,7 +146,7 @@ class AppServer:
         log = log_path.open("wb")
         process = subprocess.Popen(
             args,
-            cwd=ROOT,
+            cwd=root,
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,

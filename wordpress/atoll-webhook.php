@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       Atoll Webhook
  * Description:       Tells an Atoll site when a post changes: a signed POST to its /api/sync on save, status change, trash, restore and delete. Configure ATOLL_WEBHOOK_URL and ATOLL_WEBHOOK_SECRET in wp-config.php.
- * Version:           1.0.0
+ * Version:           1.1.0
  * Requires at least: 6.0
  * Requires PHP:      7.4
  * License:           MIT
@@ -14,7 +14,9 @@
  *
  * Notifications are collected while the request runs and sent once per post at shutdown,
  * after WordPress has stored the terms, meta and featured image that the REST API saves
- * after `save_post`. Under PHP-FPM the response is handed to the editor first
+ * after `save_post`. A request that changes several posts (a bulk edit, a bulk trash)
+ * sends them together: one signed `{"events": [...]}` body per BATCH posts, so a bulk edit
+ * of 300 posts is one request, not 300 that a rate limit or a timeout could drop. Under PHP-FPM the response is handed to the editor first
  * (fastcgi_finish_request); elsewhere the request waits at most ATOLL_WEBHOOK_TIMEOUT
  * seconds (default 3). Failed deliveries are retried through WP-Cron with backoff.
  */
@@ -25,6 +27,7 @@ final class Atoll_Webhook {
 
 	const RETRY_HOOK   = 'atoll_webhook_retry';
 	const MAX_ATTEMPTS = 5;
+	const BATCH        = 100;
 
 	/** @var array<int, array{post_type: string, action: string}> Pending notifications by post id. */
 	private static $queue = array();
@@ -36,7 +39,7 @@ final class Atoll_Webhook {
 		add_action( 'untrashed_post', array( __CLASS__, 'on_untrashed' ), 99 );
 		add_action( 'before_delete_post', array( __CLASS__, 'on_delete' ), 99 );
 		add_action( 'shutdown', array( __CLASS__, 'flush' ), 20 );
-		add_action( self::RETRY_HOOK, array( __CLASS__, 'retry' ), 10, 4 );
+		add_action( self::RETRY_HOOK, array( __CLASS__, 'retry' ), 10, 4 );  // 4: retries queued by 1.0
 	}
 
 	/** Configured, and not inside an import (a full sync picks imported posts up). */
@@ -99,24 +102,38 @@ final class Atoll_Webhook {
 		if ( function_exists( 'fastcgi_finish_request' ) ) {
 			fastcgi_finish_request();
 		}
+		$events = array();
 		foreach ( $queue as $post_id => $item ) {
-			self::send( $post_id, $item['post_type'], $item['action'], 1 );
+			$events[] = array(
+				'post_id'   => (int) $post_id,
+				'post_type' => $item['post_type'],
+				'action'    => $item['action'],
+			);
+		}
+		foreach ( array_chunk( $events, self::BATCH ) as $batch ) {
+			self::send( $batch, 1 );
 		}
 	}
 
-	public static function retry( $post_id, $post_type, $action, $attempt ) {
-		self::send( (int) $post_id, (string) $post_type, (string) $action, (int) $attempt );
+	/** A retry from WP-Cron: `(events, attempt)`, or 1.0's `(post_id, post_type, action, attempt)`. */
+	public static function retry( $events, $attempt = 1, $action = null, $old_attempt = null ) {
+		if ( ! is_array( $events ) ) {
+			$events  = array(
+				array(
+					'post_id'   => (int) $events,
+					'post_type' => (string) $attempt,
+					'action'    => (string) $action,
+				),
+			);
+			$attempt = $old_attempt;
+		}
+		self::send( $events, (int) $attempt );
 	}
 
-	/** One signed POST; a transport error or a 5xx/429 is retried later through WP-Cron. */
-	private static function send( $post_id, $post_type, $action, $attempt ) {
-		$body     = wp_json_encode(
-			array(
-				'post_id'   => $post_id,
-				'post_type' => $post_type,
-				'action'    => $action,
-			)
-		);
+	/** One signed POST for `$events` (one post: the plain body; several: `{"events": [...]}`);
+	 *  a transport error or a 5xx/429 is retried later through WP-Cron. */
+	private static function send( $events, $attempt ) {
+		$body     = wp_json_encode( 1 === count( $events ) ? $events[0] : array( 'events' => $events ) );
 		$response = wp_remote_post(
 			ATOLL_WEBHOOK_URL,
 			array(
@@ -136,9 +153,10 @@ final class Atoll_Webhook {
 		}
 		$reason = is_wp_error( $response ) ? $response->get_error_message() : "HTTP $status";
 		$again  = ( 0 === $status || 429 === $status || $status >= 500 ) && $attempt < self::MAX_ATTEMPTS;
-		error_log( sprintf( 'atoll-webhook: post %d %s failed (attempt %d): %s%s', $post_id, $action, $attempt, $reason, $again ? '; will retry' : '' ) );
+		$posts  = implode( ',', wp_list_pluck( $events, 'post_id' ) );
+		error_log( sprintf( 'atoll-webhook: posts %s failed (attempt %d): %s%s', $posts, $attempt, $reason, $again ? '; will retry' : '' ) );
 		if ( $again ) {
-			wp_schedule_single_event( time() + 30 * ( 2 ** ( $attempt - 1 ) ), self::RETRY_HOOK, array( $post_id, $post_type, $action, $attempt + 1 ) );
+			wp_schedule_single_event( time() + 30 * ( 2 ** ( $attempt - 1 ) ), self::RETRY_HOOK, array( $events, $attempt + 1 ) );
 		}
 	}
 }

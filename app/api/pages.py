@@ -75,6 +75,12 @@ class Page:
         """A load handler's ``rx.redirect``: the same place, before any page is sent."""
         return cls(303, b"", b"", "", frozenset(), location=location)
 
+    @classmethod
+    def moved(cls, location: str, tags: frozenset[str]) -> Page:
+        """The page is at ``location`` now (a renamed post): permanent, and as public as
+        the page was, until one of ``tags`` changes."""
+        return cls(301, b"", b"", "", tags, location=location)
+
 
 class PageCache:
     """Rendered public pages by path and query; dropped by tag, refreshed in the background."""
@@ -124,6 +130,8 @@ async def _render(path: str, query: dict[str, str], route: Route, visitor: Reque
         sub.get("found_rx_state_") is False for sub in shot.state.values()
     ):
         status = 404
+        if route.moved is not None and (location := await asyncio.to_thread(route.moved, params)):
+            return Page.moved(location, _tags(route, params))
     return Page.of(status, rendered.html, _tags(route, params))
 
 
@@ -182,8 +190,13 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
 
 def _respond(request: Request, page: Page, cache_control: str) -> Response:
     if page.location is not None:
+        moved = page.status == 301
         return Response(
-            status_code=303, headers={"Location": page.location, "Cache-Control": PRIVATE}
+            status_code=page.status,
+            headers={
+                "Location": page.location,
+                "Cache-Control": cache_control if moved else PRIVATE,
+            },
         )
     headers = {"Cache-Control": cache_control, "ETag": page.etag, "Vary": "Accept-Encoding"}
     if page.status == 200 and etag_matches(request.headers.get("if-none-match", ""), page.etag):

@@ -28,8 +28,8 @@ from db.core.engine import session_scope
 from db.core.errors import ActionError, ErrorCode
 from db.core.ratelimit import limiter
 from db.core.validation import parse
-from db.jobs.queue import JobReport, work_forever
-from db.models import SyncEventCreate
+from db.jobs.queue import JobKind, JobReport, work_forever
+from db.models import SyncEventBatch, SyncEventCreate
 from db.wordpress import client as wordpress
 from db.wordpress import sync
 
@@ -41,11 +41,18 @@ NOT_CONFIGURED = "The sync webhook is not configured."
 _wake = asyncio.Event()
 
 
-def _record(data: SyncEventCreate) -> int:
+def _record(events: list[SyncEventCreate]) -> list[int]:
+    """Every event of one request in one transaction: all recorded, or none."""
     with session_scope(write=True) as session:
-        event = sync.record_event(session=session, data=data)
-        assert event.id is not None
-        return event.id
+        ids = [sync.record_event(session=session, data=data).id for data in events]
+        return [event_id for event_id in ids if event_id is not None]
+
+
+def _events(payload: object) -> list[SyncEventCreate]:
+    """One event (``{post_id, post_type, action}``) or a batch (``{"events": [...]}``)."""
+    if isinstance(payload, dict) and "events" in payload:
+        return parse(SyncEventBatch, payload).events
+    return [parse(SyncEventCreate, payload)]
 
 
 def _refuse_unsigned(request: Request) -> ActionError:
@@ -72,25 +79,49 @@ async def receive_webhook(request: Request) -> Response:
         body = await read_body(request)
         if not sync.verify_signature(secret, body, request.headers.get("x-atoll-signature")):
             raise _refuse_unsigned(request)
-        payload = parse_json(body)
-        data = parse(SyncEventCreate, payload)
-        event_id = await asyncio.to_thread(_record, data)
+        events = _events(parse_json(body))
+        ids = await asyncio.to_thread(_record, events)
     except Exception as exc:
         return error_response(shown_error(exc, "recording a sync event"))
-    log.info(
-        "sync event %d recorded: %s %s %d", event_id, data.action, data.post_type, data.post_id
-    )
+    for event_id, data in zip(ids, events, strict=True):
+        log.info(
+            "sync event %d recorded: %s %s %d", event_id, data.action, data.post_type, data.post_id
+        )
     _wake.set()
-    return JSONResponse({"data": {"id": event_id, "status": "pending"}}, status_code=202)
+    if len(ids) == 1:
+        return JSONResponse({"data": {"id": ids[0], "status": "pending"}}, status_code=202)
+    return JSONResponse({"data": {"ids": ids, "status": "pending"}}, status_code=202)
 
 
 async def sync_worker() -> None:
-    """Apply pending sync events until cancelled (a Reflex lifespan task).
+    """Apply pending webhook events until cancelled (a Reflex lifespan task).
 
     Woken by each webhook, and otherwise every ``SYNC_POLL_SECONDS`` for retries that
     came due and events left by a crashed process. Without ``WORDPRESS_URL`` it idles and
-    events stay pending. One HTTP client is kept for the life of the task.
+    events stay pending. Full syncs run in :func:`full_sync_worker`, so an edit never waits
+    for one to finish.
     """
+    await _drain(
+        sync.SYNC,
+        "WORDPRESS_URL is not set: sync events are stored, not processed",
+        wake=_wake,
+        limit=sync.SYNC.batch,
+    )
+
+
+async def full_sync_worker() -> None:
+    """Run queued full syncs ("Sync now", a CLI run left unfinished) until cancelled."""
+    await _drain(sync.FULL_SYNC, "WORDPRESS_URL is not set: full syncs wait", limit=1)
+
+
+async def _drain(
+    kind: JobKind[wordpress.WordPressSource],
+    idle_warning: str,
+    *,
+    limit: int,
+    wake: asyncio.Event | None = None,
+) -> None:
+    """One lane's worker loop, with one HTTP client kept for the life of the task."""
     client: wordpress.WordPressClient | None = None
 
     def run() -> JobReport:
@@ -98,16 +129,10 @@ async def sync_worker() -> None:
         if not wordpress.is_configured():
             return JobReport(configured=False)
         client = client or wordpress.WordPressClient()
-        return sync.process_events(client=client)
+        return kind.run_due(client, limit=limit)
 
     try:
-        await work_forever(
-            sync.SYNC,
-            run,
-            log=log,
-            idle_warning="WORDPRESS_URL is not set: sync events are stored, not processed",
-            wake=_wake,
-        )
+        await work_forever(kind, run, log=log, idle_warning=idle_warning, wake=wake)
     finally:
         if client is not None:
             client.close()

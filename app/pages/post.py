@@ -1,45 +1,59 @@
-"""``/blog/[slug]``: one post with its like button, or not-found."""
+"""``/blog/[slug]``: one post with its like button, rating and comments, or not-found.
+
+A members-only post shown to a visitor who isn't signed in is its header and one sign-in
+panel: the like button, rating and comments belong to the content it cannot read.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from components import comment_section, like_button, page_layout, star_rating
-from components.accounts import locked_notice
+from components.accounts import locked_notice, signed_in_notice
+from components.dates import moment
 from components.layout import loading, not_found
 from components.posts import breadcrumbs, post_image, term_links
 from state.posts import PostState
 
 
+def _readable() -> rx.Component:
+    """The post's body and everything a reader does with it."""
+    slug = PostState.post["slug"].to(str)
+    return rx.fragment(
+        rx.html(PostState.content_html, class_name="post-content"),
+        rx.hstack(
+            like_button(slug),
+            star_rating(slug),
+            align="center",
+            spacing="4",
+            wrap="wrap",
+        ),
+        comment_section(slug),
+    )
+
+
 def _post() -> rx.Component:
     return rx.el.article(
         rx.vstack(
+            signed_in_notice(),
             breadcrumbs(PostState.terms),
             rx.heading(PostState.post["title"], size="8", id="post-title"),
             rx.text(
                 PostState.post["author"],
                 " · ",
-                PostState.post["published"],
+                moment(PostState.post["published"], class_name="post-date"),
                 size="2",
                 color_scheme="gray",
             ),
             post_image(PostState.post["image"], PostState.post["image_alt"], "post-featured-image"),
             term_links(PostState.terms),
-            rx.cond(
-                PostState.locked,
-                locked_notice(PostState.post["slug"]),
-                rx.html(PostState.content_html, class_name="post-content"),
-            ),
-            rx.hstack(
-                like_button(PostState.post["slug"].to(str)),
-                star_rating(PostState.post["slug"].to(str)),
-                align="center",
-                spacing="4",
-                wrap="wrap",
-            ),
-            comment_section(PostState.post["slug"].to(str)),
+            rx.cond(PostState.locked, locked_notice(PostState.post["slug"]), _readable()),
             spacing="4",
+            width="100%",
         ),
+        # The column is the page's width whatever the post holds (a locked post's panel
+        # alone would otherwise shrink it).
+        style={"width": "100%"},
     )
 
 

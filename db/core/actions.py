@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,12 +22,15 @@ from pydantic import BaseModel
 from db.core import cache, config, errors
 from db.core.engine import session_scope, unavailable
 from db.core.errors import ActionError, ErrorCode
+from db.core.pagination import Page, paginate
 from db.core.ratelimit import client_key, limiter
 from db.core.validation import parse
 
 log = logging.getLogger("atoll.actions")
 
 # Modules whose import registers their actions; order is the order of the README table.
+# Any other module at the top of ``db/`` (a new island's ``db/notes.py``) is imported after
+# them by :func:`load_actions`, so adding a feature never means editing this list.
 ACTION_MODULES = (
     "db.likes",
     "db.guestbook",
@@ -131,11 +135,77 @@ def action(
     return register
 
 
+def feature_modules() -> list[str]:
+    """Every module that may register actions, listings or tables: :data:`ACTION_MODULES`
+    first (the README's order), then any other module at the top of ``db/``."""
+    import db
+
+    found = [
+        f"db.{m.name}"
+        for m in pkgutil.iter_modules(db.__path__)
+        if not m.ispkg and not m.name.startswith("_")
+    ]
+    return [*ACTION_MODULES, *sorted(set(found) - set(ACTION_MODULES))]
+
+
 def load_actions() -> dict[str, Action]:
-    """Import every module that registers actions and return the registry."""
-    for module in ACTION_MODULES:
+    """Import every feature module (:func:`feature_modules`) and return the action registry."""
+    for module in feature_modules():
         importlib.import_module(module)
     return ACTIONS
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A named, read-only list of rows: the only reads a generic list island may run.
+
+    ``query()`` builds the (ordered) select; each row is shown as ``model`` (a ``*Public``
+    view, so a column not in it never reaches a browser), ``per_page`` rows a page.
+    """
+
+    name: str
+    model: type[BaseModel]
+    query: Callable[[], Any]
+    per_page: int
+
+
+LISTINGS: dict[str, Listing] = {}
+UNKNOWN_LISTING = "No such list."
+
+
+def listing(
+    name: str, *, model: type[BaseModel], per_page: int = 10
+) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Register ``fn`` (no arguments, returns an ordered ``select``) as the listing ``name``,
+    read page by page by :func:`read_listing` (``components/lists.py``'s ``rows_list``)."""
+
+    def register(fn: Callable[[], Any]) -> Callable[[], Any]:
+        if name in LISTINGS:
+            raise ValueError(f"listing {name!r} is registered twice")
+        LISTINGS[name] = Listing(name, model, fn, per_page)
+        return fn
+
+    return register
+
+
+def read_listing(session: Any, name: str, *, page: int | None = 1) -> Page[dict[str, Any]]:
+    """One page of listing ``name``, each row as its model's JSON.
+
+    Raises:
+        ActionError: NOT_FOUND for a name no module registered (a browser names the listing,
+            so it may name anything; only registered queries ever run).
+    """
+    load_actions()
+    spec = LISTINGS.get(name)
+    if spec is None:
+        raise ActionError(ErrorCode.NOT_FOUND, UNKNOWN_LISTING)
+    return paginate(
+        session,
+        spec.query(),
+        page=page,
+        per_page=spec.per_page,
+        view=lambda row: spec.model.model_validate(row).model_dump(mode="json"),
+    )
 
 
 def jsonable(value: Any) -> Any:

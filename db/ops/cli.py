@@ -65,12 +65,21 @@ def _parser() -> argparse.ArgumentParser:
         help="DROP EVERY TABLE and recreate the schema; all data is lost",
     )
     push.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="TABLE",
+        help="first drop TABLE, a leftover no model declares (after its row count is "
+        "confirmed), touching no other table; repeatable",
+    )
+    push.add_argument("--yes", "-y", action="store_true", help="drop without asking")
+    push.add_argument(
         "--seed",
         action="store_true",
         help="then seed as `seed` does (only an empty database, never with WORDPRESS_URL): "
         "`make run` starts with one process instead of two",
     )
-    push.set_defaults(run=cmd_push, force=False)
+    push.set_defaults(run=cmd_push, force=False, drop=[], yes=False)
 
     commands.add_parser(
         "verify", help="exit 1 and list differences if the schema drifted"
@@ -122,7 +131,35 @@ def _where(engine: Engine) -> str:
 # --------------------------------------------------------------------------- commands
 
 
+def cmd_drop(engine: Engine, table: str, *, yes: bool) -> bool:
+    """Drop one leftover table after showing what goes with it; ``False`` when refused or
+    declined (nothing dropped)."""
+    try:
+        rows = schema.leftover_rows(engine, table)
+    except schema.DropRefusedError as exc:
+        print(f"drop refused: {exc}. Nothing was changed.", file=sys.stderr)
+        return False
+    question = f"Drop table {table} and its {rows} row(s) from {_where(engine)}? [y/N] "
+    if not yes and not _confirm(question):
+        print(f"table {table} was not dropped. Nothing was changed.", file=sys.stderr)
+        return False
+    schema.drop_table(engine, table)
+    print(f"dropped table {table} ({rows} row(s))")
+    return True
+
+
+def _confirm(question: str) -> bool:
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:  # no terminal to ask: the answer is no
+        print()
+        return False
+
+
 def cmd_push(engine: Engine, args: argparse.Namespace) -> int:
+    for table in args.drop:
+        if not cmd_drop(engine, table, yes=args.yes):
+            return FAILED
     if args.force_reset:
         print(
             f"!!! --force-reset: DROPPING EVERY TABLE in {_where(engine)} and recreating "
@@ -137,8 +174,9 @@ def cmd_push(engine: Engine, args: argparse.Namespace) -> int:
         )
         _print_list(exc.changes, file=sys.stderr)
         print(
-            "Nothing was changed. Apply these by hand (python -m db execute FILE), or "
-            "rerun with --force-reset to drop and recreate EVERY table.",
+            "Nothing was changed. Apply these by hand (python -m db execute FILE), drop a "
+            "table no model declares any more with --drop TABLE, or rerun with "
+            "--force-reset to drop and recreate EVERY table.",
             file=sys.stderr,
         )
         return FAILED

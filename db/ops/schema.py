@@ -20,7 +20,7 @@ from typing import Any
 from alembic.autogenerate import produce_migrations
 from alembic.operations import Operations, ops
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, MetaData, inspect
+from sqlalchemy import Column, MetaData, Table, inspect
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.sql.elements import TextClause
 from sqlmodel import SQLModel
@@ -115,6 +115,40 @@ def reset(engine: Engine, metadata: MetaData | None = None) -> list[str]:
     return dropped + [f"created table {t.name}" for t in metadata.sorted_tables]
 
 
+class DropRefusedError(Exception):
+    """``push --drop`` was asked to drop a table it must not: unknown, or still a model's."""
+
+
+def leftover_rows(engine: Engine, table: str, metadata: MetaData | None = None) -> int:
+    """How many rows table ``table`` holds, once it is known to be droppable: a live table
+    that no model declares (what is left after an island is removed).
+
+    Raises:
+        DropRefusedError: no such table, or a model still declares it (dropping it would
+            only make the next push create it again, empty).
+    """
+    metadata = _models(metadata)
+    with engine.connect() as conn:
+        if table not in inspect(conn).get_table_names():
+            raise DropRefusedError(f"no table {table!r} in the database")
+        if table in metadata.tables:
+            raise DropRefusedError(
+                f"table {table!r} is still defined in the models; remove its model first"
+            )
+        quoted = conn.dialect.identifier_preparer.quote(table)
+        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {quoted}").scalar_one())
+
+
+def drop_table(engine: Engine, table: str, metadata: MetaData | None = None) -> int:
+    """Drop one leftover table (see :func:`leftover_rows`), touching no other; returns how
+    many rows it held."""
+    rows = leftover_rows(engine, table, metadata)
+    with engine.begin() as conn:
+        live = Table(table, MetaData(), autoload_with=conn)
+        live.drop(conn)
+    return rows
+
+
 def missing_tables(conn: Connection | Engine, names: Iterable[str]) -> list[str]:
     """Which of ``names`` the database lacks, in the order given."""
     live = set(inspect(conn).get_table_names())
@@ -136,7 +170,14 @@ def require_tables(conn: Connection | Engine, names: Iterable[str]) -> None:
 
 
 def _models(metadata: MetaData | None) -> MetaData:
-    return SQLModel.metadata if metadata is None else metadata
+    """``metadata``, or every Atoll table: ``db/models.py``'s and those a feature module
+    declares itself (a new island's ``db/notes.py``), found the way actions are."""
+    if metadata is not None:
+        return metadata
+    from db.core.actions import load_actions  # imports every feature module
+
+    load_actions()
+    return SQLModel.metadata
 
 
 def _context(conn: Connection) -> MigrationContext:

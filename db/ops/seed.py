@@ -1,9 +1,13 @@
 """Development data, so a fresh checkout shows real-looking pages after ``make``.
 
 Every row is looked up by a natural key before it is inserted (author and post slug;
-guestbook author and message; comment post, author and text), so ``python -m db seed``
-can run any number of times and only fills in what is missing. The schema must already
-exist: seeding never changes it (``python -m db push`` does).
+term taxonomy and slug; guestbook author and message; comment post, author and text), so
+``python -m db seed`` can run any number of times and only fills in what is missing. The
+schema must already exist: seeding never changes it (``python -m db push`` does).
+
+The data shows every feature a newcomer should see after ``make run``: posts with
+categories, tags and a featured image, a members-only post (locked until a visitor signs
+in), guestbook entries and comments.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from db.models import Author, Comment, GuestbookEntry, Post
+from db.models import Author, Comment, GuestbookEntry, Post, PostTerm, Term
 from db.ops.schema import require_tables
 
 SEED_TABLES = (
@@ -21,6 +25,8 @@ SEED_TABLES = (
     Post.__tablename__,
     GuestbookEntry.__tablename__,
     Comment.__tablename__,
+    Term.__tablename__,
+    PostTerm.__tablename__,
 )
 
 
@@ -39,6 +45,10 @@ POSTS: tuple[dict[str, Any], ...] = (
         "author": "lena-varga",
         "title": "Hello, Atoll",
         "published_at": _at(3),
+        "terms": ("category:news", "tag:islands", "tag:no-js"),
+        # A file in assets/, served at the site root: the seeded site needs no network.
+        "featured_image_url": "/og-image.png",
+        "featured_image_alt": "The Atoll mark: a green island ringed by a sandy reef",
         "excerpt_html": "<p>Why this blog is mostly static pages with a few small islands.</p>",
         "content_html": (
             "<p>Atoll is a blog that ships as static markup with a handful of small, "
@@ -57,6 +67,7 @@ POSTS: tuple[dict[str, Any], ...] = (
         "author": "tomas-rivera",
         "title": "Islands of interactivity on a static page",
         "published_at": _at(7, 14, 30),
+        "terms": ("category:architecture", "tag:islands", "tag:reflex"),
         "excerpt_html": "<p>Keep the page static and make only the parts that change live.</p>",
         "content_html": (
             "<p>Most of a blog post never changes after it is published. The like count "
@@ -74,6 +85,7 @@ POSTS: tuple[dict[str, Any], ...] = (
         "author": "lena-varga",
         "title": "Why Atoll keeps its data in libSQL",
         "published_at": _at(12, 8, 15),
+        "terms": ("category:architecture", "tag:libsql"),
         "excerpt_html": "<p>One file on a laptop, one server in production, the same SQL.</p>",
         "content_html": (
             "<p>libSQL is an open fork of SQLite. Locally it is a single file in WAL mode; "
@@ -85,7 +97,33 @@ POSTS: tuple[dict[str, Any], ...] = (
             "<li>No lock held across a network round trip.</li>\n</ol>"
         ),
     },
+    {
+        "slug": "behind-the-scenes",
+        "author": "tomas-rivera",
+        "title": "Behind the scenes: how Atoll is built",
+        "published_at": _at(14, 18, 0),
+        "members_only": True,
+        "terms": ("category:news", "tag:reflex"),
+        "excerpt_html": "<p>A members-only look at the build, the tests and what comes next.</p>",
+        "content_html": (
+            "<p>Thanks for signing up. This post is for members only: signed-out visitors "
+            "see its title and excerpt, and a panel asking them to sign in.</p>\n"
+            "<h2>What members get</h2>\n"
+            "<ul>\n<li>Posts like this one, listed on the members page.</li>\n"
+            "<li>Comments under members-only posts.</li>\n</ul>"
+        ),
+    },
 )
+
+# ``taxonomy:slug`` → display name; posts name their terms by that key.
+TERMS: dict[str, str] = {
+    "category:news": "News",
+    "category:architecture": "Architecture",
+    "tag:islands": "islands",
+    "tag:no-js": "no-JS",
+    "tag:reflex": "Reflex",
+    "tag:libsql": "libSQL",
+}
 
 GUESTBOOK: tuple[dict[str, Any], ...] = (
     {
@@ -152,10 +190,16 @@ def seed(*, session: Session) -> list[str]:
     require_tables(session.connection(), SEED_TABLES)
     authors = {spec["slug"]: _ensure_author(session, spec) for spec in AUTHORS}
     added = [f"author {slug}" for slug, (_, new) in authors.items() if new]
+    terms = {key: _ensure_term(session, key, name) for key, name in TERMS.items()}
+    added += [f"term {key}" for key, (_, new) in terms.items() if new]
     for spec in POSTS:
         author, _ = authors[spec["author"]]
-        if _ensure_post(session, spec, author):
+        post_id = _ensure_post(session, spec, author)
+        if post_id is not None:
             added.append(f"post {spec['slug']}")
+            for key in spec["terms"]:
+                session.add(PostTerm(post_id=post_id, term_id=terms[key][0]))
+            session.flush()
     added += [f"guestbook entry by {s['author']}" for s in GUESTBOOK if _ensure_entry(session, s)]
     added += [
         f"comment by {s['author_name']} on {s['post_slug']}"
@@ -175,15 +219,37 @@ def _ensure_author(session: Session, spec: dict[str, Any]) -> tuple[Author, bool
     return author, True
 
 
-def _ensure_post(session: Session, spec: dict[str, Any], author: Author) -> bool:
-    if session.exec(select(Post.id).where(Post.slug == spec["slug"])).first() is not None:
-        return False
-    fields = {k: v for k, v in spec.items() if k != "author"}
-    session.add(
-        Post(**fields, author_id=author.id, modified_at=spec["published_at"], status="publish")
-    )
+def _ensure_term(session: Session, key: str, name: str) -> tuple[int, bool]:
+    """The id of the ``taxonomy:slug`` term, and whether it was just added.
+
+    Seeded terms have no ``wp_id``: a later WordPress sync adopts a term of the same
+    taxonomy and slug instead of adding a second one (see ``db/wordpress/sync.py``).
+    """
+    taxonomy, slug = key.split(":", 1)
+    found = session.exec(
+        select(Term.id).where(Term.taxonomy == taxonomy, Term.slug == slug)
+    ).first()
+    if found is not None:
+        return found, False
+    term = Term(taxonomy=taxonomy, slug=slug, name=name)
+    session.add(term)
     session.flush()
-    return True
+    assert term.id is not None
+    return term.id, True
+
+
+def _ensure_post(session: Session, spec: dict[str, Any], author: Author) -> int | None:
+    """Add the post unless its slug exists; the new row's id, or None when it was there.
+
+    A post that already exists keeps its own terms: only a new post gets the seeded ones.
+    """
+    if session.exec(select(Post.id).where(Post.slug == spec["slug"])).first() is not None:
+        return None
+    fields = {k: v for k, v in spec.items() if k not in ("author", "terms")}
+    post = Post(**fields, author_id=author.id, modified_at=spec["published_at"], status="publish")
+    session.add(post)
+    session.flush()
+    return post.id
 
 
 def _ensure_entry(session: Session, spec: dict[str, Any]) -> bool:

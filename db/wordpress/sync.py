@@ -9,6 +9,10 @@ of the job queue (:mod:`db.jobs.queue`: claim with a lease, backoff, give-up)::
        └── retry (backoff) ┤
                            └──▶ failed (out of attempts; last_error says why)
 
+Two lanes share the table: :data:`SYNC` (webhook events, 100 claimed at once, the posts
+they name fetched together) and :data:`FULL_SYNC` (full sync runs), each with a worker of
+its own in the server, so an edit never waits behind a full sync of thousands of posts.
+
 Queue settings: ``SYNC_POLL_SECONDS`` (5), ``SYNC_LEASE_SECONDS`` (300),
 ``SYNC_BACKOFF_SECONDS`` (10) and ``SYNC_MAX_ATTEMPTS`` (8).
 
@@ -47,7 +51,7 @@ from db.core.config import RateLimit, env_rate_limit
 from db.core.engine import session_scope
 from db.core.types import utcnow
 from db.jobs.queue import Claim, JobKind, JobReport
-from db.models import Author, Post, PostTerm, SyncEvent, SyncEventCreate, Term
+from db.models import Author, Post, PostSlug, PostTerm, SyncEvent, SyncEventCreate, Term
 from db.wordpress.client import PER_PAGE, WordPressClient, WordPressSource, iter_pages
 from db.wordpress.transform import WordPressPost, transform
 
@@ -180,11 +184,18 @@ def apply_post(*, session: Session, item: WordPressPost) -> Change:
         outcome = "created"
     else:
         slugs.add(existing.slug)
+        renamed_from = existing.slug if existing.slug != incoming.slug else None
         for name, value in values.items():
             setattr(existing, name, value)
         row, outcome = existing, "updated"
+        if renamed_from is not None and existing.id is not None:
+            session.merge(PostSlug(slug=renamed_from, post_id=existing.id))
     session.flush()
     assert row.id is not None
+    # A slug in use by a live post is its own page again, not a redirect.
+    stale = session.get(PostSlug, incoming.slug)
+    if stale is not None:
+        session.delete(stale)
     _set_terms(session, row.id, term_ids)
     return Change(outcome, tuple(sorted(slugs)))
 
@@ -353,24 +364,46 @@ def sync_post(wp_id: int, *, client: WordPressSource) -> Change:
     return change
 
 
+def sync_posts(wp_ids: Sequence[int], *, client: WordPressSource) -> list[Change]:
+    """Fetch many posts at once (100 a request) and apply them in one transaction.
+
+    A bulk edit's hundreds of webhooks cost a few requests, not one each. A post the
+    published listing doesn't return is no longer readable publicly: it is removed, as
+    :func:`sync_post` does for a post WordPress answers 404 (or a draft) for.
+    """
+    found = {int(data["id"]): data for data in client.get_posts(list(wp_ids))}
+    with session_scope(write=True) as session:
+        changes = [
+            apply_post(session=session, item=transform(found[wp_id]))
+            if wp_id in found
+            else remove_post(session=session, wp_id=wp_id)
+            for wp_id in wp_ids
+        ]
+    invalidate(changes)
+    return changes
+
+
 # --------------------------------------------------------------------------- worker
 
 
 def _event_group(claim: Claim) -> Hashable:
-    """Events naming one post are one fetch; a full sync is a job of its own."""
-    if claim.fields["source"] == "full":
-        return ("full", claim.id)
-    return ("post", claim.fields["wp_post_id"], claim.fields["post_type"])
+    """The posts a batch of webhooks names are one job (one fetch, one transaction)."""
+    return ("type", claim.fields["post_type"])
 
 
 def _apply_events(job: Sequence[Claim], client: WordPressSource) -> None:
-    """Do one job of the :data:`SYNC` kind: a full sync, or one post fetched and applied."""
-    first = job[0].fields
-    if first["source"] == "full":
-        full_sync(client=client, claim=job[0])
-    elif first["post_type"] == "post" and first["wp_post_id"] is not None:
-        sync_post(first["wp_post_id"], client=client)
-    # other post types are recorded and acknowledged; Atoll shows posts only
+    """Do one job of the :data:`SYNC` kind: the posts its events name, fetched and applied."""
+    if job[0].fields["post_type"] != "post":
+        return  # other post types are recorded and acknowledged; Atoll shows posts only
+    wp_ids = sorted({c.fields["wp_post_id"] for c in job if c.fields["wp_post_id"] is not None})
+    if len(wp_ids) == 1:
+        sync_post(wp_ids[0], client=client)
+    elif wp_ids:
+        sync_posts(wp_ids, client=client)
+
+
+def _run_full_sync(job: Sequence[Claim], client: WordPressSource) -> None:
+    full_sync(client=client, claim=job[0])
 
 
 def _processed(claim: Claim, now: datetime, done: bool) -> dict[str, Any]:
@@ -381,30 +414,54 @@ SYNC: JobKind[WordPressSource] = JobKind(
     name="sync",
     table=SyncEvent,
     columns=("source", "wp_post_id", "post_type", "action", "next_page"),
+    where=(col(SyncEvent.source) != "full",),
     working="processing",
     done="done",
     env_prefix="SYNC",
     work=_apply_events,
-    batch=50,
+    batch=100,
     group=_event_group,
     retired=_processed,
 )
-"""Sync events: claimed 50 at a time so a burst of webhooks for one post is one fetch."""
+"""Webhook events: claimed 100 at a time; the posts they name are fetched together."""
+
+FULL_SYNC: JobKind[WordPressSource] = JobKind(
+    name="full-sync",
+    table=SyncEvent,
+    columns=("source", "wp_post_id", "post_type", "action", "next_page"),
+    where=(col(SyncEvent.source) == "full",),
+    working="processing",
+    done="done",
+    env_prefix="SYNC",
+    work=_run_full_sync,
+    retired=_processed,
+)
+"""Full sync runs ("Sync now", reconciliation): a lane of their own, so an edit made while
+one runs is applied by :data:`SYNC` in well under a second instead of after it."""
 
 
 def process_events(
-    *, client: WordPressSource | None = None, now: datetime | None = None, limit: int = 50
+    *, client: WordPressSource | None = None, now: datetime | None = None, limit: int = 100
 ) -> JobReport:
-    """Claim due events and apply them; what the lifespan worker calls in a loop.
+    """Claim due events and full syncs and run them, both lanes one after the other (the
+    CLI and tests; the server runs each lane in a task of its own, :mod:`app.api.sync`).
 
-    Several events for one post are handled by one fetch. A failure (WordPress down, a
+    The posts a batch of events names are fetched together, each once. A failure (WordPress down, a
     timeout, the database busy) puts the events back with backoff and the reason in
     ``last_error``; after ``SYNC_MAX_ATTEMPTS`` they are ``failed``.
     """
-    if client is not None:
-        return SYNC.run_due(client, now=now, limit=limit)
-    with WordPressClient() as own:
-        return SYNC.run_due(own, now=now, limit=limit)
+    if client is None:
+        with WordPressClient() as own:
+            return process_events(client=own, now=now, limit=limit)
+    events = SYNC.run_due(client, now=now, limit=limit)
+    runs = FULL_SYNC.run_due(client, now=now, limit=1)
+    return JobReport(
+        configured=events.configured and runs.configured,
+        done=events.done + runs.done,
+        retrying=events.retrying + runs.retrying,
+        failed=events.failed + runs.failed,
+        more=events.more or runs.more,
+    )
 
 
 # --------------------------------------------------------------------------- full sync
@@ -438,7 +495,7 @@ def _start_run(session: Session, *, restart: bool) -> Claim:
     """Take over the latest unfinished run (or, with ``restart``, abandon it) or start one."""
     run_id: int | None = None
     if restart:
-        SYNC.abandon(
+        FULL_SYNC.abandon(
             session=session,
             where=(col(SyncEvent.source) == "full",),
             error="Superseded by a restarted full sync.",
@@ -446,7 +503,7 @@ def _start_run(session: Session, *, restart: bool) -> Claim:
     else:
         run_id = session.exec(
             select(SyncEvent.id)
-            .where(SyncEvent.source == "full", col(SyncEvent.status) != SYNC.done)
+            .where(SyncEvent.source == "full", col(SyncEvent.status) != FULL_SYNC.done)
             .order_by(col(SyncEvent.id).desc())
         ).first()
     if run_id is None:
@@ -455,7 +512,7 @@ def _start_run(session: Session, *, restart: bool) -> Claim:
         session.flush()
         run_id = run.id
     assert run_id is not None
-    claim = SYNC.take(session=session, row_id=run_id, now=utcnow())
+    claim = FULL_SYNC.take(session=session, row_id=run_id, now=utcnow())
     assert claim is not None  # unfinished, in this write transaction
     return claim
 
@@ -466,7 +523,7 @@ def _checkpoint(session: Session, claim: Claim, next_page: int) -> None:
     Raises :class:`~db.jobs.queue.LeaseLost` (rolling the page back) when another worker
     took the run over.
     """
-    SYNC.renew(session=session, claim=claim, now=utcnow(), values={"next_page": next_page})
+    FULL_SYNC.renew(session=session, claim=claim, now=utcnow(), values={"next_page": next_page})
 
 
 def full_sync(
@@ -505,7 +562,7 @@ def full_sync(
     _reconcile(client, held, report)
     if claim is None:
         with session_scope(write=True) as session:
-            SYNC.finish(session=session, claim=held, now=utcnow())
+            FULL_SYNC.finish(session=session, claim=held, now=utcnow())
     report.seconds = time.monotonic() - started
     log.info(
         "full sync %d: %d pages, %d created, %d updated, %d unchanged, %d removed in %.1fs",

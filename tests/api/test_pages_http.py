@@ -13,7 +13,8 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from db.models import Subscriber
+from db.core.engine import session_scope
+from db.models import PostSlug, Subscriber
 from tests.api.test_newsletter_http import fresh_email, link_tokens
 from tests.factories import comment_payload, guestbook_payload, make_post, make_user, sign_in
 from tests.server import AppServer
@@ -96,6 +97,24 @@ def test_unknown_pages_answer_404_with_the_not_found_page(site, path):
     assert response.status_code == 404
     assert "Not found" in title(response.text)
     assert "<script>alert(1)</script>" not in response.text
+
+
+def test_a_renamed_posts_old_slug_answers_301_to_the_new_one(site, site_db):
+    new = f"renamed-{uuid.uuid4().hex[:6]}"
+    old = f"{new}-old"
+    post = make_post(new, title="Moved along", published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    with session_scope(write=True) as session:
+        session.add(PostSlug(slug=old, post_id=post.id))
+
+    moved = site.get(f"/blog/{old}", headers={"Accept": "text/html"})
+
+    assert moved.status_code == 301
+    assert moved.headers["location"] == f"/blog/{new}"
+    assert PUBLIC.match(moved.headers["cache-control"])
+    landed = site.get(f"/blog/{old}", follow_redirects=True)
+    assert landed.status_code == 200
+    assert "Moved along" in title(landed.text)
+    assert site.get(f"/blog/{old}x").status_code == 404  # only the recorded slug moves
 
 
 def test_an_unchanged_page_answers_304_to_its_etag(site):

@@ -223,6 +223,68 @@ def test_members_only_content_never_reaches_a_signed_out_browser(
     eventually(lambda: any(SECRET in d for d in documents))
 
 
+ISLANDS = (".like-button", ".star-rating", "#comments", "#comments-locked")
+
+
+def test_a_signed_out_visitor_sees_only_the_sign_in_panel_on_a_locked_post(
+    browser: Browser, app_server: AppServer, app_db: str, members_post: str
+):
+    with browser_context(
+        browser, app_server.base_url, viewport={"width": 1280, "height": 900}
+    ) as context:
+        # The server's HTML: the panel, and no like button, rating or comments.
+        locked_html = context.request.get(f"/blog/{members_post}").text()
+        public_html = context.request.get("/blog/hello-atoll").text()
+        assert 'id="members-only-notice"' in locked_html
+        assert 'id="members-only-notice"' not in public_html
+        for marker in ("like-button", "star-rating", 'id="comments"'):
+            assert marker in public_html  # the check can fail
+            assert marker not in locked_html, marker
+
+        # The live page: the same, once the socket has loaded it.
+        page = context.new_page()
+        page.goto(f"/blog/{members_post}")
+        wait_until_live(page)
+        panel = page.get_by_role("region", name="Sign in to read")
+        expect(panel).to_be_visible()
+        expect(panel.get_by_role("link", name="Sign in")).to_be_visible()
+        for selector in ISLANDS:
+            expect(page.locator(selector)).to_have_count(0)
+        locked_width = page.locator("main article").evaluate("(a) => a.offsetWidth")
+
+        page.goto("/blog/hello-atoll")
+        wait_until_live(page)
+        expect(page.locator(".like-button")).to_be_visible()
+        assert page.locator("main article").evaluate("(a) => a.offsetWidth") == locked_width
+
+
+def test_signing_in_from_the_panel_returns_to_the_post_with_a_notice(
+    context: BrowserContext, app_db: str, members_post: str
+):
+    email = address()
+    make_user(email, display_name="Returning Reader")
+    page = context.new_page()
+    page.goto(f"/blog/{members_post}")
+    wait_until_live(page)
+    page.locator("#locked-sign-in").click()
+    expect(page).to_have_url(re.compile(r"/login/?\?next="))
+    log_in(page, email)
+    expect(page).to_have_url(re.compile(rf"/blog/{members_post}/?\?signed_in=1$"))
+    expect(page.locator("#signed-in-notice")).to_have_text(
+        "Signed in as Returning Reader. Enjoy the post."
+    )
+    expect(page.locator(".post-content")).to_contain_text(SECRET)
+    expect(page.locator("#members-only-notice")).to_have_count(0)
+    for selector in (".like-button", ".star-rating", "#comments"):
+        expect(page.locator(selector)).to_be_visible()
+
+    # The notice belongs to that arrival: the post's own address doesn't show it.
+    page.goto(f"/blog/{members_post}")
+    wait_until_live(page)
+    expect(page.locator(".post-content")).to_contain_text(SECRET)
+    expect(page.locator("#signed-in-notice")).to_have_count(0)
+
+
 # -------------------------------------------------------------------------- what the socket carries
 
 
@@ -350,7 +412,7 @@ def test_admin_moderates_a_comment_and_downloads_subscribers(
     page.goto("/login?next=/admin")
     log_in(page, email)
     expect(page.locator("#admin-dashboard")).to_be_visible()
-    expect(page.locator("#activity-chart .recharts-line")).to_have_count(
+    expect(page.locator("#activity-chart .recharts-bar")).to_have_count(
         3
     )  # likes, ratings, comments
     row = page.locator(".admin-comments-row").filter(has_text=marker)

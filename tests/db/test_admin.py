@@ -351,3 +351,30 @@ def test_sync_now_queues_one_full_sync_and_status_shows_it(people, monkeypatch):
         status = admin.sync_status(session, ctx)
     assert status.configured and status.pending == 1 and status.failed == 0
     assert [e.id for e in status.recent] == [first.data["id"]]
+
+
+def test_sync_progress_follows_the_latest_full_runs_checkpoint(people):
+    ctx = people["admin"]
+    with session_scope() as session:
+        assert admin.sync_progress(session, ctx) is None  # no run yet
+        for who, expected in (("anonymous", SIGN_IN), ("member", ADMINS)):
+            with pytest.raises(ActionError) as refused:
+                admin.sync_progress(session, people[who])
+            assert refused.value.to_dict() == expected
+    [old] = add(SyncEvent(source="full", status="done", next_page=9))
+    add(SyncEvent(source="webhook", wp_post_id=7))  # a webhook event is not a run
+    [run] = add(SyncEvent(source="full", status="processing", next_page=4))
+
+    def progress() -> tuple[int, str, int, bool, str | None]:
+        with session_scope() as session:
+            p = admin.sync_progress(session, ctx)
+        assert p is not None
+        return p.run_id, p.status, p.pages_done, p.running, p.error
+
+    assert progress() == (run, "processing", 3, True, None)
+    with session_scope(write=True) as session:
+        row = session.get(SyncEvent, run)
+        assert row is not None
+        row.status, row.last_error = "failed", "WordPress answered 500"
+    assert progress() == (run, "failed", 3, False, "WordPress answered 500")
+    assert old < run

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from sqlmodel import func, select
 
 from db.core.engine import dispose_engines, get_engine, session_scope
-from db.models import Author, Comment, GuestbookEntry, Post
+from db.models import Author, Comment, GuestbookEntry, Post, PostTerm, Term
 from db.ops.cli import format_table, main, split_sql
 from tests.factories import make_post
 from tests.sql import run_sql, sql_rows
@@ -39,7 +39,7 @@ def _counts() -> dict[str, int]:
     with session_scope() as session:
         return {
             model.__tablename__: session.exec(select(func.count()).select_from(model)).one()
-            for model in (Author, Post, GuestbookEntry, Comment)
+            for model in (Author, Post, GuestbookEntry, Comment, Term, PostTerm)
         }
 
 
@@ -129,7 +129,9 @@ def test_seed_is_idempotent(database: str) -> None:
     assert second.returncode == 0, second.stderr
 
     assert _counts() == after_first
-    assert after_first["posts"] == 3
+    assert after_first["posts"] == 4
+    assert after_first["terms"] == 6
+    assert after_first["post_terms"] == 10
     assert after_first["guestbook_entries"] >= 2
     assert after_first["comments"] >= 2
     assert "nothing to seed" in second.stdout
@@ -145,7 +147,7 @@ def test_seed_writes_published_posts_with_authors(database: str) -> None:
     assert rows[0][0] == "hello-atoll"
     assert {r[1] for r in rows} == {"publish"}
     assert all(r[2] and r[3].startswith("<p>") for r in rows)
-    assert len({r[4][:10] for r in rows}) == 3  # published on three different days
+    assert len({r[4][:10] for r in rows}) == 4  # published on four different days
     orphans = sql_rows(
         "SELECT count(*) FROM comments WHERE post_slug NOT IN (SELECT slug FROM posts)"
     )
@@ -170,7 +172,7 @@ def test_seed_never_runs_when_wordpress_feeds_the_blog(database: str, monkeypatc
     assert "not seeding: WORDPRESS_URL is set" in capsys.readouterr().out
     assert _counts()["posts"] == 0
     assert main(["seed", "--force"]) == 0
-    assert _counts()["posts"] == 3
+    assert _counts()["posts"] == 4
 
 
 def test_seed_force_fills_in_only_what_is_missing(database: str) -> None:
@@ -179,7 +181,37 @@ def test_seed_force_fills_in_only_what_is_missing(database: str) -> None:
     assert main(["seed", "--force"]) == 0
 
     assert sql_rows("SELECT title FROM posts WHERE slug = 'hello-atoll'") == [("My own hello",)]
-    assert _counts()["posts"] == 3
+    assert _counts()["posts"] == 4
+    # The post that was already there keeps its own (no) terms; seeded posts get theirs.
+    assert sql_rows(
+        "SELECT count(*) FROM post_terms pt JOIN posts p ON p.id = pt.post_id"
+        " WHERE p.slug = 'hello-atoll'"
+    ) == [(0,)]
+
+
+def test_seed_shows_every_feature(database: str) -> None:
+    """A members-only post, categories and tags, and a featured image served from assets/."""
+    assert main(["seed"]) == 0
+
+    assert sql_rows("SELECT slug FROM posts WHERE members_only") == [("behind-the-scenes",)]
+    assert sql_rows(
+        "SELECT p.slug, t.taxonomy, t.slug FROM post_terms pt"
+        " JOIN posts p ON p.id = pt.post_id JOIN terms t ON t.id = pt.term_id"
+        " WHERE p.slug IN ('hello-atoll', 'behind-the-scenes') ORDER BY p.slug, t.taxonomy, t.slug"
+    ) == [
+        ("behind-the-scenes", "category", "news"),
+        ("behind-the-scenes", "tag", "reflex"),
+        ("hello-atoll", "category", "news"),
+        ("hello-atoll", "tag", "islands"),
+        ("hello-atoll", "tag", "no-js"),
+    ]
+    images = sql_rows(
+        "SELECT slug, featured_image_url, featured_image_alt FROM posts"
+        " WHERE featured_image_url IS NOT NULL"
+    )
+    assert [(slug, url) for slug, url, _ in images] == [("hello-atoll", "/og-image.png")]
+    assert images[0][2]  # described for screen readers
+    assert (REPO / "assets" / "og-image.png").is_file()
 
 
 def test_seed_without_the_schema_says_to_push_first(db_url: str) -> None:
@@ -346,9 +378,114 @@ def test_push_seed_pushes_then_seeds_an_empty_database(db_url: str, capsys) -> N
     assert main(["push", "--seed"]) == 0
     out = capsys.readouterr().out
     assert "pushed" in out and "seeded" in out
-    assert _counts()["posts"] == 3
+    assert _counts()["posts"] == 4
 
     assert main(["push", "--seed"]) == 0
     out = capsys.readouterr().out
     assert "schema is up to date" in out
     assert "nothing to seed: the database has content" in out
+
+
+# --------------------------------------------------------------------------- push --drop
+
+
+def _leftover(rows: int) -> None:
+    """A table no model declares (what removing an island leaves), holding ``rows`` rows,
+    beside a guestbook entry that must survive every drop."""
+    run_sql(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)",
+        *(f"INSERT INTO notes (text) VALUES ('note {n}')" for n in range(rows)),
+        "INSERT INTO guestbook_entries (author, content, created_at)"
+        " VALUES ('Ada', 'Hi', '2025-01-01 00:00:00')",
+    )
+
+
+def _tables() -> set[str]:
+    dispose_engines()
+    return set(inspect(get_engine()).get_table_names())
+
+
+def test_push_drop_yes_drops_one_leftover_table_and_keeps_every_other(database: str) -> None:
+    _leftover(3)
+    refused = run_db(database, "push")
+    assert refused.returncode == 1
+    assert "  - drop table notes — refused: the table is not in the models" in refused.stderr
+    assert "drop a table no model declares any more with --drop TABLE" in refused.stderr
+
+    result = run_db(database, "push", "--drop", "notes", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "dropped table notes (3 row(s))",
+        f"schema is up to date ({database})",
+    ]
+    assert "notes" not in _tables()
+    assert sql_rows("SELECT author, content FROM guestbook_entries") == [("Ada", "Hi")]
+
+
+def test_push_drop_asks_with_the_row_count_and_drops_on_yes(database: str) -> None:
+    _leftover(2)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "db", "push", "--drop", "notes"],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": database},
+        input="y\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        f"Drop table notes and its 2 row(s) from {database}? [y/N] dropped table notes (2 row(s))\n"
+    )
+    assert "notes" not in _tables()
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n", ""])
+def test_push_drop_declined_or_unanswered_changes_nothing(database: str, answer: str) -> None:
+    _leftover(2)
+    dispose_engines()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "db", "push", "--drop", "notes"],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": database},
+        input=answer,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"Drop table notes and its 2 row(s) from {database}? [y/N] ")
+    assert result.stderr == "table notes was not dropped. Nothing was changed.\n"
+    assert sql_rows("SELECT count(*) FROM notes") == [(2,)]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("nope", "drop refused: no table 'nope' in the database. Nothing was changed.\n"),
+        (
+            "guestbook_entries",
+            "drop refused: table 'guestbook_entries' is still defined in the models; remove "
+            "its model first. Nothing was changed.\n",
+        ),
+    ],
+)
+def test_push_drop_refuses_unknown_tables_and_tables_of_the_models(
+    database: str, table: str, message: str
+) -> None:
+    _leftover(1)
+
+    result = run_db(database, "push", "--drop", table, "--yes")
+
+    assert result.returncode == 1
+    assert result.stderr == message
+    assert result.stdout == ""
+    assert sql_rows("SELECT count(*) FROM guestbook_entries") == [(1,)]
+    assert sql_rows("SELECT count(*) FROM notes") == [(1,)]

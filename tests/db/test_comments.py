@@ -13,7 +13,6 @@ from db.core.actions import ActionContext, run_action
 from db.core.engine import session_scope
 from db.core.tokens import token_hash
 from db.models import Comment, Post, User
-from state.format import ago
 from tests.factories import comment_payload, make_post, make_user, user_ctx, visitor_ctx
 from tests.threads import at_once
 
@@ -516,30 +515,6 @@ def test_twenty_threads_commenting_at_once_leave_exact_rows_and_totals(database)
     for i in range(20):  # each visitor's own comments stay in the order they were posted
         mine = [c for c in contents if c.endswith(f"from {i}")]
         assert mine == [f"Comment {n} from {i}" for n in range(5)]
-
-
-NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        (NOW + timedelta(seconds=5), "just now"),
-        (NOW, "just now"),
-        (NOW - timedelta(seconds=59), "just now"),
-        (NOW - timedelta(seconds=60), "1 minute ago"),
-        (NOW - timedelta(minutes=3, seconds=30), "3 minutes ago"),
-        (NOW - timedelta(hours=1), "1 hour ago"),
-        (NOW - timedelta(hours=23, minutes=59), "23 hours ago"),
-        (NOW - timedelta(days=1), "1 day ago"),
-        (NOW - timedelta(days=29), "29 days ago"),
-        (NOW - timedelta(days=60), "2 months ago"),
-        (NOW - timedelta(days=365), "1 year ago"),
-        ("2024-05-01T12:00:00Z", "2 years ago"),
-    ],
-)
-def test_relative_times_read_naturally(moment, expected):
-    assert ago(moment, NOW) == expected
 
 
 def test_a_signed_in_authors_comment_carries_the_account_name_and_is_theirs_anywhere(database):

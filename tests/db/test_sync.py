@@ -19,8 +19,8 @@ from db.core.cache import posts_cache
 from db.core.config import RateLimit
 from db.core.engine import session_scope
 from db.core.types import utcnow
-from db.models import Author, Post, PostTerm, SyncEvent, SyncEventCreate, Term
-from db.posts import cached_post
+from db.models import Author, Post, PostSlug, PostTerm, SyncEvent, SyncEventCreate, Term
+from db.posts import cached_post, renamed_to
 from db.wordpress.client import PostsPage, WordPressError
 from db.wordpress.sync import (
     SYNC,
@@ -230,6 +230,52 @@ def test_a_renamed_slug_taken_over_by_another_post_moves_the_old_row_aside(datab
         moved = session.exec(select(Post).where(Post.wp_id == 6)).one()
     assert moved.slug.startswith("tips-and-tricks--moved-")
     assert [(e.source, e.wp_post_id, e.status) for e in events()] == [("conflict", 6, "pending")]
+
+
+def moved_to(slug: str) -> str | None:
+    with session_scope() as session:
+        return renamed_to(session, slug)
+
+
+def test_a_renamed_post_keeps_its_old_slugs_pointing_at_the_new_one(database):
+    apply(wordpress_post("tips-and-tricks"))
+    assert apply(edited("tips-and-tricks", 1, slug="better-tips")) == "updated"
+    assert apply(edited("tips-and-tricks", 2, slug="best-tips")) == "updated"
+
+    assert stored("tips-and-tricks") is None
+    assert moved_to("tips-and-tricks") == "best-tips"  # both old names lead to the current one
+    assert moved_to("better-tips") == "best-tips"
+    assert moved_to("best-tips") is None  # the live slug is a page, not a redirect
+    assert moved_to("never-was") is None
+
+
+def test_renaming_back_makes_the_old_slug_a_page_again(database):
+    apply(wordpress_post("tips-and-tricks"))
+    apply(edited("tips-and-tricks", 1, slug="better-tips"))
+    apply(edited("tips-and-tricks", 2, slug="tips-and-tricks"))
+
+    assert moved_to("tips-and-tricks") is None
+    assert moved_to("better-tips") == "tips-and-tricks"
+
+
+def test_an_old_slug_taken_by_another_post_is_that_posts_page(database):
+    apply(wordpress_post("tips-and-tricks"))  # wp 6
+    apply(edited("tips-and-tricks", 1, slug="better-tips"))
+    apply(edited("islands-in-wordpress", 1, slug="tips-and-tricks"))  # wp 7 takes the old name
+
+    assert moved_to("tips-and-tricks") is None
+    taken = stored("tips-and-tricks")
+    assert taken is not None and taken.wp_id == 7
+
+
+def test_a_removed_post_leaves_no_redirect_behind(database):
+    apply(wordpress_post("tips-and-tricks"))
+    apply(edited("tips-and-tricks", 1, slug="better-tips"))
+    apply(edited("tips-and-tricks", 2, slug="better-tips", status="draft"))
+
+    assert moved_to("tips-and-tricks") is None
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(PostSlug)).one() == 0
 
 
 def test_a_seeded_author_with_the_same_slug_is_adopted(database):

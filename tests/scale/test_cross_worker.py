@@ -6,12 +6,13 @@ landed from Reflex's socket records in Redis, so "on different workers" is a che
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
-from contextlib import ExitStack
 
 import httpx
 from playwright.sync_api import Browser, Page, WebSocket, expect
+from playwright.sync_api import Error as PlaywrightError
 from sqlmodel import func, select
 
 from db.core.engine import session_scope
@@ -31,32 +32,53 @@ def hydrated(payload: str | bytes) -> bool:
     return isinstance(payload, str) and '"is_hydrated_rx_state_":true' in payload
 
 
+class Rehydration:
+    """Watches the sockets ``page`` opens from now on for the end of a (re)hydration.
+
+    ``data-live`` cannot tell a reconnect: it stays true across it, and the page keeps
+    showing the old state until the new one arrives.
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.sockets: list[WebSocket] = []
+        self.done = False
+        page.on("websocket", self._opened)
+
+    def _opened(self, socket: WebSocket) -> None:
+        # Runs as the socket opens, before any of its frames is dispatched: none is missed.
+        self.sockets.append(socket)
+        socket.on("framereceived", self._received)
+
+    def _received(self, payload: str | bytes) -> None:
+        self.done = self.done or hydrated(payload)
+
+    def wait(self, timeout: float = 30) -> None:
+        """Until a socket opened since ``__init__`` delivered it (a socket that closes
+        before that is followed by the one the page retries with)."""
+        deadline = time.monotonic() + timeout
+        while not self.done:
+            left_ms = (deadline - time.monotonic()) * 1000
+            assert left_ms > 0, f"no rehydration within {timeout}s on {len(self.sockets)} socket(s)"
+            try:
+                if not self.sockets or self.sockets[-1].is_closed():
+                    self.page.wait_for_event("websocket", timeout=left_ms)
+                else:
+                    self.sockets[-1].wait_for_event(
+                        "framereceived", predicate=hydrated, timeout=left_ms
+                    )
+            except PlaywrightError:  # closed before it hydrated, or out of time: check again
+                continue
+        self.page.remove_listener("websocket", self._opened)
+
+
 def reconnect_and_resync(sever: Callable[[], None], *pages: Page) -> None:
     """Call ``sever`` (which drops the pages' sockets); return once the socket each page
-    opens again has delivered the whole state and run the page's on_load handlers.
-
-    ``data-live`` cannot tell: it stays true across a reconnect, and a page keeps showing
-    the old state until the new one arrives.
-    """
-    frames: list[list[str | bytes]] = [[] for _ in pages]
-
-    def watch(seen: list[str | bytes]) -> Callable[[WebSocket], bool]:
-        def opened(socket: WebSocket) -> bool:
-            # Runs as the socket opens, before any of its frames is dispatched: none is missed.
-            socket.on("framereceived", lambda payload: seen.append(payload))
-            return True
-
-        return opened
-
-    with ExitStack() as stack:
-        reopened = [
-            stack.enter_context(page.expect_websocket(predicate=watch(seen)))
-            for page, seen in zip(pages, frames, strict=True)
-        ]
-        sever()
-    for socket, seen in zip(reopened, frames, strict=True):
-        if not any(hydrated(frame) for frame in seen):
-            socket.value.wait_for_event("framereceived", predicate=hydrated)
+    opens again has delivered the whole state and run the page's on_load handlers."""
+    rehydrations = [Rehydration(page) for page in pages]
+    sever()
+    for rehydration in rehydrations:
+        rehydration.wait()
 
 
 def test_tabs_on_two_workers_see_each_others_likes_live(

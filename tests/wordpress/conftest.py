@@ -30,7 +30,7 @@ from tests.server import AppServer, prepare_database, use_database
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "wordpress-dev"
 ENV_FILE = ROOT / ".run" / "wordpress.env"
-BULK_POSTS = 200
+BULK_POSTS = 300
 DEFAULT_WEBHOOK = "http://127.0.0.1:3000/api/sync"
 
 

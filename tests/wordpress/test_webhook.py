@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,11 +16,11 @@ from db.core.engine import session_scope
 from db.core.types import utcnow
 from db.models import Post, SyncEvent
 from db.wordpress.client import WordPressClient
-from db.wordpress.sync import apply_post, sign
+from db.wordpress.sync import apply_post, enqueue_full_sync, sign
 from db.wordpress.transform import transform
 from tests.server import AppServer
 from tests.waiting import eventually
-from tests.wordpress.conftest import WordPress
+from tests.wordpress.conftest import BULK_POSTS, ROOT, SCRIPT, WordPress
 
 pytestmark = pytest.mark.server
 
@@ -208,6 +209,65 @@ def test_a_post_created_and_edited_in_wordpress_reaches_the_database(app_db, wp_
     updated = eventually(lambda: (p := stored(wp_id)) and p.title == "Rewritten & improved" and p)
     assert updated.content_html == "<p>Second words.</p>"
     assert updated.modified_at > first.modified_at
+
+
+def test_a_slug_renamed_in_wordpress_answers_301_from_the_old_link(app, app_db, wp_admin, wp_post):
+    created = wp_post(title="Soon renamed", content="<p>Words.</p>")
+    wp_id, old = created["id"], created["slug"]
+    first = eventually(lambda: stored(wp_id))
+    assert app.get(f"/blog/{old}").status_code == 200
+
+    past_the_second_of(first.modified_at)
+    wp_admin.post(f"/posts/{wp_id}", json={"slug": f"{old}-renamed"}).raise_for_status()
+    eventually(lambda: (p := stored(wp_id)) and p.slug == f"{old}-renamed")
+
+    moved = app.get(f"/blog/{old}")
+    assert moved.status_code == 301
+    assert moved.headers["location"] == f"/blog/{old}-renamed"
+    assert app.get(f"/blog/{old}", follow_redirects=True).status_code == 200
+
+
+def bulk_titles(mark: str) -> int:
+    """How many of the app's bulk posts carry ``mark`` in their title."""
+    with session_scope() as session:
+        return session.exec(
+            select(func.count())
+            .select_from(Post)
+            .where(col(Post.slug).startswith("bulk-post-"), col(Post.title).endswith(mark))
+        ).one()
+
+
+def test_a_bulk_edit_of_300_posts_is_all_visible_within_10_seconds(app_db):
+    mark = f"edited-{utcnow():%H%M%S%f}"
+
+    # One PHP process retitles 300 posts, as WordPress's bulk edit does in one request; the
+    # plugin sends them in batches of 100 and the worker fetches each batch's posts at once.
+    subprocess.run(
+        [str(SCRIPT), "bulk-edit", str(BULK_POSTS), mark], cwd=ROOT, check=True, timeout=120
+    )
+
+    eventually(lambda: bulk_titles(mark) == BULK_POSTS, timeout=10)
+
+
+def test_an_edit_during_a_full_sync_does_not_wait_for_it(app_db, wp_admin, wp_post):
+    wp_id = wp_post(title="Edited mid-sync", content="<p>a</p>")["id"]
+    first = eventually(lambda: stored(wp_id))
+    with session_scope(write=True) as session:
+        run_id = enqueue_full_sync(session=session).id
+
+    def run_status() -> str:
+        with session_scope() as session:
+            run = session.get(SyncEvent, run_id)
+            assert run is not None
+            return run.status
+
+    eventually(lambda: run_status() == "processing", timeout=15)
+    past_the_second_of(first.modified_at)
+    wp_admin.post(f"/posts/{wp_id}", json={"title": "Edited while syncing"}).raise_for_status()
+
+    eventually(lambda: (p := stored(wp_id)) and p.title == "Edited while syncing", timeout=5)
+    assert run_status() == "processing"  # applied before the full sync finished
+    eventually(lambda: run_status() == "done", timeout=120)
 
 
 def test_one_save_sends_one_webhook_and_autosaves_send_none(app_db, wp_admin, wp_post):

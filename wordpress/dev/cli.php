@@ -7,6 +7,7 @@
  *   php wordpress/dev/cli.php app-password        prints a fresh password for "admin"
  *   php wordpress/dev/cli.php seed                authors, terms, featured image, posts
  *   php wordpress/dev/cli.php bulk N              N generated posts (webhooks suppressed)
+ *   php wordpress/dev/cli.php bulk-edit N MARK    retitle N of them in one process (webhooks sent)
  *
  * Every command can run any number of times: rows are found by a marker meta key before
  * they are created.
@@ -360,6 +361,29 @@ function atoll_bulk( $count ) {
 	fwrite( STDERR, "wordpress-dev: $count bulk posts present ($made new)\n" );
 }
 
+/**
+ * Retitle the first N bulk posts in this one PHP process, as WordPress's own bulk edit does
+ * in one request: every save_post fires, and the webhook plugin sends them at shutdown.
+ */
+function atoll_bulk_edit( $count, $mark ) {
+	global $wpdb;
+	$ids = $wpdb->get_col(
+		$wpdb->prepare(
+			"SELECT post_id FROM {$wpdb->postmeta} WHERE meta_key = %s ORDER BY meta_value LIMIT %d",
+			ATOLL_BULK_KEY,
+			$count
+		)
+	);
+	foreach ( $ids as $id ) {
+		$number = get_post_meta( (int) $id, ATOLL_BULK_KEY, true );
+		$done   = wp_update_post( array( 'ID' => (int) $id, 'post_title' => "Bulk post $number $mark" ), true );
+		if ( is_wp_error( $done ) ) {
+			atoll_fail( "could not edit post $id: " . $done->get_error_message() );
+		}
+	}
+	fwrite( STDERR, 'wordpress-dev: ' . count( $ids ) . " bulk posts retitled ($mark)\n" );
+}
+
 switch ( $atoll_command ) {
 	case 'install':
 		atoll_install( $argv );
@@ -377,6 +401,9 @@ switch ( $atoll_command ) {
 		}
 		atoll_bulk( $n );
 		break;
+	case 'bulk-edit':
+		atoll_bulk_edit( max( 0, (int) ( $argv[2] ?? 0 ) ), (string) ( $argv[3] ?? 'edited' ) );
+		break;
 	default:
-		atoll_fail( 'usage: cli.php install|app-password|seed|bulk N' );
+		atoll_fail( 'usage: cli.php install|app-password|seed|bulk N|bulk-edit N MARK' );
 }
