@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -12,6 +13,7 @@ import reflex as rx
 from app.pages import (
     account,
     admin,
+    author,
     blog,
     contact,
     guestbook,
@@ -70,10 +72,22 @@ class Route:
             self.render == "public" if self.indexed is None else self.indexed
         )
 
-    def page(self) -> rx.Component:
-        """The page's component, built knowing its own path (the nav marks the current page)."""
-        with current_route(self.path):
-            return self.component()
+    @property
+    def page(self) -> Callable[[], rx.Component]:
+        """The page function, building the page knowing its own path (the nav marks it).
+
+        It carries the page module's name (``functools.wraps``): Reflex files a page's
+        memoized components under the module that defines its page function, and one shared
+        module (this one) would put every page's components, the admin's chart library
+        included, into one chunk that every page loads (+170 KiB gzipped on a post).
+        """
+
+        @functools.wraps(self.component)
+        def build() -> rx.Component:
+            with current_route(self.path):
+                return self.component()
+
+        return build
 
 
 def _post_islands(params: dict[str, str]) -> list[Any]:
@@ -121,6 +135,15 @@ ROUTES: tuple[Route, ...] = (
         BlogState.title,
         blog.term_page,
         [BlogState.load_tag],
+        "public",
+        cache_tags=POSTS,
+        head=BlogState,
+    ),
+    Route(
+        "/blog/author/[slug]",
+        BlogState.title,
+        author.page,
+        [BlogState.load_author],
         "public",
         cache_tags=POSTS,
         head=BlogState,

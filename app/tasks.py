@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from app.api.feeds import warn_without_site_url
-from app.api.sync import full_sync_worker, sync_worker
+from app.api.sync import full_sync_worker, reconcile_scheduler, sync_worker
 from app.render.server import render_server
 from app.runtime import freeze_startup_objects
 from app.workers import outbox_worker
@@ -19,6 +19,7 @@ LIFESPAN_TASKS: list[Callable[[], Awaitable[None]]] = [
     outbox_worker,
     sync_worker,
     full_sync_worker,
+    reconcile_scheduler,
     keep_shared,
     render_server,
     freeze_startup_objects,

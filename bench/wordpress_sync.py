@@ -1,6 +1,7 @@
 """Benchmark the WordPress sync against the dev WordPress, or the one ``WORDPRESS_URL`` names.
 
     .venv/bin/python -m bench.wordpress_sync [--posts 2000] [--samples 50] [--webhook-port N]
+        [--full-sync-only]
 
 Which WordPress: without ``WORDPRESS_URL`` in the environment, the dev one
 (``scripts/wordpress-dev``: started if needed, filled to ``--posts`` generated posts, its
@@ -8,8 +9,11 @@ credentials from ``.run/wordpress.env``). With ``WORDPRESS_URL`` (plus ``WORDPRE
 ``WORDPRESS_APP_PASSWORD``), that WordPress as it is: nothing is generated there and
 ``--posts`` does not apply.
 
-1. Full sync: copies every published post into a fresh libSQL file and prints posts/s (a
-   cold run that creates every row, then a warm run that finds them all unchanged).
+1. Full sync: copies every published post into a fresh libSQL file and prints posts/s: a
+   cold run with one page in flight (how it ran before) and one with ``FETCH_AHEAD`` pages
+   in flight, then on the second file a warm run through every page (``--restart``), a
+   rerun with nothing changed (incremental: ``modified_after`` plus the id list) and a
+   reconciliation. ``--full-sync-only`` stops there.
 2. Webhook latency: starts the app's backend (``reflex run --backend-only --env prod``)
    with the webhook pointed at it, edits a post through the REST API ``--samples`` times
    and reports p50/p99 of
@@ -47,8 +51,8 @@ import httpx
 
 from db.core.engine import dispose_engines
 from db.core.settings import SettingsError, reload_settings, settings
-from db.wordpress.client import WordPressClient, WordPressSettings
-from db.wordpress.sync import full_sync
+from db.wordpress.client import FETCH_AHEAD, WordPressClient, WordPressSettings
+from db.wordpress.sync import FullSyncReport, full_sync, reconcile
 from tests.server import AppServer, prepare_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,20 +118,36 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def bench_full_sync(wordpress: Target, workdir: Path) -> None:
-    url = prepare_database(workdir / "full.db", seed=False)
-    os.environ["DATABASE_URL"] = url
+def use_fresh_database(path: Path) -> None:
+    os.environ["DATABASE_URL"] = prepare_database(path, seed=False)
     reload_settings()  # the engine reads DATABASE_URL through the settings
     dispose_engines()
+
+
+def show(label: str, report: FullSyncReport) -> None:
+    rate = report.seen / report.seconds if report.seconds else 0.0
+    print(
+        f"{label}: {report.seen} posts in {report.seconds:.2f}s = {rate:.0f} posts/s "
+        f"({report.pages} pages; created {report.created}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, removed {report.removed})"
+    )
+
+
+def bench_full_sync(wordpress: Target, workdir: Path) -> None:
+    """Cold syncs with one page in flight (as before) and with FETCH_AHEAD, each into a
+    fresh file; then, on the second, a warm rerun of every page, an incremental rerun and a
+    reconciliation, all with nothing changed."""
     with WordPressClient(wordpress.settings) as client:
-        for label in ("cold (every post created)", "warm (every post unchanged)"):
-            report = full_sync(client=client, restart=True)
-            rate = report.seen / report.seconds
-            print(
-                f"full sync, {label}: {report.seen} posts in {report.seconds:.2f}s "
-                f"= {rate:.0f} posts/s ({report.pages} pages; created {report.created}, "
-                f"unchanged {report.unchanged})"
-            )
+        for n, (label, ahead) in enumerate(
+            (("one page in flight", 1), (f"{FETCH_AHEAD} pages in flight", None))
+        ):
+            use_fresh_database(workdir / f"full-{n}.db")
+            show(f"full sync, cold, {label}", full_sync(client=client, ahead=ahead))
+        show(
+            "full sync, warm, every page again (--restart)", full_sync(client=client, restart=True)
+        )
+        show("full sync, rerun with nothing changed (incremental)", full_sync(client=client))
+        show("reconciliation, nothing changed", reconcile(client=client))
     dispose_engines()
 
 
@@ -247,6 +267,11 @@ def main() -> None:
     )
     parser.add_argument("--samples", type=int, default=50, help="edits for the latency figures")
     parser.add_argument(
+        "--full-sync-only",
+        action="store_true",
+        help="skip the webhook latency (it points the dev WordPress's webhook at this run)",
+    )
+    parser.add_argument(
         "--webhook-port",
         type=int,
         help="port the app listens on for WORDPRESS_URL's webhook (the latency figures)",
@@ -257,7 +282,8 @@ def main() -> None:
     print(f"WordPress: {wordpress.env['WORDPRESS_URL']} ({where})")
     with tempfile.TemporaryDirectory(prefix="atoll-bench-") as tmp:
         bench_full_sync(wordpress, Path(tmp))
-        bench_latency(wordpress, Path(tmp), args.samples, args.webhook_port)
+        if not args.full_sync_only:
+            bench_latency(wordpress, Path(tmp), args.samples, args.webhook_port)
 
 
 if __name__ == "__main__":

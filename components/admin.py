@@ -369,6 +369,14 @@ def _sync() -> rx.Component:
         # A run can be under way without WORDPRESS_URL here (another process, the CLI).
         rx.box(_sync_progress(), aria_live="polite", width="100%"),
         rx.text(S.sync["pending"], " waiting · ", S.sync["failed"], " failed", size="2"),
+        rx.text(
+            "Last reconciliation: ",
+            moment(S.sync["last_reconcile"].to(str)),
+            " · ",
+            S.sync["reconciled"],
+            size="2",
+            id="sync-reconcile",
+        ),
         _table(
             [
                 "#",

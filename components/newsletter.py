@@ -51,9 +51,13 @@ def newsletter_outcome(title: str) -> rx.Component:
         rx.heading(title, size="8"),
         rx.cond(
             L.loaded,
-            rx.callout(
-                L.outcome,
-                icon=rx.cond(L.succeeded, "circle_check", "triangle_alert"),
+            rx.callout.root(
+                # Two static icons, not one named by a var: a var's icon is lucide's dynamic
+                # loader, which ships the whole icon index (~240 KB) with the page.
+                rx.callout.icon(
+                    rx.cond(L.succeeded, rx.icon("circle_check"), rx.icon("triangle_alert"))
+                ),
+                rx.callout.text(L.outcome),
                 color_scheme=rx.cond(L.succeeded, "green", "red"),
                 role="status",
                 id="newsletter-outcome",

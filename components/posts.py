@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
@@ -10,23 +11,69 @@ from reflex.vars import ArrayVar, ObjectVar
 from components.dates import moment
 from state.posts import BlogState
 
+IMAGE_SIZES = "(max-width: 880px) 100vw, 880px"
+"""How wide a featured image is drawn: the page's column (Radix container size 3, 880px) or
+the whole screen below that, so the browser picks the ``srcset`` candidate it needs."""
 
-def post_image(url: rx.Var[str], alt: rx.Var[str], class_name: str) -> rx.Component:
-    """A post's featured image, or nothing when it has none."""
+
+def _attribute(value: rx.Var[str]) -> rx.Var[str | None]:
+    """``value``, or no attribute at all when it is empty (React leaves ``null`` out)."""
+    return rx.cond(value, value, rx.Var.create(None))
+
+
+def post_image(
+    post: ObjectVar[dict[str, str]], class_name: str, *, hero: bool = False
+) -> rx.Component:
+    """A post's featured image as a responsive ``<img>``, or nothing when it has none.
+
+    ``width``/``height`` are the image's own (as HTML attributes, with CSS ``height: auto``
+    they give the box its aspect ratio before a byte arrives: no layout shift), ``srcset``
+    its other sizes. A list's images load lazily; the post page's ``hero`` is its largest
+    paint, so it loads at once and first (``fetchpriority="high"``).
+
+    Args:
+        post: a card dict (``image``, ``image_alt``, ``image_width``, ``image_height``,
+            ``image_srcset``; the last three may be ``""``).
+        class_name: the image's class, which names where it stands.
+        hero: the post page's image, above the fold.
+    """
+    url = post["image"].to(str)
+    srcset = post["image_srcset"].to(str)
+    attrs: dict[str, Any] = {
+        "width": _attribute(post["image_width"].to(str)),
+        "height": _attribute(post["image_height"].to(str)),
+        "srcSet": _attribute(srcset),
+        "sizes": rx.cond(srcset, IMAGE_SIZES, rx.Var.create(None)),
+    }
+    if hero:
+        attrs["fetchPriority"] = "high"
     return rx.cond(
         url != "",
-        rx.image(
+        rx.el.img(
             src=url,
-            alt=alt,
-            width="100%",
-            loading="lazy",
+            alt=post["image_alt"].to(str),
+            loading="eager" if hero else "lazy",
+            decoding="async",
             class_name=class_name,
+            custom_attrs=attrs,
             style={
+                "display": "block",
+                "width": "100%",
+                "height": "auto",
                 "border_radius": "var(--radius-3)",
                 "object_fit": "cover",
                 "max_height": "22rem",
             },
         ),
+    )
+
+
+def author_name(post: ObjectVar[dict[str, str]]) -> rx.Component:
+    """A byline's author: a link to their page when the card knows it (``author_href``)."""
+    return rx.cond(
+        post["author_href"],
+        rx.link(post["author"], href=post["author_href"].to(str), class_name="post-author"),
+        rx.el.span(post["author"], class_name="post-author"),
     )
 
 
@@ -43,14 +90,14 @@ def post_card(
     """
     return rx.card(
         rx.vstack(
-            *([post_image(post["image"], post["image_alt"], "post-card-image")] if image else []),
+            *([post_image(post, "post-card-image")] if image else []),
             rx.link(
                 rx.heading(post["title"], size="5"),
                 href="/blog/" + post["slug"].to(str),
                 class_name="post-card-link",
             ),
             rx.text(
-                post["author"],
+                author_name(post),
                 " · ",
                 moment(post["published"], class_name="post-date"),
                 size="1",

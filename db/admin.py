@@ -160,14 +160,25 @@ class SyncEventAdmin(SQLModel):
     processed_at: datetime | None
 
 
+class SyncRun(BaseModel):
+    """A finished full sync or reconciliation: when, and the posts it changed."""
+
+    finished_at: datetime | None
+    created: int
+    updated: int
+    removed: int
+
+
 class SyncStatus(BaseModel):
-    """The WordPress sync at a glance: configured?, the queue, the last full run."""
+    """The WordPress sync at a glance: configured?, the queue, the last full run and the
+    last reconciliation (what lost webhooks had left stale)."""
 
     configured: bool
     pending: int
     failed: int
     last_full_sync: datetime | None
     recent: list[SyncEventAdmin]
+    last_reconcile: SyncRun | None = None
 
 
 class SyncProgress(BaseModel):
@@ -460,12 +471,25 @@ def sync_status(session: Session, ctx: ActionContext, *, recent: int = 10) -> Sy
         .order_by(col(SyncEvent.processed_at).desc())
     ).first()
     rows = session.exec(select(SyncEvent).order_by(col(SyncEvent.id).desc()).limit(recent)).all()
+    reconciled = session.exec(
+        select(SyncEvent)
+        .where(SyncEvent.source == "reconcile", SyncEvent.status == "done")
+        .order_by(col(SyncEvent.processed_at).desc(), col(SyncEvent.id).desc())
+    ).first()
     return SyncStatus(
         configured=wordpress.is_configured(),
         pending=count("pending") + count("processing"),
         failed=count("failed"),
         last_full_sync=last,
         recent=[SyncEventAdmin.model_validate(r) for r in rows],
+        last_reconcile=None
+        if reconciled is None
+        else SyncRun(
+            finished_at=reconciled.processed_at,
+            created=reconciled.posts_created or 0,
+            updated=reconciled.posts_updated or 0,
+            removed=reconciled.posts_removed or 0,
+        ),
     )
 
 

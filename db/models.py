@@ -20,6 +20,8 @@ from db.core.types import UTCDateTime, utcnow
 from db.core.validation import EMAIL_MAX, INPUT_CONFIG, Email, Honeypot, Name, Text
 
 SLUG_MAX = 200
+AUTHOR_BIO_MAX = 5000
+SRCSET_MAX = 8000
 VISITOR_ID_MAX = 64
 NAME_MAX = 80
 """A visitor's name on a comment, a guestbook entry or a message."""
@@ -56,6 +58,23 @@ class Author(SQLModel, table=True):
     slug: str = Field(max_length=SLUG_MAX, unique=True)
     name: str = Field(max_length=200)
     avatar_url: str | None = Field(default=None, max_length=2000)
+    """The 96-pixel avatar (the size a byline shows); every size is in ``avatar_urls``."""
+    description: str = Field(
+        default="", max_length=AUTHOR_BIO_MAX, sa_column_kwargs={"server_default": text("''")}
+    )
+    """The author's biographical info, as plain text (WordPress lets authors put HTML there)."""
+    avatar_urls: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+    """WordPress's ``avatar_urls``: pixel size (``"24"``, ``"48"``, ``"96"``) → http(s) URL."""
+
+
+class AuthorPublic(SQLModel):
+    """An author as their page shows them (``avatar_urls`` as stored: size → URL)."""
+
+    slug: str
+    name: str
+    description: str = ""
+    avatar_url: str | None = None
+    avatar_urls: dict[str, str] = {}
 
 
 class Term(SQLModel, table=True):
@@ -111,8 +130,15 @@ class PostBase(SQLModel):
     excerpt_html: str = Field(default="")
     featured_image_url: str | None = Field(default=None, max_length=2000)
     featured_image_alt: str = Field(default="", max_length=500)
+    # The featured image's intrinsic size (so the page reserves its box before it loads) and
+    # the same image's other sizes as a checked ``srcset`` (from ``media_details.sizes``).
+    featured_image_width: int | None = Field(default=None, ge=1, le=100_000)
+    featured_image_height: int | None = Field(default=None, ge=1, le=100_000)
+    featured_image_srcset: str | None = Field(default=None, max_length=SRCSET_MAX)
     published_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     members_only: bool = _flag(False)
+    sticky: bool = _flag(False)
+    """WordPress's "stick to the top of the blog": first on the home page and ``/blog``."""
 
 
 class Post(PostBase, table=True):
@@ -141,6 +167,7 @@ class PostPublic(PostBase):
     id: int
     content_html: str = ""
     author_name: str = ""
+    author_slug: str = ""
 
 
 # --------------------------------------------------------------------------- likes
@@ -522,6 +549,12 @@ class SyncEvent(SQLModel, table=True):
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A full sync's checkpoint: the next page of /wp/v2/posts to fetch (resumes after a crash).
     next_page: int | None = Field(default=None)
+    # A finished full sync or reconciliation: the newest ``modified_gmt`` it saw in WordPress
+    # (the next run asks only for posts modified since) and the posts it changed.
+    high_water_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    posts_created: int | None = Field(default=None)
+    posts_updated: int | None = Field(default=None)
+    posts_removed: int | None = Field(default=None)
 
 
 class SyncEventCreate(SQLModel):

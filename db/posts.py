@@ -15,7 +15,16 @@ from sqlmodel import Session, col, func, select
 from db.core.cache import LISTS_TAG, post_tag, posts_cache
 from db.core.errors import ActionError, ErrorCode
 from db.core.pagination import Page, paginate
-from db.models import Author, Post, PostPublic, PostSlug, PostTerm, Term, TermPublic
+from db.models import (
+    Author,
+    AuthorPublic,
+    Post,
+    PostPublic,
+    PostSlug,
+    PostTerm,
+    Term,
+    TermPublic,
+)
 
 POST_NOT_FOUND = "Post not found."
 PER_PAGE = 10
@@ -26,6 +35,7 @@ def _public(post: Post, author: Author | None, *, with_content: bool) -> PostPub
         post,
         update={
             "author_name": author.name if author else "",
+            "author_slug": author.slug if author else "",
             "content_html": post.content_html if with_content else "",
         },
     )
@@ -36,6 +46,11 @@ _LISTED = (Post.status == "publish", col(Post.members_only).is_(False))
 
 _NEWEST_FIRST = (col(Post.published_at).desc(), col(Post.id).desc())
 """Every list of posts: newest first, the id breaking ties between posts of the same instant."""
+
+_STICKY_FIRST = (col(Post.sticky).desc(), *_NEWEST_FIRST)
+"""The home page and ``/blog``: sticky posts first, as WordPress's blog shows them, then the
+rest; newest first within each. (Archives, the feed and the sitemap ignore stickiness, as
+WordPress's do.)"""
 
 
 def _published():
@@ -52,9 +67,12 @@ def post_card(row: tuple[Post, Author | None]) -> PostPublic:
     return _public(*row, with_content=False)
 
 
-def list_posts(session: Session, *, page: int = 1, per_page: int = PER_PAGE) -> Page[PostPublic]:
-    """One page of the published public posts, newest first."""
-    query = _listed().order_by(*_NEWEST_FIRST)
+def list_posts(
+    session: Session, *, page: int = 1, per_page: int = PER_PAGE, sticky_first: bool = True
+) -> Page[PostPublic]:
+    """One page of the published public posts, sticky ones first (unless ``sticky_first`` is
+    off: the feed), then newest first."""
+    query = _listed().order_by(*(_STICKY_FIRST if sticky_first else _NEWEST_FIRST))
     return paginate(session, query, page=page, per_page=per_page, view=post_card)
 
 
@@ -119,6 +137,32 @@ def list_posts_by_term(
     return public, paginate(session, query, page=page, per_page=per_page, view=post_card)
 
 
+def _author_public(author: Author) -> AuthorPublic:
+    return AuthorPublic(
+        slug=author.slug,
+        name=author.name,
+        description=author.description,
+        avatar_url=author.avatar_url,
+        avatar_urls=author.avatar_urls or {},
+    )
+
+
+def list_posts_by_author(
+    session: Session, slug: str, *, page: int = 1, per_page: int = PER_PAGE
+) -> tuple[AuthorPublic | None, Page[PostPublic]]:
+    """An author's published public posts, one page newest first, and the author (``None``,
+    with an empty page, if no author has this slug or none of their posts is public: an
+    author page lists posts, and an account without any is nobody's business)."""
+    author = session.exec(select(Author).where(Author.slug == slug)).first()
+    if author is None:
+        return None, Page.empty()
+    query = _listed().where(Post.author_id == author.id).order_by(*_NEWEST_FIRST)
+    listing = paginate(session, query, page=page, per_page=per_page, view=post_card)
+    if listing.total == 0:
+        return None, Page.empty()
+    return _author_public(author), listing
+
+
 def post_terms(session: Session, slug: str) -> list[TermPublic]:
     """The categories (first) and tags of a published post, by name."""
     rows = session.exec(
@@ -157,18 +201,48 @@ def sitemap_terms(session: Session) -> list[tuple[TermPublic, datetime]]:
     ]
 
 
+def sitemap_authors(session: Session) -> list[tuple[str, datetime]]:
+    """The slug of every author with a published public post, and the last change among
+    those posts (their page's ``lastmod``)."""
+    newest = func.max(Post.modified_at)
+    rows = session.exec(
+        select(Author.slug, newest)
+        .join(Post, col(Post.author_id) == Author.id)
+        .where(*_LISTED)
+        .group_by(col(Author.id))
+        .order_by(col(Author.slug))
+    ).all()
+    return [(slug, modified) for slug, modified in rows]
+
+
 # --------------------------------------------------------------------------- cached reads
 # What pages call: the same reads through the stale-while-revalidate cache (db/core/cache.py),
 # which the sync invalidates when it changes a post. Not-found answers are never cached.
 
 
-def cached_posts(session: Session, *, page: int = 1, per_page: int = PER_PAGE) -> Page[PostPublic]:
+def cached_posts(
+    session: Session, *, page: int = 1, per_page: int = PER_PAGE, sticky_first: bool = True
+) -> Page[PostPublic]:
     """:func:`list_posts` through the cache."""
     return posts_cache.get(
         session,
-        ("posts", page, per_page),
-        lambda s: list_posts(s, page=page, per_page=per_page),
+        ("posts", page, per_page, sticky_first),
+        lambda s: list_posts(s, page=page, per_page=per_page, sticky_first=sticky_first),
         tags=(LISTS_TAG,),
+    )
+
+
+def cached_author_posts(
+    session: Session, slug: str, *, page: int = 1, per_page: int = PER_PAGE
+) -> tuple[AuthorPublic | None, Page[PostPublic]]:
+    """:func:`list_posts_by_author` through the cache (an author's bio and avatar change with
+    a sync that applies one of their posts, which drops every list)."""
+    return posts_cache.get(
+        session,
+        ("author", slug, page, per_page),
+        lambda s: list_posts_by_author(s, slug, page=page, per_page=per_page),
+        tags=(LISTS_TAG,),
+        keep=lambda found: found[0] is not None,
     )
 
 

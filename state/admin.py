@@ -159,7 +159,7 @@ class AdminState(SiteState):
             return None
         self.allowed, self.denied, self.loaded = True, "", True
         # A run already under way (started from another tab, or the CLI) is followed too.
-        return AdminState.watch_sync if self.sync_run.get("running") else None
+        return AdminState.watch_sync() if self.sync_run.get("running") else None
 
     async def _fetch(self, name: str, status: str, page: int) -> None:
         read, view, _default = SECTIONS[name]
@@ -173,11 +173,18 @@ class AdminState(SiteState):
         self.unread = await query(admin.unread_messages, ctx)
         self.activity = [d.model_dump() for d in await query(admin.activity, ctx)]
         status = await query(admin.sync_status, ctx)
+        last = status.last_reconcile
         self.sync = {
             "configured": status.configured,
             "pending": status.pending,
             "failed": status.failed,
             "last_full_sync": iso(status.last_full_sync),
+            "last_reconcile": iso(last.finished_at) if last else "",
+            "reconciled": (
+                f"{last.created} created, {last.updated} updated, {last.removed} removed"
+                if last
+                else "not run yet"
+            ),
         }
         self.sync_events = [
             {
@@ -281,7 +288,7 @@ class AdminState(SiteState):
             except ActionError as error:
                 self._refuse(error)
         if self.allowed and self.sync_run.get("running"):
-            return [event, AdminState.watch_sync]
+            return [event, AdminState.watch_sync()]
         return event
 
     @rx.event(background=True)

@@ -21,6 +21,11 @@ DEFAULT_DESCRIPTION = (
 SITE_IMAGE = "/og-image.png"
 
 
+def absolute(url: str) -> str:
+    """``url`` as a crawler needs it: a site path (``/og-image.png``) gets ``SITE_URL``."""
+    return url if url.startswith(("http://", "https://")) else config.site_url() + url
+
+
 class PageHead(rx.State, mixin=True):
     """The head vars every read page's state carries (absolute URLs: previews need them)."""
 
@@ -46,9 +51,7 @@ class PageHead(rx.State, mixin=True):
         site = config.site_url()
         self.description = description or DEFAULT_DESCRIPTION
         self.canonical = site + path
-        self.og_image = (
-            image if image.startswith(("http://", "https://")) else site + (image or SITE_IMAGE)
-        )
+        self.og_image = absolute(image or SITE_IMAGE)
         self.og_type = kind
         # Inside <script>: never let the text close the tag.
         self.json_ld = (
@@ -57,9 +60,16 @@ class PageHead(rx.State, mixin=True):
         self.prev_url = site + prev if prev else ""
         self.next_url = site + next_ if next_ else ""
 
-    def _set_list_head(self, base: str, page: int, pages: int, description: str) -> None:
+    def _set_list_head(
+        self,
+        base: str,
+        page: int,
+        pages: int,
+        description: str,
+        json_ld: dict[str, Any] | None = None,
+    ) -> None:
         """The head of page ``page`` of ``pages`` of a list at ``base`` (``?page=N`` after the
-        first), with ``rel=prev/next`` to its neighbours."""
+        first), with ``rel=prev/next`` to its neighbours (and ``json_ld``: an author's)."""
 
         def at(n: int) -> str:
             return base + ("" if n == 1 else f"?page={n}")
@@ -67,6 +77,7 @@ class PageHead(rx.State, mixin=True):
         self._set_head(
             at(page),
             description=description,
+            json_ld=json_ld,
             prev=at(page - 1) if page > 1 else "",
             next_=at(page + 1) if page < pages else "",
         )

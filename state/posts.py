@@ -1,31 +1,53 @@
-"""State for the home page and a blog post page."""
+"""State for the home page, the blog's lists (``/blog``, categories, tags, authors) and a
+blog post page."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import reflex as rx
 
 from db.core import config
 from db.core.pagination import Page, page_number
 from db.models import PostPublic
-from db.posts import cached_post_page, cached_posts, cached_term_posts
+from db.posts import cached_author_posts, cached_post_page, cached_posts, cached_term_posts
 from state.actions import query
 from state.format import iso, plain_text
-from state.head import SITE_NAME, PageHead
+from state.head import SITE_NAME, PageHead, absolute
 from state.site import SiteState
 
 
+def author_path(slug: str) -> str:
+    """The author page's path (``""`` for a post without an author)."""
+    return f"/blog/author/{quote(slug, safe='')}" if slug else ""
+
+
+def _dimension(value: Any) -> str:
+    return str(value) if isinstance(value, int) and value > 0 else ""
+
+
 def _card(post: dict[str, Any]) -> dict[str, str]:
+    """A post as a card or a post page shows it: strings only (``""`` for what it lacks)."""
     return {
         "slug": post["slug"],
         "title": post["title"],
         "excerpt_html": post["excerpt_html"],
         "author": post["author_name"],
+        "author_href": author_path(post.get("author_slug") or ""),
         "published": iso(post["published_at"]),
         "image": post["featured_image_url"] or "",
         "image_alt": post["featured_image_alt"],
+        "image_width": _dimension(post.get("featured_image_width")),
+        "image_height": _dimension(post.get("featured_image_height")),
+        "image_srcset": post.get("featured_image_srcset") or "",
+        "sticky": "sticky" if post.get("sticky") else "",
     }
+
+
+def _avatar_srcset(urls: dict[str, str]) -> str:
+    """Every avatar size as a ``srcset`` (the sizes are square: width descriptors)."""
+    return ", ".join(f"{url} {size}w" for size, url in urls.items() if " " not in url)
 
 
 def _term(term: dict[str, Any]) -> dict[str, str]:
@@ -95,24 +117,30 @@ class PostState(PageHead, SiteState):
             return
         description = plain_text(post.excerpt_html) or plain_text(post.content_html)
         image = post.featured_image_url or ""
+        author: dict[str, str] = {"@type": "Person", "name": post.author_name or SITE_NAME}
+        if post.author_slug:
+            author["url"] = config.site_url() + author_path(post.author_slug)
         ld: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "BlogPosting",
             "headline": post.title,
             "description": description,
             "datePublished": post.published_at.isoformat(),
-            "author": {"@type": "Person", "name": post.author_name or SITE_NAME},
+            "author": author,
             "mainEntityOfPage": config.site_url() + path,
         }
         if image:
-            ld["image"] = image
+            ld["image"] = absolute(image)
         self._set_head(path, description=description, image=image, kind="article", json_ld=ld)
 
 
 class BlogState(PageHead, SiteState):
-    """``/blog`` and its category and tag pages: one page of post cards, newest first."""
+    """``/blog`` and its category, tag and author pages: one page of post cards (``/blog``:
+    sticky posts first), newest first."""
 
     posts: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    # The author page's author: name, bio, avatar (src, srcset); empty on the other lists.
+    author: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     heading: rx.Field[str] = rx.field("Blog")
     base: rx.Field[str] = rx.field("/blog")
     page: rx.Field[int] = rx.field(1)
@@ -128,17 +156,61 @@ class BlogState(PageHead, SiteState):
     def _page(self) -> int:
         return page_number(self.router.url.query_parameters.get("page"))
 
-    def _show(self, listing: Page[PostPublic], description: str = "") -> None:
+    def _show(
+        self,
+        listing: Page[PostPublic],
+        description: str = "",
+        json_ld: dict[str, Any] | None = None,
+    ) -> None:
         self.posts = [_card(p.model_dump(mode="json")) for p in listing.items]
         self.page, self.pages = listing.page, listing.pages
-        self._set_list_head(self.base, self.page, self.pages, description)
+        self._set_list_head(self.base, self.page, self.pages, description, json_ld)
         self.loaded = True
 
     @rx.event
     async def load_blog(self) -> None:
         listing = await query(cached_posts, page=self._page())
-        self.heading, self.base, self.found = "Blog", "/blog", True
+        self.heading, self.base, self.found, self.author = "Blog", "/blog", True, {}
         self._show(listing, "Every post on Atoll, newest first.")
+
+    @rx.event
+    async def load_author(self) -> None:
+        """The ``[slug]`` author's page: who they are and their posts; not-found when no
+        author has the slug or none of their posts is public."""
+        slug = str(getattr(self, "slug", "") or "")  # the [slug] route segment
+        author, listing = (
+            await query(cached_author_posts, slug, page=self._page())
+            if slug
+            else (None, Page.empty())
+        )
+        self.found = author is not None
+        self.base = author_path(slug)
+        if author is None:
+            self.heading, self.author = "", {}
+            self._show(listing)
+            return
+        avatars = author.avatar_urls
+        self.heading = author.name
+        self.author = {
+            "name": author.name,
+            "bio": author.description,
+            "avatar": author.avatar_url or "",
+            "avatar_srcset": _avatar_srcset(avatars),
+        }
+        person: dict[str, Any] = {
+            "@type": "Person",
+            "name": author.name,
+            "url": config.site_url() + self.base,
+        }
+        if author.description:
+            person["description"] = author.description
+        if author.avatar_url:
+            person["image"] = author.avatar_url
+        self._show(
+            listing,
+            author.description or f"Posts by {author.name} on Atoll.",
+            {"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person},
+        )
 
     @rx.event
     async def load_category(self) -> None:
@@ -153,5 +225,6 @@ class BlogState(PageHead, SiteState):
         term, listing = await query(cached_term_posts, taxonomy, slug, page=self._page())
         self.found = term is not None
         self.heading = f"{label}: {term.name}" if term else ""
+        self.author = {}
         self.base = f"/blog/{taxonomy}/{slug}"
         self._show(listing, f"Posts filed under {term.name} on Atoll." if term else "")

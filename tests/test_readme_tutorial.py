@@ -35,7 +35,7 @@ README = ROOT / "README.md"
 MAX_LINES, MAX_FILES = 40, 4
 SECTION = re.compile(r"^\*\*An island\*\*.*?(?=^\*\*Removing an island\.\*\*)", re.M | re.S)
 BLOCK = re.compile(
-    r'^(?P<indent> *)```python title="(?P<path>[^"]+)"(?: into="(?P<into>[^"]+)")?\n'
+    r'^(?P<indent> *)```(?:python|markdown) title="(?P<path>[^"]+)"(?: into="(?P<into>[^"]+)")?\n'
     r"(?P<code>.*?)^(?P=indent)```$",
     re.M | re.S,
 )
@@ -80,8 +80,9 @@ def blocks() -> list[Block]:
 
 
 def apply(root: Path, example: list[Block]) -> None:
-    """Write each new file; insert each ``into`` block before the closing ``)`` of the
-    group its ``into`` line opens (the first line that is just ``)`` after it)."""
+    """Write each new file; insert each ``into`` block at the end of the group its ``into``
+    line opens: before the first line that is just ``)`` after it (Python), or the first
+    blank line (a Markdown table)."""
     for block in example:
         target = root / block.path
         if block.into is None:
@@ -91,7 +92,8 @@ def apply(root: Path, example: list[Block]) -> None:
             continue
         lines = target.read_text().splitlines(keepends=True)
         opener = next(i for i, line in enumerate(lines) if line.rstrip() == block.into)
-        closer = next(i for i in range(opener + 1, len(lines)) if lines[i].rstrip() == ")")
+        end = "" if target.suffix == ".md" else ")"
+        closer = next(i for i in range(opener + 1, len(lines)) if lines[i].rstrip() == end)
         at = closer
         if all(NAME_ITEM.match(line) for line in lines[opener + 1 : closer]):
             # A list of names (an import): where ruff's isort keeps it, alphabetical.
@@ -143,6 +145,7 @@ def test_example_fits_in_40_lines_and_4_files() -> None:
         "app/pages/notes.py",
         "app/routes.py",
         "app/routes.py",
+        "README.md",
     ]
 
 
@@ -191,6 +194,39 @@ def app(project: Path, env: dict[str, str]) -> Iterator[AppServer]:
 def browser() -> Iterator[Browser]:
     with launch_chromium() as chromium:
         yield chromium
+
+
+def test_the_example_passes_lint_and_the_convention_tests(
+    project: Path, env: dict[str, str]
+) -> None:
+    """What ``make test`` checks first: the new files are ruff-clean, and the project's
+    conventions (every action in the README's table, …) hold with the island added."""
+    files = ["db/notes.py", "app/pages/notes.py", "app/routes.py"]
+    for args in (["check", *files], ["format", "--check", *files]):
+        ruff = subprocess.run(
+            [str(project / ".venv" / "bin" / "ruff"), *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    conventions = subprocess.run(
+        [
+            str(project / ".venv" / "bin" / "python"),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_conventions.py",
+        ],
+        cwd=project,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert conventions.returncode == 0, conventions.stdout[-3000:]
 
 
 def test_action_answers_over_http_as_the_readme_says(app: AppServer) -> None:
@@ -277,7 +313,7 @@ def test_removing_the_island_then_push_drop_removes_only_its_table(
         assert conn.execute("SELECT count(*) FROM guestbook_entries").fetchone()[0] == guestbook
 
 
-if __name__ == "__main__":  # print the example's line count per file
+if __name__ == "__main__":  # `.venv/bin/python -m tests.test_readme_tutorial`: lines per block
     for b in blocks():
         print(f"{b.lines:3} {b.path}{' into ' + b.into if b.into else ''}")
     sys.exit(0)

@@ -38,6 +38,9 @@ final class Atoll_Webhook {
 		add_action( 'trashed_post', array( __CLASS__, 'on_trashed' ), 99 );
 		add_action( 'untrashed_post', array( __CLASS__, 'on_untrashed' ), 99 );
 		add_action( 'before_delete_post', array( __CLASS__, 'on_delete' ), 99 );
+		// Sticking a post is an option, not a save: stick_post() alone fires only these.
+		add_action( 'post_stuck', array( __CLASS__, 'on_sticky' ), 99 );
+		add_action( 'post_unstuck', array( __CLASS__, 'on_sticky' ), 99 );
 		add_action( 'shutdown', array( __CLASS__, 'flush' ), 20 );
 		add_action( self::RETRY_HOOK, array( __CLASS__, 'retry' ), 10, 4 );  // 4: retries queued by 1.0
 	}
@@ -67,6 +70,11 @@ final class Atoll_Webhook {
 	}
 
 	public static function on_untrashed( $post_id ) {
+		self::queue( get_post( $post_id ), 'update' );
+	}
+
+	/** Stuck or unstuck: the post reads the same, but lists order it differently. */
+	public static function on_sticky( $post_id ) {
 		self::queue( get_post( $post_id ), 'update' );
 	}
 

@@ -3,10 +3,10 @@
 Members-only posts are never in either: the reads behind them (:func:`db.posts.list_posts`,
 :func:`db.posts.sitemap_posts`, :func:`db.posts.sitemap_terms`) leave them out. The sitemap
 lists the public read pages of the route table (:attr:`app.routes.Route.in_sitemap`: not
-``/admin``, ``/account``, ``/login`` or ``/signup``), every public post and every category
-and tag that lists one, each with its ``lastmod``. Past ``ATOLL_SITEMAP_LIMIT`` URLs (the
-protocol's 50 000) ``/sitemap.xml`` is a sitemap index of ``/sitemap-1.xml``,
-``/sitemap-2.xml``, ….
+``/admin``, ``/account``, ``/login`` or ``/signup``), every public post and every category,
+tag and author (``/blog/author/<slug>``) that lists one, each with its ``lastmod``. Past
+``ATOLL_SITEMAP_LIMIT`` URLs (the protocol's 50 000) ``/sitemap.xml`` is a sitemap index of
+``/sitemap-1.xml``, ``/sitemap-2.xml``, ….
 
 Both are built from the cached post reads (:mod:`db.posts`), so a sync that changes a post
 shows up here as soon as it invalidates the cache. The sitemap's documents are rendered
@@ -59,6 +59,10 @@ def post_url(base: str, slug: str) -> str:
 
 def term_url(base: str, term: TermPublic) -> str:
     return f"{base}/blog/{TERM_PATHS[term.taxonomy]}/{quote(term.slug)}"
+
+
+def author_url(base: str, slug: str) -> str:
+    return f"{base}/blog/author/{quote(slug)}"
 
 
 def part_url(base: str, number: int) -> str:
@@ -128,10 +132,11 @@ def sitemap_urls(
     base: str,
     entries: list[tuple[str, datetime]],
     terms: list[tuple[TermPublic, datetime]],
+    authors: list[tuple[str, datetime]],
 ) -> list[SitemapUrl]:
-    """Every URL of the sitemap: the public read pages, every public post, every term that
-    lists one. A page that lists posts (its cache tags name the post lists) last changed
-    with the newest post; the others' ``lastmod`` is not known."""
+    """Every URL of the sitemap: the public read pages, every public post, every term and
+    every author that lists one. A page that lists posts (its cache tags name the post
+    lists) last changed with the newest post; the others' ``lastmod`` is not known."""
     from app.routes import ROUTES  # the route table imports every page: load it lazily
 
     newest = max((modified for _slug, modified in entries), default=None)
@@ -142,6 +147,7 @@ def sitemap_urls(
     ]
     urls += [(post_url(base, slug), modified) for slug, modified in entries]
     urls += [(term_url(base, term), modified) for term, modified in terms]
+    urls += [(author_url(base, slug), modified) for slug, modified in authors]
     return urls
 
 
@@ -181,7 +187,12 @@ def build_sitemap(urls: list[SitemapUrl], base: str, limit: int) -> Sitemap:
 
 
 def _load_sitemap(session: Session, base: str, limit: int) -> Sitemap:
-    urls = sitemap_urls(base, posts.sitemap_posts(session), posts.sitemap_terms(session))
+    urls = sitemap_urls(
+        base,
+        posts.sitemap_posts(session),
+        posts.sitemap_terms(session),
+        posts.sitemap_authors(session),
+    )
     return build_sitemap(urls, base, limit)
 
 
@@ -225,7 +236,8 @@ async def sitemap_part(request: Request) -> Response:
 
 def _read_feed() -> list[PostPublic]:
     with session_scope() as session:
-        return posts.cached_posts(session, page=1, per_page=FEED_SIZE).items
+        # Newest first: a feed reader wants what is new, not what the blog pins on top.
+        return posts.cached_posts(session, page=1, per_page=FEED_SIZE, sticky_first=False).items
 
 
 async def rss(_request: Request) -> Response:

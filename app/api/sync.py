@@ -27,6 +27,7 @@ from db.core.actions import shown_error
 from db.core.engine import session_scope
 from db.core.errors import ActionError, ErrorCode
 from db.core.ratelimit import limiter
+from db.core.settings import settings
 from db.core.validation import parse
 from db.jobs.queue import JobKind, JobReport, work_forever
 from db.models import SyncEventBatch, SyncEventCreate
@@ -110,8 +111,36 @@ async def sync_worker() -> None:
 
 
 async def full_sync_worker() -> None:
-    """Run queued full syncs ("Sync now", a CLI run left unfinished) until cancelled."""
+    """Run queued full syncs ("Sync now", a CLI run left unfinished) and reconciliations
+    until cancelled."""
     await _drain(sync.FULL_SYNC, "WORDPRESS_URL is not set: full syncs wait", limit=1)
+
+
+def _enqueue_reconcile() -> None:
+    with session_scope(write=True) as session:
+        sync.enqueue_reconcile(session=session)
+
+
+async def reconcile_scheduler() -> None:
+    """Queue a reconciliation every ``ATOLL_RECONCILE_SECONDS`` (a Reflex lifespan task).
+
+    Webhooks get lost (the plugin disabled for a while, a network blip, WordPress's cron
+    giving up): the reconciliation, run by :func:`full_sync_worker`, finds and fixes what
+    they left stale. The first one is queued one interval after start, not at once, so a
+    restart does not cost a pass. Idle when the setting is ``0`` or ``WORDPRESS_URL`` is
+    unset; with several backend workers each queues, and a pending one is reused.
+    """
+    while True:
+        every = settings().reconcile_seconds
+        if not every:
+            return
+        await asyncio.sleep(every)
+        if not wordpress.is_configured():
+            continue
+        try:
+            await asyncio.to_thread(_enqueue_reconcile)
+        except Exception:
+            log.exception("queueing a reconciliation failed; trying again in %ss", every)
 
 
 async def _drain(

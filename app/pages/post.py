@@ -12,7 +12,7 @@ from components import comment_section, like_button, page_layout, star_rating
 from components.accounts import locked_notice, signed_in_notice
 from components.dates import moment
 from components.layout import loading, not_found
-from components.posts import breadcrumbs, post_image, term_links
+from components.posts import author_name, breadcrumbs, post_image, term_links
 from state.posts import PostState
 
 
@@ -39,13 +39,13 @@ def _post() -> rx.Component:
             breadcrumbs(PostState.terms),
             rx.heading(PostState.post["title"], size="8", id="post-title"),
             rx.text(
-                PostState.post["author"],
+                author_name(PostState.post),
                 " · ",
                 moment(PostState.post["published"], class_name="post-date"),
                 size="2",
                 color_scheme="gray",
             ),
-            post_image(PostState.post["image"], PostState.post["image_alt"], "post-featured-image"),
+            post_image(PostState.post, "post-featured-image", hero=True),
             term_links(PostState.terms),
             rx.cond(PostState.locked, locked_notice(PostState.post["slug"]), _readable()),
             spacing="4",
@@ -54,6 +54,7 @@ def _post() -> rx.Component:
         # The column is the page's width whatever the post holds (a locked post's panel
         # alone would otherwise shrink it).
         style={"width": "100%"},
+        class_name="post-article",
     )
 
 

@@ -18,6 +18,7 @@ import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from reflex.istate.delta import _resolve_delta
 from reflex.state import State
@@ -116,7 +117,8 @@ async def snapshot(
     root.router_data = root._update_router_vars(
         {
             "pathname": route,
-            "asPath": path,
+            # The URL as the browser has it: handlers read ``?page=`` from router.url.
+            "asPath": path + ("?" + urlencode(query) if query else ""),
             "query": {**query, **params},
             "headers": {"cookie": cookie, "origin": ""},
             "token": "",

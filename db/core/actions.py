@@ -5,6 +5,10 @@ An action is a pydantic input model plus a domain function ``fn(*, session, data
 is called by both the Reflex event handlers (``state/``) and the HTTP endpoint
 (``app/api/actions.py``), so rate limits, validation, transactions and error mapping are
 identical on every path.
+
+A *listing* (:func:`listing`) is the read counterpart for generic list islands: a named,
+ordered query whose pages :func:`read_listing` answers, so a browser can ask for a list by
+name but never run a query of its own.
 """
 
 from __future__ import annotations

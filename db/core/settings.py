@@ -286,6 +286,8 @@ class Settings(BaseModel):
     sync_lease_seconds: Interval = _env("SYNC_LEASE_SECONDS", 300.0)
     sync_backoff_seconds: Seconds = _env("SYNC_BACKOFF_SECONDS", 10.0)
     sync_max_attempts: Attempts = _env("SYNC_MAX_ATTEMPTS", 8)
+    reconcile_seconds: Seconds = _env("ATOLL_RECONCILE_SECONDS", 900.0)
+    """How often a reconciliation looks for posts a lost webhook left stale (``0``: never)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -26,7 +26,7 @@ from db.core.settings import settings, settings_or_exit
 from db.ops import schema
 from db.ops.seed import has_content, seed
 from db.wordpress.client import WordPressClient, WordPressError
-from db.wordpress.sync import full_sync
+from db.wordpress.sync import full_sync, reconcile
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -110,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     wp.add_argument("--restart", action="store_true", help="ignore the checkpoint, start at page 1")
     wp.set_defaults(run=cmd_sync_wordpress)
+
+    rec = commands.add_parser(
+        "reconcile-wordpress",
+        help="fix posts lost webhooks left stale: those changed since the last run, "
+        "plus the published id list (removes deleted posts)",
+    )
+    rec.set_defaults(run=cmd_reconcile_wordpress)
 
     admin = commands.add_parser(
         "create-admin",
@@ -265,6 +272,22 @@ def cmd_sync_wordpress(_engine: Engine, args: argparse.Namespace) -> int:
     print(
         f"synced {report.seen} post(s) in {report.seconds:.1f}s{resumed}: {report.created} "
         f"created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed"
+    )
+    return OK
+
+
+def cmd_reconcile_wordpress(_engine: Engine, _args: argparse.Namespace) -> int:
+    try:
+        with WordPressClient() as client:
+            report = reconcile(client=client)
+    except WordPressError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return FAILED
+    since = report.since.isoformat() if report.since else "the start (no finished run yet)"
+    print(
+        f"reconciled {report.seen} published post(s) (changes since {since}) in "
+        f"{report.seconds:.1f}s: {report.created} created, {report.updated} updated, "
         f"{report.removed} removed"
     )
     return OK

@@ -49,6 +49,8 @@ POSTS: tuple[dict[str, Any], ...] = (
         # A file in assets/, served at the site root: the seeded site needs no network.
         "featured_image_url": "/og-image.png",
         "featured_image_alt": "The Atoll mark: a green island ringed by a sandy reef",
+        "featured_image_width": 1200,  # the file's own size: no layout shift while it loads
+        "featured_image_height": 630,
         "excerpt_html": "<p>Why this blog is mostly static pages with a few small islands.</p>",
         "content_html": (
             "<p>Atoll is a blog that ships as static markup with a handful of small, "

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -28,6 +28,35 @@ log = logging.getLogger("atoll.wordpress")
 
 PER_PAGE = 100  # the REST API's maximum; 101 is refused with 400
 EMBED = "author,wp:featuredmedia,wp:term"  # only what a post needs, not its comments
+POST_FIELDS = ",".join(
+    (
+        "id",
+        "date_gmt",
+        "modified_gmt",
+        "slug",
+        "status",
+        "type",
+        "parent",
+        "title",
+        "content",
+        "excerpt",
+        "author",
+        "featured_media",
+        "sticky",
+        "categories",
+        "tags",
+        "meta",
+        "acf",
+        "_links",  # without it WordPress embeds nothing
+        "_embedded",
+    )
+)
+"""``_fields`` of a post request: what :func:`~db.wordpress.transform.transform` reads (a
+unit test checks it), not ``guid``, ``link``, the site-local dates and the rest. An absent
+field (``acf`` without the plugin) is simply not sent."""
+FETCH_AHEAD = 4
+"""Pages of a full sync in flight at once: WordPress builds pages in parallel, we apply them
+in order."""
 GONE = frozenset({401, 403, 404, 410})  # "not readable by us" is an answer, not a failure
 RETRY = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -90,6 +119,8 @@ class WordPressSource(Protocol):
     def list_page(self, page: int, *, per_page: int = ...) -> PostsPage: ...
 
     def published_versions(self) -> dict[int, datetime]: ...
+
+    def changed_versions(self, since: datetime) -> dict[int, datetime]: ...
 
     def get_posts(self, ids: Sequence[int]) -> list[dict[str, Any]]: ...
 
@@ -168,7 +199,7 @@ class WordPressClient:
 
     def get_post(self, wp_id: int) -> dict[str, Any] | None:
         """One post with its embeds, or ``None`` when it does not exist or we may not read it."""
-        response = self._get(f"/posts/{int(wp_id)}", {"_embed": EMBED})
+        response = self._get(f"/posts/{int(wp_id)}", {"_embed": EMBED, "_fields": POST_FIELDS})
         if response.status_code in GONE:
             return None
         return _json(response, dict)
@@ -186,41 +217,42 @@ class WordPressClient:
             "order": "asc",
             "status": "publish",
             "_embed": EMBED,
+            "_fields": POST_FIELDS,
         }
-        response = self._get("/posts", params)
-        if response.status_code == 400 and _error_code(response) == "rest_post_invalid_page_number":
-            return PostsPage([], 0, 0)
-        items = _json(response, list)
-        return PostsPage(
-            items,
-            int(response.headers.get("X-WP-Total", len(items))),
-            int(response.headers.get("X-WP-TotalPages", 1)),
-        )
+        return _page(self._get("/posts", params))
 
     def published_versions(self) -> dict[int, datetime]:
-        """Every published post id with its ``modified_gmt``: cheap (two fields per post)."""
+        """Every published post id with its ``modified_gmt``: cheap (two fields per post),
+        and the pages fetched :data:`FETCH_AHEAD` at once."""
+        return self._versions(None)
+
+    def changed_versions(self, since: datetime) -> dict[int, datetime]:
+        """The published posts modified after ``since``: ids and ``modified_gmt`` only.
+
+        ``modified_after`` is sent in UTC with a ``Z``: without a zone WordPress reads it in
+        the site's timezone (it compares the site-local ``post_modified``).
+        """
+        return self._versions(since)
+
+    def _versions(self, since: datetime | None) -> dict[int, datetime]:
         versions: dict[int, datetime] = {}
-        page = 1
-        while True:
-            params = {
-                "per_page": PER_PAGE,
-                "page": page,
-                "orderby": "id",
-                "order": "asc",
-                "status": "publish",
-                "_fields": "id,modified_gmt",
-            }
-            response = self._get("/posts", params)
-            if (
-                response.status_code == 400
-                and _error_code(response) == "rest_post_invalid_page_number"
-            ):
-                return versions
-            for item in _json(response, list):
+        for _number, page in iter_pages(lambda number: self._versions_page(number, since)):
+            for item in page.items:
                 versions[int(item["id"])] = parse_gmt(item["modified_gmt"])
-            if page >= int(response.headers.get("X-WP-TotalPages", 1)):
-                return versions
-            page += 1
+        return versions
+
+    def _versions_page(self, page: int, since: datetime | None) -> PostsPage:
+        params: dict[str, Any] = {
+            "per_page": PER_PAGE,
+            "page": page,
+            "orderby": "id",
+            "order": "asc",
+            "status": "publish",
+            "_fields": "id,modified_gmt",
+        }
+        if since is not None:
+            params |= {"modified_after": utc_param(since), "orderby": "modified"}
+        return _page(self._get("/posts", params))
 
     def get_posts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Published posts by id, up to 100 per request, with their embeds."""
@@ -232,6 +264,7 @@ class WordPressClient:
                 "per_page": len(chunk),
                 "status": "publish",
                 "_embed": EMBED,
+                "_fields": POST_FIELDS,
             }
             found += _json(self._get("/posts", params), list)
         return found
@@ -245,6 +278,23 @@ class WordPressClient:
         if not self.authenticated:
             return False
         return self._get("/users/me", {"context": "edit"}).status_code == 200
+
+
+def utc_param(moment: datetime) -> str:
+    """``moment`` as a REST date parameter in UTC: ``2026-12-01T17:00:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _page(response: httpx.Response) -> PostsPage:
+    """A listing response as a page; WordPress's 400 for a page past the end is an empty one."""
+    if response.status_code == 400 and _error_code(response) == "rest_post_invalid_page_number":
+        return PostsPage([], 0, 0)
+    items = _json(response, list)
+    return PostsPage(
+        items,
+        int(response.headers.get("X-WP-Total", len(items))),
+        int(response.headers.get("X-WP-TotalPages", 1)),
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -275,23 +325,36 @@ def _json(response: httpx.Response, kind: type) -> Any:
     return body
 
 
-def iter_pages(client: WordPressSource, start: int = 1) -> Iterator[tuple[int, PostsPage]]:
-    """``(page number, page)`` from ``start`` until WordPress has no more pages.
+def iter_pages(
+    fetch: Callable[[int], PostsPage], start: int = 1, *, ahead: int = FETCH_AHEAD
+) -> Iterator[tuple[int, PostsPage]]:
+    """``(page number, fetch(page number))`` in order from ``start`` until no more pages.
 
-    The next page is fetched in a background thread while the caller works on this one,
-    so WordPress's time and ours overlap instead of adding up.
+    Up to ``ahead`` pages are fetched at once in background threads while the caller works
+    on the current one, so WordPress builds several pages in parallel and its time and ours
+    overlap instead of adding up. Pages still come out strictly in order, so a caller that
+    checkpoints each page it commits never records a page before an earlier one. Until the
+    first page tells how many there are, one page is asked for; a page past the end comes
+    back empty and ends the run.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wp-prefetch") as pool:
-        number = start
-        pending = pool.submit(client.list_page, number)
-        while True:
-            batch = pending.result()
-            if not batch.items:
-                return
-            more = number < batch.total_pages
-            if more:
-                pending = pool.submit(client.list_page, number + 1)
-            yield number, batch
-            if not more:
-                return
-            number += 1
+    with ThreadPoolExecutor(max_workers=max(1, ahead), thread_name_prefix="wp-prefetch") as pool:
+        pending: dict[int, Future[PostsPage]] = {start: pool.submit(fetch, start)}
+        number, last = start, start
+        try:
+            while True:
+                batch = pending.pop(number).result()
+                if not batch.items:
+                    return
+                while last < min(number + ahead, batch.total_pages):
+                    last += 1
+                    pending[last] = pool.submit(fetch, last)
+                yield number, batch
+                if number >= batch.total_pages:
+                    return
+                number += 1
+                if number not in pending:  # the page count grew since the last page said
+                    last = number
+                    pending[number] = pool.submit(fetch, number)
+        finally:
+            for future in pending.values():
+                future.cancel()

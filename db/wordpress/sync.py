@@ -28,7 +28,24 @@ The full sync pages through ``/wp/v2/posts`` 100 at a time with ``_embed``; each
 applied in one transaction together with its checkpoint (``SyncEvent.next_page``), so a
 ``kill -9`` and a rerun resume where the last committed page ended. It finishes by
 comparing every published id and ``modified_gmt`` with ours: posts WordPress no longer
-has are removed, and any post a shifted page skipped is fetched by id.
+has are removed, and any post a shifted page skipped is fetched by id. Up to
+:data:`~db.wordpress.client.FETCH_AHEAD` pages are fetched at once, applied in order.
+
+A finished run records its **high-water mark** (``SyncEvent.high_water_at``: the newest
+``modified_gmt`` WordPress listed) and what it changed. Once a run has finished, a new one
+is incremental: it asks for the ids and ``modified_gmt`` of the posts modified since the
+mark (less :data:`MARK_OVERLAP`), fetches by id those we lack or hold an older copy of,
+then compares the id list as above, so a rerun with nothing changed costs a few cheap
+requests instead of every page. Two saves within one second look alike (same
+``modified_gmt``): a copy fetched within :data:`MARK_OVERLAP` of its save is fetched again
+while the post is among the newest changes. ``restart`` (and "Sync now", queued by
+:func:`enqueue_full_sync`) pages through everything again, e.g. after an upgrade that
+changes how posts are transformed.
+
+A **reconciliation** (``source="reconcile"``, queued every ``ATOLL_RECONCILE_SECONDS`` by
+:func:`app.api.sync.reconcile_scheduler`, or ``python -m db reconcile-wordpress``) is that
+incremental pass on its own, in the :data:`FULL_SYNC` lane: it fixes what a lost webhook
+left stale (an edit, a delete, a scheduled post going live) without a full sync.
 """
 
 from __future__ import annotations
@@ -40,11 +57,11 @@ import os
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlalchemy import delete, or_
+from sqlmodel import Session, col, func, select
 
 from db.core.cache import LISTS_TAG, post_tag, posts_cache
 from db.core.config import RateLimit, env_rate_limit
@@ -52,12 +69,20 @@ from db.core.engine import session_scope
 from db.core.types import utcnow
 from db.jobs.queue import Claim, JobKind, JobReport
 from db.models import Author, Post, PostSlug, PostTerm, SyncEvent, SyncEventCreate, Term
-from db.wordpress.client import PER_PAGE, WordPressClient, WordPressSource, iter_pages
+from db.wordpress.client import PER_PAGE, PostsPage, WordPressClient, WordPressSource, iter_pages
 from db.wordpress.transform import WordPressPost, transform
 
 log = logging.getLogger("atoll.sync")
 
 SIGNATURE_PREFIX = "sha256="
+RUNS = ("full", "reconcile")
+"""The sources of :data:`FULL_SYNC`'s rows: full syncs and reconciliations."""
+MARK_OVERLAP = timedelta(seconds=5)
+"""How far before the last high-water mark an incremental run looks. ``modified_gmt`` has
+one-second resolution and is set just before the row is written, so a post saved in the
+mark's second, or committed a moment after the list was read, is asked for again; a slower
+one is still found by the id list comparison. Only the ids and dates of the posts in the
+window are read again (a post is fetched when its date differs from ours)."""
 
 
 # --------------------------------------------------------------------------- settings
@@ -119,6 +144,25 @@ def enqueue_full_sync(*, session: Session) -> SyncEvent:
     return event
 
 
+def enqueue_reconcile(*, session: Session) -> SyncEvent:
+    """Queue a reconciliation (the periodic task, the CLI); one already waiting is reused.
+
+    Only a *pending* one is reused: one running now may have listed WordPress before the
+    change that prompted this request, so a new one is queued behind it.
+    """
+    waiting = session.exec(
+        select(SyncEvent)
+        .where(SyncEvent.source == "reconcile", SyncEvent.status == "pending")
+        .order_by(col(SyncEvent.id).desc())
+    ).first()
+    if waiting is not None:
+        return waiting
+    event = SyncEvent(source="reconcile", action="update", post_type="post", status="pending")
+    session.add(event)
+    session.flush()
+    return event
+
+
 # --------------------------------------------------------------------------- applying posts
 
 
@@ -146,7 +190,9 @@ def apply_post(*, session: Session, item: WordPressPost) -> Change:
     """Upsert one transformed post by ``wp_id`` with its author and terms, or remove it.
 
     Runs in the caller's transaction. A copy older than the stored one changes nothing,
-    and an identical one (a replay) leaves every row alone.
+    and an identical one (a replay) leaves every row alone. Two changes WordPress makes
+    without a new ``modified_gmt`` still count: the ``sticky`` flag and the author's
+    name, bio or avatars (the post's byline shows them).
     """
     incoming = item.post
     existing = session.exec(select(Post).where(Post.wp_id == incoming.wp_id)).first()
@@ -163,14 +209,21 @@ def apply_post(*, session: Session, item: WordPressPost) -> Change:
         "content_html": incoming.content_html,
         "featured_image_url": incoming.featured_image_url,
         "featured_image_alt": incoming.featured_image_alt,
+        "featured_image_width": incoming.featured_image_width,
+        "featured_image_height": incoming.featured_image_height,
+        "featured_image_srcset": incoming.featured_image_srcset,
         "published_at": incoming.published_at,
         "modified_at": incoming.modified_at,
         "status": "publish",
         "author_id": author_id,
+        # Sticking a post changes an option, not the post: ``modified_gmt`` stays the same,
+        # so the flag must be compared (in ``_same``) like the fields an edit changes.
+        "sticky": incoming.sticky,
     }
     if (
         existing is not None
         and existing.modified_at == incoming.modified_at
+        and author_id not in _changed_authors(session)
         and _same(session, existing, values, term_ids)
     ):
         return Change("unchanged")
@@ -284,7 +337,8 @@ def _save(
 
 def _upsert_author(session: Session, author: Author) -> int:
     """The id of our row for this WordPress user; a seeded author with its slug is adopted."""
-    key = (author.wp_id, author.slug, author.name, author.avatar_url)
+    avatars = tuple(sorted((author.avatar_urls or {}).items()))
+    key = (author.wp_id, author.slug, author.name, author.avatar_url, author.description, avatars)
     return _memoized(session, "author", key, lambda: _write_author(session, author))
 
 
@@ -296,12 +350,25 @@ def _write_author(session: Session, author: Author) -> int:
         ).first()
     assert author.wp_id is not None
     slug = _unique_slug(session, Author, author.slug, author.wp_id, row.id if row else None)
-    return _save(
-        session,
-        Author,
-        row,
-        {"wp_id": author.wp_id, "slug": slug, "name": author.name, "avatar_url": author.avatar_url},
-    )
+    fields = {
+        "wp_id": author.wp_id,
+        "slug": slug,
+        "name": author.name,
+        "avatar_url": author.avatar_url,
+        "description": author.description,
+        "avatar_urls": author.avatar_urls,
+    }
+    changed = row is not None and any(getattr(row, k) != v for k, v in fields.items())
+    author_id = _save(session, Author, row, fields)
+    if changed:
+        _changed_authors(session).add(author_id)
+    return author_id
+
+
+def _changed_authors(session: Session) -> set[int]:
+    """Authors whose name, bio or avatar this transaction changed: every post of theirs
+    applied in it counts as updated, so the pages showing their byline are dropped."""
+    return session.info.setdefault("atoll_sync_changed_authors", set())
 
 
 def _upsert_term(session: Session, term: Term) -> int:
@@ -402,42 +469,44 @@ def _apply_events(job: Sequence[Claim], client: WordPressSource) -> None:
         sync_posts(wp_ids, client=client)
 
 
-def _run_full_sync(job: Sequence[Claim], client: WordPressSource) -> None:
-    full_sync(client=client, claim=job[0])
+def _run_full_lane(job: Sequence[Claim], client: WordPressSource) -> None:
+    """Do one job of the :data:`FULL_SYNC` kind: a full sync or a reconciliation."""
+    if job[0].fields["source"] == "reconcile":
+        reconcile(client=client, claim=job[0])
+    else:  # "Sync now": an admin asking for a full sync gets every page, not just changes
+        full_sync(client=client, claim=job[0], everything=True)
 
 
 def _processed(claim: Claim, now: datetime, done: bool) -> dict[str, Any]:
     return {"processed_at": now}
 
 
-SYNC: JobKind[WordPressSource] = JobKind(
-    name="sync",
-    table=SyncEvent,
-    columns=("source", "wp_post_id", "post_type", "action", "next_page"),
-    where=(col(SyncEvent.source) != "full",),
-    working="processing",
-    done="done",
-    env_prefix="SYNC",
+def _lane(name: str, **behaviour: Any) -> JobKind[WordPressSource]:
+    """A lane of the ``sync_events`` table: the rows, statuses and settings both share."""
+    return JobKind(
+        name=name,
+        table=SyncEvent,
+        columns=("source", "wp_post_id", "post_type", "action", "next_page"),
+        working="processing",
+        done="done",
+        env_prefix="SYNC",
+        retired=_processed,
+        **behaviour,
+    )
+
+
+SYNC = _lane(
+    "sync",
+    where=(col(SyncEvent.source).not_in(RUNS),),
     work=_apply_events,
     batch=100,
     group=_event_group,
-    retired=_processed,
 )
 """Webhook events: claimed 100 at a time; the posts they name are fetched together."""
 
-FULL_SYNC: JobKind[WordPressSource] = JobKind(
-    name="full-sync",
-    table=SyncEvent,
-    columns=("source", "wp_post_id", "post_type", "action", "next_page"),
-    where=(col(SyncEvent.source) == "full",),
-    working="processing",
-    done="done",
-    env_prefix="SYNC",
-    work=_run_full_sync,
-    retired=_processed,
-)
-"""Full sync runs ("Sync now", reconciliation): a lane of their own, so an edit made while
-one runs is applied by :data:`SYNC` in well under a second instead of after it."""
+FULL_SYNC = _lane("full-sync", where=(col(SyncEvent.source).in_(RUNS),), work=_run_full_lane)
+"""Full sync runs ("Sync now") and reconciliations: a lane of their own, so an edit made
+while one runs is applied by :data:`SYNC` in well under a second instead of after it."""
 
 
 def process_events(
@@ -469,7 +538,13 @@ def process_events(
 
 @dataclass
 class FullSyncReport:
-    """Counts for one full sync run (``resumed_from`` > 1 when it picked up a checkpoint)."""
+    """Counts for one full sync or reconciliation run.
+
+    ``resumed_from`` > 1 when it picked up a checkpoint; ``since`` is set when the run was
+    incremental (it asked only for posts modified after it), and then ``unchanged`` counts
+    the published posts the id list showed already up to date. ``high_water`` is the newest
+    ``modified_gmt`` WordPress listed, the next run's starting point.
+    """
 
     run_id: int
     resumed_from: int
@@ -480,6 +555,8 @@ class FullSyncReport:
     unchanged: int = 0
     removed: int = 0
     seconds: float = 0.0
+    since: datetime | None = None
+    high_water: datetime | None = None
 
     def count(self, changes: Iterable[Change]) -> None:
         for change in changes:
@@ -491,23 +568,25 @@ Progress = Callable[[int, int], None]
 """Called with (posts done, posts in WordPress) after each committed page."""
 
 
-def _start_run(session: Session, *, restart: bool) -> Claim:
-    """Take over the latest unfinished run (or, with ``restart``, abandon it) or start one."""
+def _start_run(session: Session, *, source: str, restart: bool = False) -> Claim:
+    """Take over the latest unfinished run of ``source`` (or, with ``restart``, abandon it)
+    or start one."""
     run_id: int | None = None
     if restart:
         FULL_SYNC.abandon(
             session=session,
-            where=(col(SyncEvent.source) == "full",),
+            where=(col(SyncEvent.source) == source,),
             error="Superseded by a restarted full sync.",
         )
     else:
         run_id = session.exec(
             select(SyncEvent.id)
-            .where(SyncEvent.source == "full", col(SyncEvent.status) != FULL_SYNC.done)
+            .where(SyncEvent.source == source, col(SyncEvent.status) != FULL_SYNC.done)
             .order_by(col(SyncEvent.id).desc())
         ).first()
     if run_id is None:
-        run = SyncEvent(source="full", action="update", post_type="post", next_page=1)
+        first = 1 if source == "full" else None
+        run = SyncEvent(source=source, action="update", post_type="post", next_page=first)
         session.add(run)
         session.flush()
         run_id = run.id
@@ -517,13 +596,24 @@ def _start_run(session: Session, *, restart: bool) -> Claim:
     return claim
 
 
-def _checkpoint(session: Session, claim: Claim, next_page: int) -> None:
-    """Record the next page to fetch and extend the lease, in the page's own transaction.
+def _checkpoint(session: Session, claim: Claim, next_page: int | None = None) -> None:
+    """Extend the lease (and record the next page to fetch) in a page's own transaction.
 
     Raises :class:`~db.jobs.queue.LeaseLost` (rolling the page back) when another worker
     took the run over.
     """
-    FULL_SYNC.renew(session=session, claim=claim, now=utcnow(), values={"next_page": next_page})
+    values = {} if next_page is None else {"next_page": next_page}
+    FULL_SYNC.renew(session=session, claim=claim, now=utcnow(), values=values)
+
+
+def high_water_mark(session: Session) -> datetime | None:
+    """The newest ``modified_gmt`` a finished full sync or reconciliation saw, or ``None``
+    before the first one finished."""
+    return session.exec(
+        select(func.max(SyncEvent.high_water_at)).where(
+            col(SyncEvent.source).in_(RUNS), SyncEvent.status == FULL_SYNC.done
+        )
+    ).one()
 
 
 def full_sync(
@@ -532,41 +622,43 @@ def full_sync(
     restart: bool = False,
     progress: Progress | None = None,
     claim: Claim | None = None,
+    everything: bool = False,
+    ahead: int | None = None,
 ) -> FullSyncReport:
     """Copy every published post, resumably, then remove what WordPress no longer has.
 
     Without ``claim`` the latest unfinished run is taken over (``restart`` abandons it and
     starts from page 1) and marked done at the end; the worker passes the claim it holds
-    on the run's event and records the outcome itself.
+    on the run's event and records the outcome itself. A new run after a finished one is
+    incremental (only posts modified since its high-water mark, then the id list) unless
+    ``restart`` or ``everything`` (pages through every post; "Sync now" in ``/admin``).
+    ``ahead`` is how many pages are fetched at once (default
+    :data:`~db.wordpress.client.FETCH_AHEAD`; the benchmark compares 1).
     """
     started = time.monotonic()
     held = claim
-    if held is None:
-        with session_scope(write=True) as session:
-            held = _start_run(session, restart=restart)
+    with session_scope(write=True) as session:
+        if held is None:
+            held = _start_run(session, source="full", restart=restart)
+        mark = None if restart or everything else high_water_mark(session)
     run_id, first = held.id, held.fields["next_page"] or 1
     report = FullSyncReport(run_id=run_id, resumed_from=first)
-    done = (first - 1) * PER_PAGE
-    for number, page in iter_pages(client, first):
-        items = [transform(data) for data in page.items]
-        with session_scope(write=True) as session:
-            changes = [apply_post(session=session, item=item) for item in items]
-            _checkpoint(session, held, number + 1)
-        invalidate(changes)
-        report.count(changes)
-        report.pages += 1
-        report.seen += len(items)
-        done = min(done + len(items), page.total) if page.total else done + len(items)
+    if first == 1 and mark is not None:
+        _catch_up(client, held, report, mark - MARK_OVERLAP)
+    else:
+        _all_pages(client, held, report, progress, ahead)
+    remote = _compare_versions(client, held, report)
+    if report.since is not None:
+        report.seen = len(remote)
+        report.unchanged = max(0, len(remote) - report.created - report.updated)
         if progress is not None:
-            progress(done, page.total)
-    _reconcile(client, held, report)
-    if claim is None:
-        with session_scope(write=True) as session:
-            FULL_SYNC.finish(session=session, claim=held, now=utcnow())
+            progress(len(remote), len(remote))
+    _finish_run(held, report, mark, remote, own=claim is None)
     report.seconds = time.monotonic() - started
     log.info(
-        "full sync %d: %d pages, %d created, %d updated, %d unchanged, %d removed in %.1fs",
+        "full sync %d%s: %d pages, %d created, %d updated, %d unchanged, %d removed in %.1fs",
         run_id,
+        " (incremental)" if report.since is not None else "",
         report.pages,
         report.created,
         report.updated,
@@ -577,16 +669,113 @@ def full_sync(
     return report
 
 
-def _reconcile(client: WordPressSource, claim: Claim, report: FullSyncReport) -> None:
-    """Remove posts WordPress no longer publishes; fetch any the paging missed or has newer.
+def reconcile(*, client: WordPressSource, claim: Claim | None = None) -> FullSyncReport:
+    """Fix what lost webhooks left stale, without a full sync.
 
-    Only rows last synced before the id list was read are removed: a post the webhook
-    worker wrote a moment ago may be newer than that list.
+    Asks for the published posts modified since the last finished run's high-water mark
+    (less :data:`MARK_OVERLAP`; ids and dates only) and fetches and applies those we lack or
+    hold an older copy of, then compares the published id list
+    (ids and ``modified_gmt``, two fields a post) with ours: posts WordPress no longer lists
+    are removed, and any it lists that we lack or hold an older copy of are fetched (a
+    scheduled post going live keeps its old ``modified_gmt``). Before the first finished
+    run there is no mark and the id list alone finds everything. Unchanged posts are not
+    written. Without ``claim`` (the CLI) it runs as a ``reconcile`` event of its own.
     """
-    listed_at = utcnow()
-    remote = client.published_versions()
+    started = time.monotonic()
+    held = claim
     with session_scope(write=True) as session:
-        local = {
+        if held is None:
+            held = _start_run(session, source="reconcile")
+        mark = high_water_mark(session)
+    report = FullSyncReport(run_id=held.id, resumed_from=1)
+    if mark is not None:
+        _catch_up(client, held, report, mark - MARK_OVERLAP)
+    remote = _compare_versions(client, held, report)
+    report.seen = len(remote)
+    report.unchanged = max(0, len(remote) - report.created - report.updated)
+    _finish_run(held, report, mark, remote, own=claim is None)
+    report.seconds = time.monotonic() - started
+    log.info(
+        "reconciliation %d since %s: %d created, %d updated, %d removed in %.1fs",
+        held.id,
+        report.since.isoformat() if report.since else "the start",
+        report.created,
+        report.updated,
+        report.removed,
+        report.seconds,
+    )
+    return report
+
+
+def _apply_page(claim: Claim, page: PostsPage, next_page: int | None) -> list[Change]:
+    """One page of posts in one transaction, with the run's checkpoint (or lease renewal)."""
+    items = [transform(data) for data in page.items]
+    with session_scope(write=True) as session:
+        changes = [apply_post(session=session, item=item) for item in items]
+        _checkpoint(session, claim, next_page)
+    invalidate(changes)
+    return changes
+
+
+def _all_pages(
+    client: WordPressSource,
+    claim: Claim,
+    report: FullSyncReport,
+    progress: Progress | None,
+    ahead: int | None,
+) -> None:
+    """Every published post, page by page from the checkpoint, each page with its own."""
+    fetched = iter_pages(client.list_page, report.resumed_from, **_ahead(ahead))
+    done = (report.resumed_from - 1) * PER_PAGE
+    for number, page in fetched:
+        changes = _apply_page(claim, page, number + 1)
+        report.count(changes)
+        report.pages += 1
+        report.seen += len(page.items)
+        done = min(done + len(page.items), page.total) if page.total else done + len(page.items)
+        if progress is not None:
+            progress(done, page.total)
+
+
+def _catch_up(
+    client: WordPressSource, claim: Claim, report: FullSyncReport, since: datetime
+) -> None:
+    """Fetch and apply the published posts modified after ``since`` that we lack or hold
+    an older copy of.
+
+    WordPress is asked for the ids and ``modified_gmt`` of the changed posts only (cheap),
+    then for those posts by id, so the posts of the overlap window that are already up to
+    date cost nothing more. No checkpoint: after a crash the run starts over from the same
+    mark, which writes nothing twice.
+    """
+    report.since = since
+    changed = client.changed_versions(since)
+    local = _local_versions()
+    report.pages += -(-len(changed) // PER_PAGE)
+    wanted = [i for i, m in changed.items() if _older(local.get(i), m, same_second=True)]
+    _fetch(client, claim, report, wanted)
+
+
+def _older(
+    local: tuple[datetime, datetime | None] | None, remote: datetime, *, same_second: bool = False
+) -> bool:
+    """Whether our copy (``modified_at``, ``synced_at``) may be older than WordPress's.
+
+    ``modified_gmt`` counts whole seconds, so two saves in one second look alike. With
+    ``same_second`` (the few posts of the overlap window), a copy of the same second that
+    was fetched within :data:`MARK_OVERLAP` of it (clocks differ a little) counts as
+    possibly older, and is fetched again; applying an identical copy writes nothing.
+    """
+    if local is None or local[0] < remote:
+        return True
+    synced = local[1]
+    return same_second and local[0] == remote and (synced is None or synced < remote + MARK_OVERLAP)
+
+
+def _local_versions() -> dict[int, tuple[datetime, datetime | None]]:
+    """Our WordPress posts' ``modified_gmt`` and when we last wrote them, by ``wp_id``."""
+    with session_scope() as session:
+        return {
             wp_id: (modified, synced)
             for wp_id, modified, synced in session.exec(
                 select(Post.wp_id, Post.modified_at, Post.synced_at).where(
@@ -595,23 +784,73 @@ def _reconcile(client: WordPressSource, claim: Claim, report: FullSyncReport) ->
             ).all()
             if wp_id is not None  # never, after the WHERE; it tells the type checker so
         }
-        gone = [
-            wp_id
-            for wp_id, (_m, synced) in local.items()
-            if wp_id not in remote and (synced is None or synced < listed_at)
-        ]
-        removed = [remove_post(session=session, wp_id=wp_id) for wp_id in gone]
-        _checkpoint(session, claim, report.resumed_from + report.pages)
+
+
+def _fetch(client: WordPressSource, claim: Claim, report: FullSyncReport, ids: list[int]) -> None:
+    """Fetch posts by id, 100 a request, and apply each batch in one transaction."""
+    for start in range(0, len(ids), PER_PAGE):
+        items = client.get_posts(ids[start : start + PER_PAGE])
+        report.count(_apply_page(claim, PostsPage(items, len(items), 1), None))
+
+
+def _ahead(ahead: int | None) -> dict[str, int]:
+    return {} if ahead is None else {"ahead": ahead}
+
+
+def _compare_versions(
+    client: WordPressSource, claim: Claim, report: FullSyncReport
+) -> dict[int, datetime]:
+    """Remove posts WordPress no longer publishes; fetch any the paging missed or has newer.
+
+    Returns WordPress's published ids with their ``modified_gmt``. A post missing from the
+    id list is asked for by id before it is removed: a post deleted while the list was paged
+    shifts the later pages, so another post can be missing from it and still published.
+    Only rows last synced before the id list was read are removed: a post the webhook
+    worker wrote a moment ago may be newer than that list.
+    """
+    listed_at = utcnow()
+    remote = client.published_versions()
+    local = _local_versions()
+    missing = [wp_id for wp_id in local if wp_id not in remote]
+    still = {int(data["id"]) for data in client.get_posts(missing)} if missing else set()
+    with session_scope(write=True) as session:
+        gone = session.exec(
+            select(Post.wp_id).where(
+                col(Post.wp_id).in_([wp_id for wp_id in missing if wp_id not in still]),
+                or_(col(Post.synced_at).is_(None), col(Post.synced_at) < listed_at),
+            )
+        ).all()
+        removed = [remove_post(session=session, wp_id=wp_id) for wp_id in gone if wp_id]
+        _checkpoint(session, claim)
     invalidate(removed)
     report.count(removed)
-    stale = [
-        wp_id
-        for wp_id, modified in remote.items()
-        if wp_id not in local or local[wp_id][0] < modified
-    ]
-    for start in range(0, len(stale), PER_PAGE):
-        items = [transform(data) for data in client.get_posts(stale[start : start + PER_PAGE])]
-        with session_scope(write=True) as session:
-            changes = [apply_post(session=session, item=item) for item in items]
-        invalidate(changes)
-        report.count(changes)
+    stale = [i for i, m in remote.items() if _older(local.get(i), m)]
+    _fetch(client, claim, report, stale + sorted(still))
+    return remote
+
+
+def _finish_run(
+    claim: Claim,
+    report: FullSyncReport,
+    mark: datetime | None,
+    remote: dict[int, datetime],
+    *,
+    own: bool,
+) -> None:
+    """Record the run's high-water mark and counts; mark it done when this call started it.
+
+    The mark never goes back: deleting the newest post must not make the next run ask for
+    changes it already has.
+    """
+    newest = max(remote.values(), default=None)
+    report.high_water = max((m for m in (mark, newest) if m is not None), default=None)
+    values = {
+        "high_water_at": report.high_water,
+        "posts_created": report.created,
+        "posts_updated": report.updated,
+        "posts_removed": report.removed,
+    }
+    with session_scope(write=True) as session:
+        FULL_SYNC.renew(session=session, claim=claim, now=utcnow(), values=values)
+        if own:
+            FULL_SYNC.finish(session=session, claim=claim, now=utcnow())

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import nh3
 
-from db.models import SLUG_MAX, Author, Post, Term
+from db.models import AUTHOR_BIO_MAX, SLUG_MAX, SRCSET_MAX, Author, Post, Term
 
 TAXONOMIES = {"category": "category", "post_tag": "tag"}
 
@@ -389,18 +389,107 @@ def _embedded(data: dict[str, Any], rel: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _avatar_urls(raw: Any) -> dict[str, str]:
+    """WordPress's ``avatar_urls`` (size → URL) keeping only whole-number sizes with an
+    absolute http(s) URL, smallest first; anything else could not go in an ``<img src>``."""
+    if not isinstance(raw, dict):
+        return {}
+    kept = {
+        str(size): url
+        for size, url in raw.items()
+        if str(size).isdigit()
+        and isinstance(url, str)
+        and len(url) <= 2000
+        and url.strip() == url
+        and url.lower().startswith(("https://", "http://"))
+        and _safe_url(url)
+    }
+    return dict(sorted(kept.items(), key=lambda item: int(item[0])))
+
+
 def transform_author(data: dict[str, Any] | None) -> Author | None:
-    """``_embedded.author[0]`` as an Author; ``None`` when WordPress embedded an error instead."""
+    """``_embedded.author[0]`` as an Author; ``None`` when WordPress embedded an error instead.
+
+    The bio (``description``) is author-controlled HTML in WordPress: it is kept as plain
+    text, so no markup of an author's reaches a page.
+    """
     if not isinstance(data, dict) or "id" not in data or "code" in data:
         return None
-    avatars = data.get("avatar_urls") or {}
-    avatar = (avatars.get("96") or next(iter(avatars.values()), None)) if avatars else None
+    avatars = _avatar_urls(data.get("avatar_urls"))
+    avatar = avatars.get("96") or next(reversed(avatars.values()), None)
     name = plain_text(str(data.get("name") or "")) or str(data.get("slug") or "")
     return Author(
         wp_id=int(data["id"]),
         slug=_clip(unquote(str(data.get("slug") or f"user-{data['id']}")), SLUG_MAX),
         name=_clip(name, 200),
-        avatar_url=_clip(avatar, 2000) if avatar else None,
+        avatar_url=avatar,
+        description=_clip(plain_text(str(data.get("description") or "")), AUTHOR_BIO_MAX),
+        avatar_urls=avatars or None,
+    )
+
+
+@dataclass(frozen=True)
+class FeaturedImage:
+    """The featured image as a page needs it: its URL, alt text, size and other sizes."""
+
+    url: str
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+    srcset: str | None = None
+
+
+def _size(value: Any) -> int | None:
+    """A positive pixel dimension, or ``None`` (WordPress sends ints; anything else is ignored)."""
+    return value if isinstance(value, int) and 0 < value <= 100_000 else None
+
+
+def _same_ratio(width: int, height: int, other_width: int, other_height: int) -> bool:
+    """Whether two sizes show the same picture uncropped, as WordPress's srcset decides
+    (``wp_image_matches_ratio``: scaled to the narrower width, heights within a pixel)."""
+    if width > other_width:
+        width, height, other_width, other_height = other_width, other_height, width, height
+    return abs(other_height * width / other_width - height) <= 1
+
+
+def _candidate(url: Any) -> bool:
+    """A URL that can stand in a ``srcset`` as is: absolute http(s), no spaces or commas."""
+    return (
+        isinstance(url, str)
+        and url.lower().startswith(("https://", "http://"))
+        and not any(char in url for char in _SPACE + ",")
+        and _safe_url(url)
+    )
+
+
+def featured_image(media: dict[str, Any]) -> FeaturedImage:
+    """``_embedded['wp:featuredmedia'][0]`` as the image a post shows.
+
+    ``srcset`` lists the sizes WordPress made of it (``media_details.sizes``) that keep its
+    proportions (a cropped square thumbnail would show another picture), widest last, each
+    URL checked like the content's; ``None`` when fewer than two sizes qualify.
+    """
+    details = media.get("media_details")
+    details = details if isinstance(details, dict) else {}
+    width, height = _size(details.get("width")), _size(details.get("height"))
+    url = _clip(str(media["source_url"]), 2000)
+    candidates: dict[int, str] = {}
+    if width and height and _candidate(url):
+        candidates[width] = url
+        sizes = details.get("sizes")
+        for size in (sizes if isinstance(sizes, dict) else {}).values():
+            if not isinstance(size, dict):
+                continue
+            w, h, src = _size(size.get("width")), _size(size.get("height")), size.get("source_url")
+            if w and h and _candidate(src) and _same_ratio(width, height, w, h):
+                candidates.setdefault(w, str(src))
+    srcset = ", ".join(f"{src} {w}w" for w, src in sorted(candidates.items()))
+    return FeaturedImage(
+        url=url,
+        alt=_clip(plain_text(str(media.get("alt_text") or "")), 500),
+        width=width if height else None,
+        height=height if width else None,
+        srcset=srcset if len(candidates) > 1 and len(srcset) <= SRCSET_MAX else None,
     )
 
 
@@ -430,8 +519,10 @@ def transform(data: dict[str, Any]) -> WordPressPost:
 
     Dates come from the ``*_gmt`` fields (the others are site-local); a draft may have no
     ``date_gmt``, so ``modified_gmt`` stands in. Titles and names arrive entity-encoded and
-    are stored as plain text; content and excerpt are sanitized HTML. A password-protected
-    post is not public: its content is not ours to show.
+    are stored as plain text; content and excerpt are sanitized HTML. The featured image
+    comes with its size and ``srcset`` (:func:`featured_image`), and ``sticky`` with the
+    post (WordPress keeps it in an option, so it changes without ``modified_gmt``). A
+    password-protected post is not public: its content is not ours to show.
     """
     content = data.get("content") or {}
     excerpt = data.get("excerpt") or {}
@@ -441,9 +532,9 @@ def transform(data: dict[str, Any]) -> WordPressPost:
     published = parse_gmt(data.get("date_gmt")) if data.get("date_gmt") else modified
     media = next(
         (
-            m
+            featured_image(m)
             for m in _embedded(data, "wp:featuredmedia")
-            if isinstance(m, dict) and m.get("source_url")
+            if isinstance(m, dict) and m.get("source_url") and "code" not in m
         ),
         None,
     )
@@ -454,10 +545,12 @@ def transform(data: dict[str, Any]) -> WordPressPost:
         title=_clip(plain_text(str((data.get("title") or {}).get("rendered") or "")), 500),
         content_html="" if protected else sanitize_html(str(content.get("rendered") or "")),
         excerpt_html="" if protected else sanitize_html(str(excerpt.get("rendered") or "")),
-        featured_image_url=_clip(str(media["source_url"]), 2000) if media else None,
-        featured_image_alt=_clip(plain_text(str(media.get("alt_text") or "")), 500)
-        if media
-        else "",
+        featured_image_url=media.url if media else None,
+        featured_image_alt=media.alt if media else "",
+        featured_image_width=media.width if media else None,
+        featured_image_height=media.height if media else None,
+        featured_image_srcset=media.srcset if media else None,
+        sticky=data.get("sticky") is True,
         published_at=published,
         modified_at=modified,
         status=status

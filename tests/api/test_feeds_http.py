@@ -88,6 +88,11 @@ def test_the_sitemap_lists_pages_and_posts(client):
     locs = [u.findtext("s:loc", namespaces=SITEMAP_NS) for u in urls]
     assert "http://localhost:3000/" in locs and "http://localhost:3000/blog" in locs
     assert "http://localhost:3000/blog/hello-atoll" in locs
+    # Every author of a public post has a page (the seed's two).
+    assert [loc for loc in locs if loc and "/blog/author/" in loc] == [
+        "http://localhost:3000/blog/author/lena-varga",
+        "http://localhost:3000/blog/author/tomas-rivera",
+    ]
     assert not any("[" in (loc or "") for loc in locs)  # dynamic routes are not pages
     post = next(
         u

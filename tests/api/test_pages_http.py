@@ -8,13 +8,14 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import select
 
 from db.core.engine import session_scope
-from db.models import PostSlug, Subscriber
+from db.models import Author, PostSlug, Subscriber
 from tests.api.test_newsletter_http import fresh_email, link_tokens
 from tests.factories import comment_payload, guestbook_payload, make_post, make_user, sign_in
 from tests.server import AppServer
@@ -90,6 +91,7 @@ def test_the_post_page_shows_its_like_count_and_comment_form(site):
         "/blog/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
         "/no/such/page",
         "/blog/category/no-such-term",
+        "/blog/author/no-such-author",
     ],
 )
 def test_unknown_pages_answer_404_with_the_not_found_page(site, path):
@@ -103,6 +105,7 @@ def test_a_renamed_posts_old_slug_answers_301_to_the_new_one(site, site_db):
     new = f"renamed-{uuid.uuid4().hex[:6]}"
     old = f"{new}-old"
     post = make_post(new, title="Moved along", published_at=datetime(2001, 1, 1, tzinfo=UTC))
+    assert post.id is not None
     with session_scope(write=True) as session:
         session.add(PostSlug(slug=old, post_id=post.id))
 
@@ -144,6 +147,25 @@ def test_a_new_guestbook_entry_changes_the_guestbook_page_at_once(site, site_db)
     after = site.get("/guestbook")
     assert after.headers["etag"] != before.headers["etag"]
     assert author in visible(after.text)
+
+
+def test_a_second_page_arrives_rendered_as_the_second_page(site, site_db):
+    tag = uuid.uuid4().hex[:6]
+    authors = [f"Pager {tag} {n:02d}" for n in range(11)]  # more than a page (10)
+    for author in authors:
+        added = site.post(
+            "/api/actions/guestbook.add",
+            json=guestbook_payload(author=author, content=f"Signing {author}"),
+        )
+        assert added.status_code == 200, added.text
+
+    first, second = (
+        visible(site.get("/guestbook").text),
+        visible(site.get("/guestbook?page=2").text),
+    )
+
+    assert authors[-1] in first and authors[-1] not in second  # newest first
+    assert authors[0] in second and authors[0] not in first
 
 
 def test_a_new_comment_changes_the_post_page_at_once(site, site_db):
@@ -204,7 +226,9 @@ def test_members_only_text_never_reaches_an_anonymous_response(site, site_server
         assert said not in response.text, path
     locked = site.get(f"/blog/{slug}").text
     assert 'action="/api/actions/comments.create"' not in locked
-    assert "to read and join the discussion" in visible(locked)
+    # One sign-in panel stands in for the content, the like button, rating and comments.
+    assert "Sign in to read This post is for members of Atoll." in visible(locked)
+    assert "like-button" not in locked and 'id="comments"' not in locked
 
 
 def test_the_confirm_and_unsubscribe_links_work_without_javascript(site, site_db):
@@ -263,7 +287,12 @@ def test_a_post_has_a_full_head_for_search_and_link_previews(site, site_server):
     data = json.loads(ld.group(1))
     assert data["@type"] == "BlogPosting"
     assert data["headline"] == "Hello, Atoll"
-    assert data["author"] == {"@type": "Person", "name": "Lena Varga"}
+    assert data["author"] == {
+        "@type": "Person",
+        "name": "Lena Varga",
+        "url": f"{site_url}/blog/author/lena-varga",
+    }
+    assert 'href="/blog/author/lena-varga"' in html  # the byline links the author's page
     assert data["datePublished"].startswith("2025-03-03")
 
 
@@ -320,3 +349,83 @@ def test_the_members_page_sends_a_signed_out_visitor_to_sign_in(site):
     response = site.get("/members")
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/members"
+
+
+# --------------------------------------------------------------------------- authors, media
+
+
+def make_author(slug: str, name: str, **fields: Any) -> int:
+    with session_scope(write=True) as session:
+        author = Author(slug=slug, name=name, **fields)
+        session.add(author)
+        session.flush()
+        assert author.id is not None
+        return author.id
+
+
+def test_an_author_page_arrives_with_the_author_and_their_posts(site, site_server, site_db):
+    slug = f"author-{uuid.uuid4().hex[:8]}"
+    bio = "Writes about <script>alert(1)</script> engines & looms."  # text, as the sync keeps it
+    author_id = make_author(
+        slug,
+        "Ada Lovelace",
+        description=bio,
+        avatar_url="https://a.test/96.png",
+        avatar_urls={"48": "https://a.test/48.png", "96": "https://a.test/96.png"},
+    )
+    post = f"by-{slug}"
+    make_post(post, title="Notes on the engine", author_id=author_id)
+    make_post(f"{post}-draft", title="Unfinished", author_id=author_id, status="draft")
+
+    response = site.get(f"/blog/author/{slug}")
+
+    assert response.status_code == 200
+    assert PUBLIC.match(response.headers["cache-control"])
+    html = response.text
+    assert title(html) == "Atoll · Ada Lovelace"
+    shown = visible(html)
+    assert "Ada Lovelace" in shown and "Notes on the engine" in shown
+    assert "Unfinished" not in shown
+    assert "Writes about &lt;script&gt;alert(1)&lt;/script&gt; engines &amp; looms." in html
+    assert "<script>alert(1)" not in html
+    assert re.search(r'<img[^>]*src="https://a.test/96.png"[^>]*width="96"', html)
+    tags = head(html)
+    assert tags["rel=canonical"] == f"{site_server.base_url}/blog/author/{slug}"
+    assert tags["description"] == bio.replace("&", "&amp;").replace("<", "&lt;").replace(
+        ">", "&gt;"
+    )
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert ld, "no JSON-LD"
+    assert json.loads(ld.group(1))["mainEntity"]["name"] == "Ada Lovelace"
+    # Its posts link back to it.
+    assert f'href="/blog/author/{slug}"' in site.get(f"/blog/{post}").text
+
+
+def test_the_featured_image_has_its_size_and_srcset_and_the_hero_loads_first(site, site_db):
+    slug = f"pictured-{uuid.uuid4().hex[:8]}"
+    srcset = "https://a.test/reef-300x169.png 300w, https://a.test/reef.png 640w"
+    make_post(
+        slug,
+        featured_image_url="https://a.test/reef.png",
+        featured_image_alt="A reef at low tide",
+        featured_image_width=640,
+        featured_image_height=360,
+        featured_image_srcset=srcset,
+        published_at=datetime(2001, 1, 1, tzinfo=UTC),
+    )
+
+    html = site.get(f"/blog/{slug}").text
+
+    found = re.search(r'<img[^>]*class="[^"]*post-featured-image[^"]*"[^>]*>', html)
+    assert found, "no featured image"
+    # Attribute names are case-blind in HTML (React writes ``srcSet``, ``fetchPriority``).
+    attrs = {k.lower(): v for k, v in re.findall(r'([\w-]+)="([^"]*)"', found.group(0))}
+    assert {k: attrs.get(k) for k in ("src", "alt", "width", "height", "srcset")} == {
+        "src": "https://a.test/reef.png",
+        "alt": "A reef at low tide",
+        "width": "640",
+        "height": "360",
+        "srcset": srcset,
+    }
+    assert attrs["sizes"] == "(max-width: 880px) 100vw, 880px"
+    assert (attrs["loading"], attrs["fetchpriority"]) == ("eager", "high")

@@ -32,6 +32,7 @@ VISITOR_PAGES = [
     f"/blog/{LOCKED}",
     "/blog/no-such-post",
     "/blog/category/no-such-category",
+    "/blog/author/lena-varga",
     "/guestbook",
     "/contact",
     "/login",

@@ -250,12 +250,12 @@ def test_a_signed_out_visitor_sees_only_the_sign_in_panel_on_a_locked_post(
         expect(panel.get_by_role("link", name="Sign in")).to_be_visible()
         for selector in ISLANDS:
             expect(page.locator(selector)).to_have_count(0)
-        locked_width = page.locator("main article").evaluate("(a) => a.offsetWidth")
+        locked_width = page.locator(".post-article").evaluate("(a) => a.offsetWidth")
 
         page.goto("/blog/hello-atoll")
         wait_until_live(page)
         expect(page.locator(".like-button")).to_be_visible()
-        assert page.locator("main article").evaluate("(a) => a.offsetWidth") == locked_width
+        assert page.locator(".post-article").evaluate("(a) => a.offsetWidth") == locked_width
 
 
 def test_signing_in_from_the_panel_returns_to_the_post_with_a_notice(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
@@ -21,6 +22,13 @@ from tests.factories import make_user, sign_in, user_ctx
 from tests.server import AppServer
 
 pytestmark = pytest.mark.browser
+
+AXE = Axe()
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's findings on the page as it is now (a tab opened, a run in progress)."""
+    return [item["id"] for item in AXE.run(page).response["violations"]]
 
 
 @pytest.fixture
@@ -118,6 +126,7 @@ def test_the_wordpress_tab_says_how_to_connect_wordpress(dashboard: Page) -> Non
     for needed in ("WORDPRESS_URL", "WORDPRESS_WEBHOOK_SECRET", "“WordPress → libSQL”"):
         expect(empty).to_contain_text(needed)
     expect(dashboard.locator("#sync-now")).to_have_count(0)  # nothing to sync from
+    assert axe_violations(dashboard) == []
 
 
 def test_sent_mail_has_no_next_attempt(browser: Browser, app_server: AppServer, admin_id: int):
@@ -203,6 +212,7 @@ def test_a_running_full_sync_shows_live_progress_until_it_ends(
             progress = page.locator("#sync-progress")
             expect(progress).to_contain_text("Full sync running: 2 pages of posts copied")
             expect(progress.get_by_role("progressbar")).to_be_visible()
+            assert axe_violations(page) == []
 
             checkpoint(next_page=5)
             expect(progress).to_contain_text("4 pages of posts copied")

@@ -324,12 +324,12 @@ def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(
 
         visitor.goto(path)
         expect(visitor.locator("#post-title")).to_be_visible()
-        expect(visitor.locator("#comments-locked")).to_contain_text(
-            "Sign in to read and join the discussion."
+        # The post's one sign-in panel stands in for its comments (and like button, rating).
+        expect(visitor.locator("#members-only-notice")).to_contain_text("Sign in to read")
+        expect(visitor.locator("#locked-sign-in")).to_have_attribute(
+            "href", f"/login?next={path}%3Fsigned_in%3D1"
         )
-        expect(visitor.locator("#comments-sign-in")).to_have_attribute(
-            "href", f"/login?next={path}"
-        )
+        expect(visitor.locator("#comments")).to_have_count(0)
         expect(visitor.locator("#comment-form")).to_have_count(0)
         expect(visitor.locator("article.comment")).to_have_count(0)
 

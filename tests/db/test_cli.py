@@ -206,11 +206,11 @@ def test_seed_shows_every_feature(database: str) -> None:
         ("hello-atoll", "tag", "no-js"),
     ]
     images = sql_rows(
-        "SELECT slug, featured_image_url, featured_image_alt FROM posts"
-        " WHERE featured_image_url IS NOT NULL"
+        "SELECT slug, featured_image_url, featured_image_width, featured_image_height,"
+        " featured_image_alt FROM posts WHERE featured_image_url IS NOT NULL"
     )
-    assert [(slug, url) for slug, url, _ in images] == [("hello-atoll", "/og-image.png")]
-    assert images[0][2]  # described for screen readers
+    assert [row[:4] for row in images] == [("hello-atoll", "/og-image.png", 1200, 630)]
+    assert images[0][4]  # described for screen readers
     assert (REPO / "assets" / "og-image.png").is_file()
 
 

@@ -13,14 +13,17 @@ from db.core.pagination import Page
 from db.members import list_member_posts
 from db.models import Post, PostTerm
 from db.posts import (
+    cached_author_posts,
     cached_post,
     cached_post_page,
     cached_posts,
     cached_term_posts,
     get_post,
     list_posts,
+    list_posts_by_author,
     list_posts_by_term,
     post_terms,
+    sitemap_authors,
     sitemap_posts,
     sitemap_terms,
 )
@@ -202,3 +205,74 @@ def test_public_lists_feeds_and_the_sitemap_leave_members_only_posts_out(blog):
     # The post page still answers (with a sign-in notice), and /members lists them.
     assert locked is not None and locked.members_only and locked.content_html == ""
     assert slugs(members.items) == ["islands-in-wordpress", "tips-and-tricks"]
+
+
+# --------------------------------------------------------------------------- authors, sticky
+
+
+def make_sticky(*slugs: str) -> None:
+    with session_scope(write=True) as session:
+        for post in session.exec(select(Post).where(col(Post.slug).in_(slugs))).all():
+            post.sticky = True
+            session.add(post)
+
+
+def test_sticky_posts_come_first_on_the_blog_then_newest_first(blog):
+    make_sticky("tips-and-tricks", "hello-from-wordpress")
+    with session_scope() as session:
+        listing = list_posts(session)
+        second = list_posts(session, page=2, per_page=2)
+        feed = list_posts(session, sticky_first=False)
+        _term, engineering = list_posts_by_term(session, "category", "engineering")
+    assert slugs(listing.items) == [
+        "tips-and-tricks",
+        "hello-from-wordpress",
+        "hostile-markup",
+        "islands-in-wordpress",
+    ]
+    assert slugs(second.items) == ["hostile-markup", "islands-in-wordpress"]
+    # The feed and the archives are in date order, as WordPress's are.
+    assert slugs(feed.items) == [
+        "hostile-markup",
+        "islands-in-wordpress",
+        "tips-and-tricks",
+        "hello-from-wordpress",
+    ]
+    assert slugs(engineering.items) == ["hostile-markup", "islands-in-wordpress", "tips-and-tricks"]
+
+
+def test_an_author_page_is_the_author_and_their_public_posts_newest_first(blog):
+    with session_scope() as session:
+        author, listing = list_posts_by_author(session, "lena")
+        first = list_posts_by_author(session, "lena", per_page=1)[1]
+    assert author is not None
+    assert (author.slug, author.name, author.description) == (
+        "lena",
+        "Lena Varga",
+        "Lena writes about reefs & lagoons.",
+    )
+    assert sorted(author.avatar_urls) == ["24", "48", "96"]
+    assert author.avatar_url is not None and "s=96" in author.avatar_url
+    assert slugs(listing.items) == ["hostile-markup", "hello-from-wordpress"]
+    assert {p.author_slug for p in listing.items} == {"lena"}
+    assert (slugs(first.items), first.pages, first.total) == (["hostile-markup"], 2, 2)
+
+
+def test_an_unknown_author_or_one_without_public_posts_has_no_page(blog):
+    make_members_only("hostile-markup", "hello-from-wordpress")  # all of Lena's
+    with session_scope() as session:
+        assert list_posts_by_author(session, "nobody") == (None, Page.empty())
+        assert list_posts_by_author(session, "lena") == (None, Page.empty())
+        assert cached_author_posts(session, "lena") == (None, Page.empty())
+        author, listing = cached_author_posts(session, "tomas")
+        authors = sitemap_authors(session)
+    assert author is not None and author.name == "Tomás Rivera" and author.description == ""
+    assert slugs(listing.items) == ["islands-in-wordpress", "tips-and-tricks"]
+    # Only authors with a public post are in the sitemap, dated by their newest change.
+    assert authors == [("tomas", datetime(2025, 4, 5, 5, 15, tzinfo=UTC))]
+
+
+def test_a_post_names_its_author_s_slug(blog):
+    with session_scope() as session:
+        post = get_post(session, "tips-and-tricks")
+    assert post is not None and (post.author_name, post.author_slug) == ("Tomás Rivera", "tomas")

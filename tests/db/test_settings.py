@@ -61,6 +61,7 @@ DEFAULTS = {
     "sync_lease_seconds": 300.0,
     "sync_backoff_seconds": 10.0,
     "sync_max_attempts": 8,
+    "reconcile_seconds": 900.0,
 }
 
 

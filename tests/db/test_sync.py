@@ -15,19 +15,23 @@ from typing import Any, Literal
 import pytest
 from sqlmodel import col, func, select
 
+from db import admin
 from db.core.cache import posts_cache
 from db.core.config import RateLimit
 from db.core.engine import session_scope
 from db.core.types import utcnow
 from db.models import Author, Post, PostSlug, PostTerm, SyncEvent, SyncEventCreate, Term
-from db.posts import cached_post, renamed_to
-from db.wordpress.client import PostsPage, WordPressError
+from db.posts import cached_post, cached_posts, renamed_to
+from db.wordpress.client import POST_FIELDS, PostsPage, WordPressError, iter_pages
 from db.wordpress.sync import (
+    MARK_OVERLAP,
     SYNC,
     apply_post,
     enqueue_full_sync,
+    enqueue_reconcile,
     full_sync,
     process_events,
+    reconcile,
     record_event,
     sign,
     sync_post,
@@ -35,7 +39,7 @@ from db.wordpress.sync import (
     webhook_rate_limit,
 )
 from db.wordpress.transform import transform
-from tests.factories import make_post, wordpress_fixture, wordpress_post
+from tests.factories import make_post, make_user, user_ctx, wordpress_fixture, wordpress_post
 
 SLUGS = ("hello-from-wordpress", "tips-and-tricks", "islands-in-wordpress", "hostile-markup")
 
@@ -53,6 +57,9 @@ class StoredWordPress:
         self.fail_on_page: int | None = None
         self.fail_get: Exception | None = None
         self.pages_read: list[int] = []
+        self.changes_asked: list[datetime] = []
+        self.fetched: list[int] = []  # ids asked for by get_posts
+        self.shifted_out: set[int] = set()  # published, but skipped by the id list's paging
 
     def _published(self) -> list[dict[str, Any]]:
         return [p for _id, p in sorted(self.posts.items()) if p["status"] == "publish"]
@@ -67,9 +74,19 @@ class StoredWordPress:
         return PostsPage(copy.deepcopy(chunk), len(published), pages if chunk else 0)
 
     def published_versions(self) -> dict[int, datetime]:
-        return {p["id"]: transform(p).post.modified_at for p in self._published()}
+        return {
+            p["id"]: transform(p).post.modified_at
+            for p in self._published()
+            if p["id"] not in self.shifted_out
+        }
+
+    def changed_versions(self, since: datetime) -> dict[int, datetime]:
+        """Like ``modified_after``: the published posts modified after ``since``."""
+        self.changes_asked.append(since)
+        return {i: m for i, m in self.published_versions().items() if m > since}
 
     def get_posts(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        self.fetched += list(ids)
         return [copy.deepcopy(p) for p in self._published() if p["id"] in ids]
 
     def get_post(self, wp_id: int) -> dict[str, Any] | None:
@@ -286,6 +303,66 @@ def test_a_seeded_author_with_the_same_slug_is_adopted(database):
     with session_scope() as session:
         authors = session.exec(select(Author)).all()
     assert [(a.wp_id, a.slug, a.name) for a in authors] == [(2, "lena", "Lena Varga")]
+
+
+def test_a_post_is_stored_with_its_image_size_srcset_and_its_author_s_bio(database):
+    apply(wordpress_post("hello-from-wordpress"))
+
+    post = stored("hello-from-wordpress")
+    assert post is not None
+    lagoon = "http://127.0.0.1:8081/wp-content/uploads/2026/11/atoll-lagoon"
+    assert (post.featured_image_width, post.featured_image_height) == (640, 360)
+    assert post.featured_image_srcset == f"{lagoon}-300x169.png 300w, {lagoon}.png 640w"
+    assert post.sticky is False
+    with session_scope() as session:
+        author = session.get(Author, post.author_id)
+    assert author is not None
+    assert author.description == "Lena writes about reefs & lagoons."
+    assert author.avatar_urls is not None and sorted(author.avatar_urls) == ["24", "48", "96"]
+
+
+def test_sticking_a_post_is_applied_though_its_modified_date_stays(database):
+    # WordPress keeps sticky posts in an option: (un)sticking one leaves modified_gmt alone.
+    client = StoredWordPress([wordpress_post(slug) for slug in SLUGS])
+    for wp_id in client.posts:
+        sync_post(wp_id, client=client)
+    with session_scope() as session:
+        assert cached_posts(session).items[0].slug == "hostile-markup"  # the newest
+
+    client.posts[6] = wordpress_post("tips-and-tricks", sticky=True)  # the oldest but one
+    assert sync_post(6, client=client).outcome == "updated"
+
+    assert stored_sticky("tips-and-tricks") is True
+    with session_scope() as session:  # the sync dropped the cached lists
+        assert [p.slug for p in cached_posts(session).items][:2] == [
+            "tips-and-tricks",
+            "hostile-markup",
+        ]
+    assert sync_post(6, client=client).outcome == "unchanged"  # a replay
+
+    client.posts[6] = wordpress_post("tips-and-tricks", sticky=False)
+    assert sync_post(6, client=client).outcome == "updated"
+    assert stored_sticky("tips-and-tricks") is False
+
+
+def stored_sticky(slug: str) -> bool | None:
+    post = stored(slug)
+    return post.sticky if post is not None else None
+
+
+def test_a_new_bio_updates_the_author_and_counts_as_a_change_of_their_posts(database):
+    apply(wordpress_post("hello-from-wordpress"))
+    apply(wordpress_post("hostile-markup"))
+    renamed = wordpress_post("hostile-markup")
+    renamed["_embedded"]["author"][0]["description"] = "Now on the <em>outer</em> reef."
+
+    # Same modified_gmt (a profile edit touches no post), but the byline's author changed.
+    assert apply(renamed) == "updated"
+
+    with session_scope() as session:
+        authors = session.exec(select(Author)).all()
+    assert [(a.slug, a.description) for a in authors] == [("lena", "Now on the outer reef.")]
+    assert apply(renamed) == "unchanged"
 
 
 def test_a_sync_invalidates_the_cached_page_of_the_post(database):
@@ -509,3 +586,239 @@ def test_sync_now_is_queued_once_and_run_by_the_worker(database):
 
     assert count(Post) == 4
     assert [(e.source, e.status) for e in events()] == [("full", "done")]
+
+
+def test_pages_are_fetched_ahead_but_come_out_in_order():
+    asked: list[int] = []
+
+    def fetch(number: int) -> PostsPage:
+        asked.append(number)
+        return PostsPage([{"id": number}], 7, 7)
+
+    got = [number for number, _page in iter_pages(fetch, 2, ahead=3)]
+
+    assert got == [2, 3, 4, 5, 6, 7]
+    assert sorted(asked) == [2, 3, 4, 5, 6, 7]  # each page once, none past the last
+
+
+def test_the_fields_asked_for_are_every_field_transform_reads():
+    wanted = set(POST_FIELDS.split(","))
+    for item in wordpress_fixture("posts"):
+        trimmed = {key: value for key, value in item.items() if key in wanted}
+        full, kept = transform(item), transform(trimmed)
+        assert kept.post.model_dump() == full.post.model_dump()
+        assert (kept.author and kept.author.model_dump()) == (
+            full.author and full.author.model_dump()
+        )
+        assert [t.model_dump() for t in kept.terms] == [t.model_dump() for t in full.terms]
+        assert kept.public == full.public
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+def newest_modified(client: StoredWordPress) -> datetime:
+    return max(client.published_versions().values())
+
+
+def edited_at(saved: str, modified: datetime, /, **changes: Any) -> dict[str, Any]:
+    """The saved post ``saved`` as if edited at ``modified``."""
+    return wordpress_post(saved, modified_gmt=modified.strftime("%Y-%m-%dT%H:%M:%S"), **changes)
+
+
+def runs(source: str) -> list[SyncEvent]:
+    return [e for e in events() if e.source == source]
+
+
+def test_a_rerun_of_a_finished_full_sync_asks_only_for_what_changed(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    full_sync(client=client)
+    mark = newest_modified(client)
+    client.pages_read.clear()
+
+    again = full_sync(client=client)
+
+    assert client.pages_read == []
+    assert client.changes_asked == [mark - MARK_OVERLAP]
+    assert (again.created, again.updated, again.unchanged, again.removed) == (0, 0, 4, 0)
+    assert again.since == mark - MARK_OVERLAP
+
+    restarted = full_sync(client=client, restart=True)
+
+    assert client.pages_read == [1, 2] and restarted.since is None
+    assert restarted.unchanged == 4
+
+
+def test_a_reconciliation_fixes_a_missed_edit_and_a_missed_delete(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    full_sync(client=client)
+    mark = newest_modified(client)
+    # Edited and deleted in WordPress; neither webhook arrived.
+    edit = mark + timedelta(minutes=30)
+    client.posts[6] = edited_at("tips-and-tricks", edit, title="Tips, revised")
+    del client.posts[7]
+    client.fetched.clear()
+
+    report = reconcile(client=client)
+
+    assert client.changes_asked == [mark - MARK_OVERLAP]
+    assert client.fetched == [6, 7]  # the edit; the delete, checked by id before removal
+    assert (report.created, report.updated, report.removed) == (0, 1, 1)
+    assert stored_title("tips-and-tricks") == "Tips, revised"
+    assert stored("islands-in-wordpress") is None
+    [run] = runs("reconcile")
+    assert (run.status, run.posts_created, run.posts_updated, run.posts_removed) == (
+        "done",
+        0,
+        1,
+        1,
+    )
+    assert run.high_water_at == edit
+
+
+def test_a_reconciliation_with_nothing_changed_writes_nothing(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    full_sync(client=client)
+    before = snapshot()
+    client.fetched.clear()
+
+    report = reconcile(client=client)
+
+    assert snapshot() == before
+    assert client.fetched == []  # ids and dates were enough: no post was fetched
+    assert (report.created, report.updated, report.removed, report.unchanged) == (0, 0, 0, 4)
+    [run] = runs("reconcile")
+    assert (run.posts_created, run.posts_updated, run.posts_removed) == (0, 0, 0)
+
+
+def test_the_high_water_mark_advances_with_each_reconciliation(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    full_sync(client=client)
+    first = newest_modified(client)
+    second = first + timedelta(minutes=90)
+    client.posts[5] = edited_at("hello-from-wordpress", second, title="Hello again")
+
+    reconcile(client=client)
+    reconcile(client=client)
+
+    assert client.changes_asked == [first - MARK_OVERLAP, second - MARK_OVERLAP]
+    assert [run.high_water_at for run in runs("reconcile")] == [second, second]
+
+
+def test_the_mark_does_not_go_back_when_the_newest_post_is_deleted(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    full_sync(client=client)
+    first = newest_modified(client)
+    newest = next(i for i, p in client.posts.items() if transform(p).post.modified_at == first)
+    del client.posts[newest]
+
+    reconcile(client=client)
+
+    assert [run.high_water_at for run in runs("reconcile")] == [first]
+
+
+def test_a_post_published_with_an_old_modified_date_is_found_by_the_id_list(database):
+    # A scheduled post going live keeps the modified_gmt it was saved with: older than the
+    # mark, so only the id list shows it.
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS if s != "hostile-markup"])
+    full_sync(client=client)
+    late = wordpress_post("hostile-markup")
+    client.posts[late["id"]] = late
+
+    report = reconcile(client=client)
+
+    assert report.created == 1 and stored("hostile-markup") is not None
+
+
+def test_before_any_finished_run_a_reconciliation_copies_every_post_by_the_id_list(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+
+    report = reconcile(client=client)
+
+    assert client.changes_asked == [] and report.created == 4 and count(Post) == 4
+    assert runs("reconcile")[0].high_water_at == newest_modified(client)
+
+
+def test_a_reconciliation_is_queued_once_and_run_by_the_full_sync_lane(database):
+    with session_scope(write=True) as session:
+        first = enqueue_reconcile(session=session)
+        second = enqueue_reconcile(session=session)
+    assert first.id == second.id
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+
+    assert process_events(client=client).done == 1
+
+    assert count(Post) == 4
+    [run] = events()
+    assert (run.source, run.status, run.posts_created) == ("reconcile", "done", 4)
+    with session_scope(write=True) as session:
+        assert enqueue_reconcile(session=session).id != first.id  # the done one is not reused
+
+
+def test_admin_shows_the_last_reconciliation_and_what_it_fixed(database):
+    ctx = user_ctx(make_user("admin@example.com", role="admin"))
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    full_sync(client=client)
+    with session_scope() as session:
+        assert admin.sync_status(session, ctx).last_reconcile is None
+    client.posts[6] = edited_at("tips-and-tricks", newest_modified(client) + timedelta(hours=1))
+    del client.posts[7]
+
+    reconcile(client=client)
+
+    with session_scope() as session:
+        last = admin.sync_status(session, ctx).last_reconcile
+        [run] = runs("reconcile")
+    assert last is not None
+    assert (last.finished_at, last.created, last.updated, last.removed) == (
+        run.processed_at,
+        0,
+        1,
+        1,
+    )
+    assert last.finished_at is not None
+
+
+def test_sync_now_pages_through_every_post_even_after_a_finished_run(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    full_sync(client=client)
+    client.pages_read.clear()
+    with session_scope(write=True) as session:
+        enqueue_full_sync(session=session)
+
+    assert process_events(client=client).done == 1
+
+    assert client.pages_read == [1, 2] and client.changes_asked == []
+
+
+def test_a_post_the_id_list_skipped_is_checked_by_id_not_removed(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    full_sync(client=client)
+    # A delete while the id list was paged shifted post 6 onto a page already read.
+    client.shifted_out.add(6)
+    del client.posts[7]
+
+    report = reconcile(client=client)
+
+    assert report.removed == 1
+    assert stored("tips-and-tricks") is not None and stored("islands-in-wordpress") is None
+
+
+def test_a_lost_second_save_within_the_same_second_is_caught_in_the_overlap_window(database):
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS])
+    full_sync(client=client)
+    mark = newest_modified(client)
+    [(wp_id, slug)] = [
+        (i, p["slug"]) for i, p in client.posts.items() if transform(p).post.modified_at == mark
+    ]
+    # Our copy was fetched half a second after the save (as the webhook worker does); a
+    # second save in the same second kept modified_gmt, and its webhook was lost.
+    with session_scope(write=True) as session:
+        row = session.exec(select(Post).where(Post.wp_id == wp_id)).one()
+        row.synced_at = row.modified_at + timedelta(milliseconds=500)
+    client.posts[wp_id] = wordpress_post(slug, title="Saved twice in one second")
+
+    report = reconcile(client=client)
+
+    assert (report.created, report.updated, report.removed) == (0, 1, 0)
+    assert stored_title(slug) == "Saved twice in one second"

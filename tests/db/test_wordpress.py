@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 
 import httpx
 import pytest
 
-from db.wordpress.client import WordPressClient, WordPressError, WordPressSettings
+from db.wordpress.client import (
+    POST_FIELDS,
+    WordPressClient,
+    WordPressError,
+    WordPressSettings,
+)
 from db.wordpress.transform import parse_gmt, plain_text, sanitize_html, transform
 from tests.factories import wordpress_fixture, wordpress_post
 
@@ -430,6 +435,119 @@ def test_a_password_protected_post_has_no_content_and_a_decoded_title():
     assert item.post.title == "Members & friends"
 
 
+# --------------------------------------------------------------------------- authors, media, sticky
+
+LAGOON = "http://127.0.0.1:8081/wp-content/uploads/2026/11/atoll-lagoon"
+GRAVATAR = "http://0.gravatar.com/avatar/fd3f27cfba77bfad9ba3e07fc9c597db"
+
+
+def test_an_author_keeps_a_plain_text_bio_and_every_avatar_size():
+    author = transform(wordpress_post("hello-from-wordpress")).author
+
+    assert author is not None
+    # WordPress lets an author put HTML in their bio: only its text is kept, scripts dropped.
+    assert author.description == "Lena writes about reefs & lagoons."
+    assert author.avatar_urls == {
+        "24": f"{GRAVATAR}?s=24&d=mm&r=g",
+        "48": f"{GRAVATAR}?s=48&d=mm&r=g",
+        "96": f"{GRAVATAR}?s=96&d=mm&r=g",
+    }
+    assert author.avatar_url == f"{GRAVATAR}?s=96&d=mm&r=g"
+
+
+def test_an_author_without_a_bio_has_an_empty_one():
+    author = transform(wordpress_post("tips-and-tricks")).author
+    assert author is not None and author.description == ""
+
+
+def _with_author(**changes: object) -> dict:
+    raw = wordpress_post("hello-from-wordpress")
+    raw["_embedded"]["author"][0] |= changes
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("avatars", "kept", "byline"),
+    [
+        (
+            {"24": "javascript:alert(1)", "48": "https://a.test/48", "x": "https://a.test/x"},
+            {"48": "https://a.test/48"},
+            "https://a.test/48",
+        ),
+        ({"96": "data:image/png;base64,AAAA", "32": " https://a.test/32"}, None, None),
+        ("not a mapping", None, None),
+        ({"96": ["https://a.test/96"]}, None, None),
+    ],
+)
+def test_avatar_urls_keep_only_http_addresses_by_pixel_size(avatars, kept, byline):
+    author = transform(_with_author(avatar_urls=avatars)).author
+    assert author is not None
+    assert (author.avatar_urls, author.avatar_url) == (kept, byline)
+
+
+def test_a_hostile_bio_is_text_only():
+    bio = '<img src=x onerror="alert(1)"><a href="javascript:x()">click</a> &lt;b&gt;hi'
+    author = transform(_with_author(description=bio)).author
+    assert author is not None and author.description == "click <b>hi"
+
+
+def test_the_featured_image_has_its_size_and_a_srcset_of_the_same_picture():
+    post = transform(wordpress_post("hello-from-wordpress")).post
+
+    assert (post.featured_image_width, post.featured_image_height) == (640, 360)
+    # The 150x150 thumbnail is cropped (another picture): WordPress leaves it out, so do we.
+    assert post.featured_image_srcset == f"{LAGOON}-300x169.png 300w, {LAGOON}.png 640w"
+    assert sanitize_html(f'<img srcset="{post.featured_image_srcset}">') == (
+        f'<img srcset="{post.featured_image_srcset}">'
+    )  # the same check the content's srcset passes
+
+
+def _with_media(**details: object) -> dict:
+    raw = wordpress_post("hello-from-wordpress")
+    raw["_embedded"]["wp:featuredmedia"][0]["media_details"] |= details
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("details", "size", "srcset"),
+    [
+        # No sizes: the image alone is no set.
+        ({"sizes": {}}, (640, 360), None),
+        # A size with an address that is not http(s), or would break the list, is left out.
+        (
+            {
+                "sizes": {
+                    "medium": {"width": 300, "height": 169, "source_url": "javascript:x"},
+                    "large": {"width": 320, "height": 180, "source_url": "https://a.test/a,b"},
+                    "half": {"width": 320, "height": 180, "source_url": "https://a.test/half"},
+                }
+            },
+            (640, 360),
+            f"https://a.test/half 320w, {LAGOON}.png 640w",
+        ),
+        # Dimensions that are not positive whole numbers are unknown, and with them the set.
+        ({"width": "640", "height": 360}, (None, None), None),
+        ({"width": 0}, (None, None), None),
+    ],
+)
+def test_unusable_media_details_are_left_out(details, size, srcset):
+    post = transform(_with_media(**details)).post
+    assert (post.featured_image_width, post.featured_image_height) == size
+    assert post.featured_image_srcset == srcset
+    assert post.featured_image_url == f"{LAGOON}.png"
+
+
+def test_a_post_without_featured_image_has_no_size_or_srcset():
+    post = transform(wordpress_post("tips-and-tricks")).post
+    assert (post.featured_image_width, post.featured_image_height) == (None, None)
+    assert post.featured_image_srcset is None
+
+
+@pytest.mark.parametrize(("sticky", "stored"), [(True, True), (False, False), ("yes", False)])
+def test_the_sticky_flag_is_read(sticky, stored):
+    assert transform(wordpress_post("tips-and-tricks", sticky=sticky)).post.sticky is stored
+
+
 # --------------------------------------------------------------------------- client
 
 
@@ -514,8 +632,33 @@ def test_list_page_asks_for_published_posts_by_id_with_embeds_and_reads_the_tota
         "order": "asc",
         "status": "publish",
         "_embed": "author,wp:featuredmedia,wp:term",
+        "_fields": POST_FIELDS,
     }
     assert seen[0].headers["authorization"].startswith("Basic ")
+
+
+def test_changed_versions_asks_for_ids_and_dates_modified_after_a_utc_moment():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        body = [{"id": 9, "modified_gmt": "2026-12-01T17:00:05"}]
+        return httpx.Response(200, json=body, headers={"X-WP-Total": "1", "X-WP-TotalPages": "1"})
+
+    since = datetime(2026, 12, 1, 18, 0, tzinfo=timezone(timedelta(hours=1)))
+    with _client(handler) as client:
+        changed = client.changed_versions(since)
+
+    assert changed == {9: datetime(2026, 12, 1, 17, 0, 5, tzinfo=UTC)}
+    assert dict(seen[0].url.params) == {
+        "per_page": "100",
+        "page": "1",
+        "orderby": "modified",
+        "order": "asc",
+        "status": "publish",
+        "_fields": "id,modified_gmt",
+        "modified_after": "2026-12-01T17:00:00Z",
+    }
 
 
 def test_credentials_are_checked_against_users_me():

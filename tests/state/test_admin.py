@@ -8,7 +8,7 @@ from sqlmodel import update
 
 from db.admin import ADMINS_ONLY, COMMENT_NOT_FOUND, WORDPRESS_OFF
 from db.core.engine import session_scope
-from db.models import Comment, ContactMessage, GuestbookEntry, User
+from db.models import Comment, ContactMessage, GuestbookEntry, Outbox, SyncEvent, User
 from state.admin import AdminState
 from tests.factories import make_post, make_user
 from tests.state.conftest import Outage, Tab, drive
@@ -162,3 +162,42 @@ async def test_without_the_database_an_action_fails_with_a_toast(outage: Outage)
     assert outcome.toasts == [("error", outage.message)]
     assert state.allowed is True  # not a refusal: the page keeps what it shows
     assert row(state, "comments", ids["comments"])["is_public"] is True
+
+
+async def test_sync_now_starts_following_the_run(database: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("WORDPRESS_URL", "http://wordpress.invalid")
+    _, state = await admin_page(make_user(role="admin"))
+    assert state.sync_run == {}  # no run yet: nothing to follow
+    outcome = await drive(state.submit_sync_now())
+    assert outcome.events == [("toast", "success", "Full sync queued."), ("watch_sync",)]
+    assert state.sync_run == {"running": True, "pages": 0, "status": "pending", "error": ""}
+
+
+async def test_opening_the_page_follows_a_run_already_under_way(database: str):
+    with session_scope(write=True) as session:
+        session.add(SyncEvent(source="full", status="processing", next_page=4))
+    tab = Tab(user_id=make_user(role="admin"))
+    tab.open("/admin")
+    state = await tab.state(AdminState)
+    outcome = await drive(state.load_admin())
+    assert outcome.events == [("watch_sync",)]
+    assert state.sync_run == {"running": True, "pages": 3, "status": "processing", "error": ""}
+
+
+async def test_only_mail_still_waiting_has_a_next_attempt(database: str):
+    with session_scope(write=True) as session:
+        for status in ("pending", "failed", "sending", "sent"):
+            session.add(Outbox(kind=f"test.{status}", payload={}, status=status))
+    _, state = await admin_page(make_user(role="admin"))
+    due = {r["status"]: bool(r["due"]) for r in state.rows["outbox"]}
+    assert due == {"pending": True, "failed": True, "sending": False, "sent": False}
+
+
+async def test_the_legend_hides_and_shows_a_series(database: str):
+    _, state = await admin_page(make_user(role="admin"))
+    await drive(state.toggle_series("likes"))
+    await drive(state.toggle_series("comments"))
+    await drive(state.toggle_series("no-such-series"))
+    assert state.hidden_series == ["likes", "comments"]
+    await drive(state.toggle_series("likes"))
+    assert state.hidden_series == ["comments"]

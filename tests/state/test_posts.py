@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -173,3 +174,105 @@ async def test_an_unknown_tag_is_not_found(tab: Tab):
     state = await tab.state(BlogState)
     await drive(state.load_tag())
     assert (state.found, state.title, state.posts) == (False, "Atoll · Not found", [])
+
+
+def make_author(slug: str, name: str, **fields: Any) -> int:
+    with session_scope(write=True) as session:
+        author = Author(slug=slug, name=name, **fields)
+        session.add(author)
+        session.flush()
+        assert author.id is not None
+        return author.id
+
+
+async def test_sticky_posts_lead_the_home_page_and_the_blog(tab: Tab):
+    make_posts(3)
+    make_post("pinned", title="Pinned", sticky=True, published_at=utcnow() - timedelta(days=30))
+    home = await tab.state(HomeState)
+    await drive(home.load_posts())
+    tab.open("/blog")
+    blog = await tab.state(BlogState)
+    await drive(blog.load_blog())
+    expected = ["Pinned", "Post 2", "Post 1", "Post 0"]
+    assert (titles(home), titles(blog)) == (expected, expected)
+    assert (home.posts[0]["sticky"], home.posts[1]["sticky"]) == ("sticky", "")
+
+
+async def test_an_author_page_shows_the_author_their_posts_and_a_profile_head(tab: Tab):
+    avatars = {"48": "https://a.test/48.png", "96": "https://a.test/96.png"}
+    ada = make_author(
+        "ada",
+        "Ada Lovelace",
+        description="Writes notes on engines.",
+        avatar_url=avatars["96"],
+        avatar_urls=avatars,
+    )
+    make_post("engines", title="Engines", author_id=ada)
+    make_post("someone-elses")
+    tab.open("/blog/author/[slug]", slug="ada")
+    state = await tab.state(BlogState)
+    await drive(state.load_author())
+    assert (state.found, state.heading, state.title) == (
+        True,
+        "Ada Lovelace",
+        "Atoll · Ada Lovelace",
+    )
+    assert state.author == {
+        "name": "Ada Lovelace",
+        "bio": "Writes notes on engines.",
+        "avatar": "https://a.test/96.png",
+        "avatar_srcset": "https://a.test/48.png 48w, https://a.test/96.png 96w",
+    }
+    assert titles(state) == ["Engines"]
+    assert state.posts[0]["author_href"] == "/blog/author/ada"
+    site = config.site_url()
+    assert (state.canonical, state.description) == (
+        f"{site}/blog/author/ada",
+        "Writes notes on engines.",
+    )
+    assert json.loads(state.json_ld)["mainEntity"] == {
+        "@type": "Person",
+        "name": "Ada Lovelace",
+        "url": f"{site}/blog/author/ada",
+        "description": "Writes notes on engines.",
+        "image": "https://a.test/96.png",
+    }
+
+
+@pytest.mark.parametrize("slug", ["nobody", "quiet"])
+async def test_an_unknown_author_or_one_without_public_posts_is_not_found(tab: Tab, slug):
+    quiet = make_author("quiet", "Quiet Writer")
+    make_post("a-draft", status="draft", author_id=quiet)
+    tab.open("/blog/author/[slug]", slug=slug)
+    state = await tab.state(BlogState)
+    await drive(state.load_author())
+    assert (state.found, state.title, state.posts, state.author) == (
+        False,
+        "Atoll · Not found",
+        [],
+        {},
+    )
+
+
+async def test_a_post_names_its_author_s_page_and_its_image_s_size(tab: Tab):
+    ada = make_author("ada", "Ada Lovelace")
+    make_post(
+        "engines",
+        author_id=ada,
+        featured_image_url="https://a.test/engine.png",
+        featured_image_width=640,
+        featured_image_height=360,
+        featured_image_srcset="https://a.test/engine-300.png 300w, https://a.test/engine.png 640w",
+    )
+    state = await open_post(tab, "engines")
+    assert {k: state.post[k] for k in ("author_href", "image_width", "image_height")} == {
+        "author_href": "/blog/author/ada",
+        "image_width": "640",
+        "image_height": "360",
+    }
+    assert state.post["image_srcset"].endswith("engine.png 640w")
+    assert json.loads(state.json_ld)["author"] == {
+        "@type": "Person",
+        "name": "Ada Lovelace",
+        "url": config.site_url() + "/blog/author/ada",
+    }
