@@ -19,12 +19,18 @@ from reflex.vars import NumberVar, ObjectVar
 from components.forms import action_url
 from state.ratings import MAX_STARS, RatingState
 
-# Arrow keys, Home and End would otherwise scroll the page as well as move the selection.
-# Only these keys are held back (Tab must still leave the group, Enter/Space still click);
-# this plain listener on the group runs as the key event bubbles up from the star.
-_KEEP_PAGE_STILL = rx.Var(
-    "((e) => { if (['ArrowRight', 'ArrowLeft', 'ArrowUp', 'ArrowDown', 'Home', 'End']"
-    ".includes(e.key)) e.preventDefault(); })"
+# Arrow keys, Home and End move the focus to the star they name here, in the browser, at
+# once: keys pressed faster than a server round trip must each start from the star the
+# previous one reached. The star's own handler tells the server which star is now checked.
+# Only these keys are held back from the page (they would scroll it); Tab still leaves the
+# group and Enter/Space still click. This listener runs as the key bubbles up from the star.
+_MOVE_FOCUS = rx.Var(
+    "((e) => { const step = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1}[e.key];"
+    " if (step === undefined && e.key !== 'Home' && e.key !== 'End') return;"
+    " e.preventDefault(); const from = Number(e.target.dataset.stars || 1);"
+    f" const to = e.key === 'Home' ? 1 : e.key === 'End' ? {MAX_STARS}"
+    f" : Math.min({MAX_STARS}, Math.max(1, from + step));"
+    ' e.currentTarget.querySelector(`[data-stars="${to}"]`)?.focus(); })'
 )
 
 
@@ -91,7 +97,7 @@ def star_rating(post_slug: str | rx.Var[str]) -> rx.Component:
                 aria_label="Rate this post",
                 aria_busy=rx.cond(saving, "true", "false"),
                 class_name="rating-stars",
-                custom_attrs={"onKeyDown": _KEEP_PAGE_STILL},
+                custom_attrs={"onKeyDown": _MOVE_FOCUS},
                 # The stubs give a div's on_blur no arguments; StarGroup's passes one (left).
                 on_blur=RatingState.commit_rating(post_slug),  # pyright: ignore[reportArgumentType]
                 style={"display": "inline-flex", "gap": "0.1rem"},

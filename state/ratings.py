@@ -7,7 +7,6 @@ the group, commits the checked star as one rating (:meth:`RatingState.commit_rat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -43,11 +42,6 @@ def summary_text(view: RatingPublic) -> str:
     if view.count == 0:
         return "No ratings yet"
     return f"{view.average:.1f} · {view.count} rating{'' if view.count == 1 else 's'}"
-
-
-def star_selector(post_slug: str, stars: int) -> str:
-    """The CSS selector of one star button (components/ratings.py renders these attributes)."""
-    return f'.star-rating[data-slug={json.dumps(post_slug)}] .rating-star[data-stars="{stars}"]'
 
 
 def _problem(error: ActionError) -> str:
@@ -106,19 +100,17 @@ class RatingState(SiteState):
 
     @rx.event
     @typed
-    def submit_rating_key(self, post_slug: str, focused: int, key: str) -> Any:
-        """Arrow keys, Home and End on the star ``focused``: check and focus the star they
-        name, without storing anything (a radio group's arrows only move the selection).
+    def submit_rating_key(self, post_slug: str, focused: int, key: str) -> None:
+        """Arrow keys, Home and End on the star ``focused``: check the star they name,
+        without storing anything (a radio group's arrows only move the selection). The
+        browser has already moved the focus there (components/ratings.py), so a second key
+        pressed before this answer starts from the right star.
 
         Enter and Space need nothing here: on a button they fire a click, which rates.
         """
         move = _MOVES.get(key)
-        if move is None:
-            return None
-        target = min(max(move(focused), 1), MAX_STARS)
-        self.mine[post_slug] = target
-        selector = json.dumps(star_selector(post_slug, target))
-        return rx.call_script(f"document.querySelector({selector})?.focus()")
+        if move is not None:
+            self.mine[post_slug] = min(max(move(focused), 1), MAX_STARS)
 
     @rx.event
     @typed

@@ -97,15 +97,14 @@ def test_make_run_hands_workers_and_redis_to_reflex():
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    command = next(line for line in result.stdout.splitlines() if "reflex run" in line)
+    command = next(line for line in result.stdout.splitlines() if "app.serve" in line)
     assert command.split() == [
         "GRANIAN_WORKERS=4",
         "REFLEX_REDIS_URL=redis://10.0.0.5:6379/1",
-        ".venv/bin/reflex",
-        "run",
-        "--env",
-        "prod",
-        "--frontend-port",
+        ".venv/bin/python",
+        "-m",
+        "app.serve",  # `reflex run --env prod`, building only when the tree changed
+        "--port",
         "8080",
     ]
 
