@@ -22,6 +22,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from db.accounts import SESSION_COOKIE
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -87,11 +89,15 @@ def _record_csp_violations(context: BrowserContext) -> list[str]:
 
 
 @contextmanager
-def browser_context(browser: Browser, base_url: str, **options: Any) -> Iterator[BrowserContext]:
+def browser_context(
+    browser: Browser, base_url: str, *, session: str = "", **options: Any
+) -> Iterator[BrowserContext]:
     """A fresh profile (own cookies, own Reflex token) on ``base_url``, closed afterwards.
 
-    ``options`` are Playwright's context options (``java_script_enabled=False`` for the
-    no-JavaScript fallback), so no test needs ``browser.new_context`` and escapes the check.
+    ``session`` is a session token (``tests.factories.sign_in``): the profile starts signed
+    in with it, as the HttpOnly cookie the sign-in endpoint sets. ``options`` are
+    Playwright's context options (``java_script_enabled=False`` for the no-JavaScript
+    fallback), so no test needs ``browser.new_context`` and escapes the check.
 
     Raises:
         AssertionError: at close, listing every CSP violation a page of the context logged
@@ -99,6 +105,8 @@ def browser_context(browser: Browser, base_url: str, **options: Any) -> Iterator
     """
     context = browser.new_context(base_url=base_url, **options)
     context.set_default_timeout(TIMEOUT_MS)
+    if session:
+        context.add_cookies([{"name": SESSION_COOKIE, "value": session, "url": base_url}])
     violations = _record_csp_violations(context)
     try:
         yield context

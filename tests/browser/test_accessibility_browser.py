@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
-from db.accounts import SESSION_COOKIE
 from tests.chromium import browser_context, wait_until_live
 from tests.factories import make_post, make_user, sign_in
 from tests.server import AppServer, use_database
@@ -66,23 +66,20 @@ def width(request: pytest.FixtureRequest) -> int:
 def as_role(
     browser: Browser, app_server: AppServer, accounts: dict[str, str], width: int
 ) -> Iterator[Callable[[str], Page]]:
-    contexts = []
+    with ExitStack() as stack:
 
-    def open_as(role: str) -> Page:
-        manager = browser_context(
-            browser, app_server.base_url, viewport={"width": width, "height": 844}
-        )
-        context = manager.__enter__()
-        contexts.append(manager)
-        if accounts[role]:
-            context.add_cookies(
-                [{"name": SESSION_COOKIE, "value": accounts[role], "url": app_server.base_url}]
+        def open_as(role: str) -> Page:
+            context = stack.enter_context(
+                browser_context(
+                    browser,
+                    app_server.base_url,
+                    session=accounts[role],
+                    viewport={"width": width, "height": 844},
+                )
             )
-        return context.new_page()
+            return context.new_page()
 
-    yield open_as
-    for manager in contexts:
-        manager.__exit__(None, None, None)
+        yield open_as
 
 
 def violations(page: Page, path: str) -> list[str]:

@@ -13,7 +13,6 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
 from db import admin
-from db.accounts import SESSION_COOKIE
 from db.core.engine import session_scope
 from db.core.types import utcnow
 from db.models import Comment, Outbox, SyncEvent
@@ -40,11 +39,11 @@ def admin_id(app_db: str) -> int:
 def dashboard(browser: Browser, app_server: AppServer, admin_id: int) -> Iterator[Page]:
     """``/admin`` open, live, for a signed-in admin, on a desktop-sized window."""
     with browser_context(
-        browser, app_server.base_url, viewport={"width": 1280, "height": 900}
+        browser,
+        app_server.base_url,
+        session=sign_in(admin_id),
+        viewport={"width": 1280, "height": 900},
     ) as context:
-        context.add_cookies(
-            [{"name": SESSION_COOKIE, "value": sign_in(admin_id), "url": app_server.base_url}]
-        )
         page = context.new_page()
         page.goto("/admin")
         wait_until_live(page)
@@ -158,11 +157,11 @@ def test_sent_mail_has_no_next_attempt(browser: Browser, app_server: AppServer, 
             )
         )
     with browser_context(
-        browser, app_server.base_url, viewport={"width": 1280, "height": 900}
+        browser,
+        app_server.base_url,
+        session=sign_in(admin_id),
+        viewport={"width": 1280, "height": 900},
     ) as context:
-        context.add_cookies(
-            [{"name": SESSION_COOKIE, "value": sign_in(admin_id), "url": app_server.base_url}]
-        )
         page = context.new_page()
         page.goto("/admin")
         wait_until_live(page)
@@ -200,11 +199,11 @@ def test_a_running_full_sync_shows_live_progress_until_it_ends(
 
     try:
         with browser_context(
-            browser, app_server.base_url, viewport={"width": 1280, "height": 900}
+            browser,
+            app_server.base_url,
+            session=sign_in(admin_id),
+            viewport={"width": 1280, "height": 900},
         ) as context:
-            context.add_cookies(
-                [{"name": SESSION_COOKIE, "value": sign_in(admin_id), "url": app_server.base_url}]
-            )
             page = context.new_page()
             page.goto("/admin")
             wait_until_live(page)

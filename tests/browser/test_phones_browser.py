@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, FloatRect, Locator, Page, expect
 
-from db.accounts import SESSION_COOKIE
 from db.core.engine import session_scope
 from db.models import PostTerm, Subscriber, Term
 from tests.chromium import browser_context, wait_until_live
@@ -91,18 +90,14 @@ def open_page(
 
         def open_as(role: str, viewport: dict[str, int], **options: object) -> Page:
             context = stack.enter_context(
-                browser_context(browser, app_server.base_url, viewport=viewport, **options)
-            )
-            if sessions[role]:
-                context.add_cookies(
-                    [
-                        {
-                            "name": SESSION_COOKIE,
-                            "value": sessions[role],
-                            "url": app_server.base_url,
-                        }
-                    ]
+                browser_context(
+                    browser,
+                    app_server.base_url,
+                    session=sessions[role],
+                    viewport=viewport,
+                    **options,
                 )
+            )
             return context.new_page()
 
         yield open_as

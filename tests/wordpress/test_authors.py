@@ -69,7 +69,8 @@ def test_an_author_page_a_responsive_image_and_a_sticky_post_follow_wordpress(
     assert hero, "no featured image"
     image = attributes(hero.group(0))
     source = image["src"].removesuffix(".png")
-    assert image["src"].endswith("/atoll-lagoon.png")
+    # WordPress numbers a re-uploaded file (atoll-lagoon-2.png) when the dev site is reseeded.
+    assert re.search(r"/atoll-lagoon(-\d+)?\.png$", image["src"]), image["src"]
     assert (image["width"], image["height"], image["alt"]) == (
         "640",
         "360",

@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from db.accounts import SESSION_COOKIE
 from db.core.engine import session_scope
 from db.core.types import utcnow
 from db.models import Post, SyncEvent
@@ -169,10 +168,7 @@ def test_admin_shows_the_last_reconciliation(app_db, browser, synced_app):
             )
         )
 
-    with browser_context(browser, synced_app.base_url) as context:
-        context.add_cookies(
-            [{"name": SESSION_COOKIE, "value": sign_in(admin_id), "url": synced_app.base_url}]
-        )
+    with browser_context(browser, synced_app.base_url, session=sign_in(admin_id)) as context:
         page = context.new_page()
         page.goto("/admin")
         wait_until_live(page)
