@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -250,6 +251,9 @@ def test_a_bulk_edit_of_300_posts_is_all_visible_within_10_seconds(app_db):
 
 
 def test_an_edit_during_a_full_sync_does_not_wait_for_it(app_db, wp_admin, wp_post):
+    """The edit lands while the run is still going, or (a run of a few hundred posts can end
+    within a second on a quiet machine) within a second of being saved: never only after a
+    run that outlasts it."""
     wp_id = wp_post(title="Edited mid-sync", content="<p>a</p>")["id"]
     first = eventually(lambda: stored(wp_id))
     with session_scope(write=True) as session:
@@ -263,10 +267,12 @@ def test_an_edit_during_a_full_sync_does_not_wait_for_it(app_db, wp_admin, wp_po
 
     eventually(lambda: run_status() == "processing", timeout=15)
     past_the_second_of(first.modified_at)
+    saved = time.monotonic()
     wp_admin.post(f"/posts/{wp_id}", json={"title": "Edited while syncing"}).raise_for_status()
 
     eventually(lambda: (p := stored(wp_id)) and p.title == "Edited while syncing", timeout=5)
-    assert run_status() == "processing"  # applied before the full sync finished
+    visible_after = time.monotonic() - saved
+    assert run_status() == "processing" or visible_after < 1.0, visible_after
     eventually(lambda: run_status() == "done", timeout=120)
 
 
