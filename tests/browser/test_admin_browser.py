@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -35,8 +36,8 @@ def admin_id(app_db: str) -> int:
     return make_user(f"admin-{uuid.uuid4().hex[:8]}@example.com", role="admin")
 
 
-@pytest.fixture
-def dashboard(browser: Browser, app_server: AppServer, admin_id: int) -> Iterator[Page]:
+@contextmanager
+def admin_page(browser: Browser, app_server: AppServer, admin_id: int) -> Iterator[Page]:
     """``/admin`` open, live, for a signed-in admin, on a desktop-sized window."""
     with browser_context(
         browser,
@@ -47,6 +48,13 @@ def dashboard(browser: Browser, app_server: AppServer, admin_id: int) -> Iterato
         page = context.new_page()
         page.goto("/admin")
         wait_until_live(page)
+        yield page
+
+
+@pytest.fixture
+def dashboard(browser: Browser, app_server: AppServer, admin_id: int) -> Iterator[Page]:
+    """:func:`admin_page` for a whole test, opened before it arranges anything."""
+    with admin_page(browser, app_server, admin_id) as page:
         expect(page.locator("#admin-dashboard")).to_be_visible()
         yield page
 
@@ -156,15 +164,7 @@ def test_sent_mail_has_no_next_attempt(browser: Browser, app_server: AppServer, 
                 last_error="Mailbox unavailable",
             )
         )
-    with browser_context(
-        browser,
-        app_server.base_url,
-        session=sign_in(admin_id),
-        viewport={"width": 1280, "height": 900},
-    ) as context:
-        page = context.new_page()
-        page.goto("/admin")
-        wait_until_live(page)
+    with admin_page(browser, app_server, admin_id) as page:
         page.get_by_role("tab", name="Outbox").click()
         sent = page.locator(".admin-outbox-row", has_text=f"test.sent-{tag}")
         failed = page.locator(".admin-outbox-row", has_text=f"test.failed-{tag}")
@@ -198,15 +198,7 @@ def test_a_running_full_sync_shows_live_progress_until_it_ends(
                 setattr(row, name, value)
 
     try:
-        with browser_context(
-            browser,
-            app_server.base_url,
-            session=sign_in(admin_id),
-            viewport={"width": 1280, "height": 900},
-        ) as context:
-            page = context.new_page()
-            page.goto("/admin")
-            wait_until_live(page)
+        with admin_page(browser, app_server, admin_id) as page:
             page.get_by_role("tab", name="WordPress").click()
             progress = page.locator("#sync-progress")
             expect(progress).to_contain_text("Full sync running: 2 pages of posts copied")
