@@ -22,6 +22,8 @@ websocket does not count). Each figure is the median of ``--runs`` loads of the 
   (``.like-button[data-slug=…] .like-count``) shows the post's stored total, read from the
   app first. Before ``load_like`` answers the button shows 0, so a started app's post gets
   one like first; a ``--url`` app whose post has none is marked ``likes (0: default)``;
+* websockets the page opened (a reader's page opens none: the islands are lazy, see
+  ``app/render/web/lazy-islands.js``);
 * whether the post's title text appears in the raw HTML of the first response outside
   ``<noscript>`` (the no-JS fallback carries it): ``yes`` means it is server-rendered.
 """
@@ -107,6 +109,7 @@ class Load:
     title_ms: float | None = None
     likes_ms: float | None = None
     title_in_html: bool | None = None
+    websockets: int = 0
 
 
 @dataclass
@@ -179,6 +182,8 @@ async def cold_load(browser: Browser, url: str, *, post: bool, likes: int) -> Lo
         ):
             cdp.on(f"Network.{name}", handler)
         await cdp.send("Network.enable")
+        sockets: list[str] = []
+        page.on("websocket", lambda socket: sockets.append(socket.url))
         response = await page.goto(url, wait_until="load")
         if response is None or not response.ok:
             raise SystemExit(f"{url}: {response.status if response else 'no response'}")
@@ -192,6 +197,7 @@ async def cold_load(browser: Browser, url: str, *, post: bool, likes: int) -> Lo
             marks = await page.evaluate("() => window.__benchMarks")
         await page.wait_for_load_state("networkidle")
         load = network.load()
+        load.websockets = len(sockets)
         if post:
             load.title_ms, load.likes_ms = marks["title"], marks["likes"]
             load.title_in_html = title_in_html(body, marks["titleText"])
@@ -229,7 +235,8 @@ def line(path: str, loads: list[Load], likes: int, seconds: float) -> str:
         f"JS {mid(load.js_files for load in loads):3.0f} files "
         f"{kib(load.js_wire for load in loads)} KiB wire "
         f"/{kib(load.js_decoded for load in loads)} KiB decoded  "
-        f"all {kib(load.wire for load in loads)} /{kib(load.decoded for load in loads)} KiB"
+        f"all {kib(load.wire for load in loads)} /{kib(load.decoded for load in loads)} KiB  "
+        f"websockets {mid(load.websockets for load in loads):.0f}"
     )
     if loads[0].title_ms is not None:
         shown = [bool(load.title_in_html) for load in loads]

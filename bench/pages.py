@@ -10,7 +10,12 @@ the ones a browser gets). For each client count N:
   clients in a closed loop each; req/s, p50, p99, and each page's rate as a share of the
   static file's in the same run (the ceiling: the same server sending bytes it never
   computes). A page counts only if it arrived complete (its server-rendered content).
-* data ready: N clients in a closed loop each open a new tab as the browser does — the
+  This is a reader's whole visit as a browser makes it: the islands are lazy
+  (``app/render/web/lazy-islands.js``), so a page that came with its state opens no
+  websocket until the visitor reaches for an island. Each page's line is followed by the
+  server CPU it cost a visit (the backend workers' CPU time over the run / visits).
+* data ready: what a visitor who reaches for an island then costs. N clients in a closed
+  loop each open a new tab as the browser does — the
   websocket with ``hydrate_and_load`` (and the compiled page's state hashes) in its
   CONNECT packet, ``AccountState.load_user`` from the layout as it mounts; when the post's
   delta arrives (the page's on_load, ``PostState.load_post``), the island loads the post
@@ -19,7 +24,8 @@ the ones a browser gets). For each client count N:
   closes.
 
 Memory comes first, on the fresh worker (Reflex keeps a closed tab's state for an hour, so
-after the runs above the worker holds thousands): ``--idle`` tabs each load the page as
+after the runs above the worker holds thousands): ``--idle`` readers visit the page (its
+HTML: they hold nothing on the server), then ``--idle`` tabs each load the page's islands as
 above and stay connected, idle; the backend worker's resident memory (``VmRSS``) is
 printed before, with them, and after they closed.
 """
@@ -121,6 +127,12 @@ async def html_run(
     return await drive_closing(f"GET {path}", app, sessions, step, args)
 
 
+def cpu_line(run: Run) -> str:
+    """The server's CPU time a visit cost in ``run`` (target for a reader: ≤ 1 ms)."""
+    per_visit = run.server_cpu / run.rate * 1000 if run.rate else 0.0
+    return f"{'':<34} N={run.clients:<3} {per_visit:8.3f} ms server CPU a visit (target ≤ 1 ms)"
+
+
 async def ready_run(
     app: Target, clients: int, args: argparse.Namespace, hashes: list[str] | None
 ) -> None:
@@ -146,8 +158,12 @@ async def idle_memory(app: Target, tabs: int, hashes: list[str] | None) -> None:
     def rss() -> str:
         return " + ".join(f"{rss_mb(pid):.0f}" for pid in pids) + " MiB"
 
-    header(f"memory with {tabs} idle tabs on {PATH}")
+    header(f"memory with {tabs} readers, then {tabs} idle tabs using the islands, on {PATH}")
     print(f"backend worker VmRSS before: {rss()}", flush=True)
+    async with http_session(app.base_url) as http:  # readers: the HTML, and no websocket
+        for _ in range(tabs):
+            await timed_get(http, PATH)
+    print(f"backend worker VmRSS after {tabs} readers' visits: {rss()}", flush=True)
     async with socket_session() as session:
         gate = asyncio.Semaphore(20)
 
@@ -189,6 +205,7 @@ async def main(args: argparse.Namespace) -> None:
                 run = await html_run(app, clients, args, path, must_contain)
                 print(run.line("req/s"), flush=True)
                 print(ratio_line(run, ceiling), flush=True)
+                print(cpu_line(run), flush=True)
             await ready_run(app, clients, args, hashes)
 
 

@@ -133,10 +133,16 @@ def visitors(
 
 
 def wait_until_live(page: Page) -> None:
-    """Until the page's websocket has loaded it (``<main data-live="true">``).
+    """Wake the page's islands and wait until its websocket has loaded it
+    (``<main data-live="true">``).
 
     Read pages arrive server-rendered, so what a test sees proves nothing about the live
     connection: a click before it would post the plain form instead of running the handler,
-    and another tab's update would find no subscription yet.
+    and another tab's update would find no subscription yet. Their islands are lazy (they
+    connect when a visitor reaches for one, see ``app/render/web/lazy-islands.js``): a test
+    that is about what happens once live wakes them the way a page's own code can.
+    ``tests/browser/test_lazy_islands_browser.py`` is about the waking itself.
     """
+    page.wait_for_function("() => window.atollIslands !== undefined")
+    page.evaluate("() => window.atollIslands.wake()")
     expect(page.locator('main[data-live="true"]')).to_have_count(1)

@@ -323,6 +323,7 @@ def test_a_members_only_posts_comments_never_reach_a_signed_out_tab(
         expect(comment(writer, first)).to_be_visible()
 
         visitor.goto(path)
+        wait_until_live(visitor)  # connected, so "nothing live" below means something
         expect(visitor.locator("#post-title")).to_be_visible()
         # The post's one sign-in panel stands in for its comments (and like button, rating).
         expect(visitor.locator("#members-only-notice")).to_contain_text("Sign in to read")
