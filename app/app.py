@@ -10,7 +10,7 @@ from app import runtime
 from app.api import build_api
 from app.api.guard import websocket_origin_allowed
 from app.api.pages import rendered_pages
-from app.pages import not_found
+from app.render.snapshot import NOT_FOUND
 from app.routes import ROUTES
 from app.security import secure
 from app.tasks import LIFESPAN_TASKS
@@ -34,6 +34,10 @@ for route in ROUTES:
             "image": route.head.og_image,
             "meta": head_tags(route.head, route.title),
         }
+        if route.path == NOT_FOUND:
+            # Reflex gives its not-found page a fixed image (``image or …``, which a state
+            # var can't answer); twitter:image in the meta still follows the page.
+            del head["image"]
     app.add_page(
         route.page,
         route=route.path,
@@ -41,10 +45,6 @@ for route in ROUTES:
         on_load=[SiteState.ensure_visitor, *route.on_load],
         **head,
     )
-
-app.add_page(
-    not_found.page, route="404", title="Atoll · Not found", on_load=SiteState.ensure_visitor
-)
 
 # Engine.IO checks the handshake's Origin against a list; a check that knows the request's
 # own host admits this site under whatever name it was reached and nothing else.

@@ -16,12 +16,14 @@ from app.pages import (
     author,
     blog,
     contact,
+    content,
     guestbook,
     home,
     login,
     members,
     newsletter,
     post,
+    preview,
     signup,
 )
 from components.layout import current_route
@@ -31,11 +33,13 @@ from db.posts import renamed_to
 from state.accounts import AccountFormState, AccountState
 from state.admin import AdminState
 from state.comments import CommentState
+from state.content import ContentState
 from state.guestbook import GuestbookState
 from state.likes import LikeState
 from state.members import MembersState
 from state.newsletter import NewsletterLinkState
 from state.posts import BlogState, HomeState, PostState
+from state.preview import PreviewState
 from state.ratings import RatingState
 
 Render = Literal["public", "private"] | None
@@ -188,4 +192,24 @@ ROUTES: tuple[Route, ...] = (
     Route("/account", "Atoll · Your account", account.page, [AccountState.load_account]),
     Route("/members", "Atoll · For members", members.page, [MembersState.load_members], "private"),
     Route("/admin", "Atoll · Admin", admin.page, [AdminState.load_admin]),
+    # Reflex's not-found page: a path no route above claims is a WordPress page, a custom
+    # type's list or item (db/content.py), or else not found (404).
+    Route(
+        "/404",
+        ContentState.title,
+        content.page,
+        [ContentState.load_content],
+        "public",
+        cache_tags=POSTS,
+        head=ContentState,
+        indexed=False,
+    ),
+    # WordPress's "Preview" (the plugin's signed link): one editor's, never cached or indexed.
+    Route(
+        "/preview/[wp_id]",
+        "Atoll · Preview",
+        preview.page,
+        [PreviewState.load_preview],
+        "private",
+    ),
 )

@@ -23,6 +23,10 @@ credentials from ``.run/wordpress.env``). With ``WORDPRESS_URL`` (plus ``WORDPRE
    * edit → visible: from sending the REST edit to the new title being readable in libSQL,
      which adds WordPress's own save time and the plugin's delivery.
 
+   Then the same ``--samples`` edits again while the app runs full syncs ("Sync now", as
+   ``/admin`` queues them: every page fetched and compared): an edit counts when the run
+   was still going when it became visible, and runs are queued until there are enough.
+
    The dev WordPress's plugin is pointed at the app for the run and the bulk posts are
    edited. Another WordPress's plugin is configured in its ``wp-config.php``, which this
    script can't change: pass ``--webhook-port N`` once its ``ATOLL_WEBHOOK_URL`` is
@@ -37,22 +41,24 @@ libSQL" is also when pages show the change.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sqlite3
 import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 
-from db.core.engine import dispose_engines
+from db.core.engine import dispose_engines, session_scope
 from db.core.settings import SettingsError, reload_settings, settings
 from db.wordpress.client import FETCH_AHEAD, WordPressClient, WordPressSettings
-from db.wordpress.sync import FullSyncReport, full_sync, reconcile
+from db.wordpress.sync import FullSyncReport, enqueue_full_sync, full_sync, reconcile
 from tests.server import AppServer, prepare_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,7 +125,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def use_fresh_database(path: Path) -> None:
-    os.environ["DATABASE_URL"] = prepare_database(path, seed=False)
+    point_at(prepare_database(path, seed=False))
+
+
+def point_at(url: str) -> None:
+    """This process's engine on the database ``url``."""
+    os.environ["DATABASE_URL"] = url
     reload_settings()  # the engine reads DATABASE_URL through the settings
     dispose_engines()
 
@@ -168,18 +179,27 @@ def wait_visible(db: sqlite3.Connection, wp_id: int, title: str, started: float)
 
 
 def measure_edits(
-    wp: httpx.Client, db: sqlite3.Connection, ids: list[int], samples: int
+    wp: httpx.Client,
+    db: sqlite3.Connection,
+    ids: list[int],
+    samples: int,
+    counts: Callable[[], bool] = lambda: True,
 ) -> tuple[list[float], list[float]]:
-    """Edit the posts ``ids`` in turn ``samples`` times: edit → visible and webhook → visible."""
-    stamp = int(time.time())
+    """Edit the posts ``ids`` in turn until ``samples`` edits counted (``counts()`` true once
+    the edit is visible): edit → visible and webhook → visible."""
+    stamp = time.time_ns()
     edit_to_visible: list[float] = []
     hook_to_visible: list[float] = []
-    for n in range(samples):
+    for n in itertools.count():
+        if len(edit_to_visible) >= samples:
+            break
         wp_id = ids[n % len(ids)]
         title = f"Bench {stamp}-{n}"
         started = time.perf_counter()
         wp.post(f"/posts/{wp_id}", json={"title": title}).raise_for_status()
         synced_at = wait_visible(db, wp_id, title, started)
+        if not counts():
+            continue
         edit_to_visible.append(time.perf_counter() - started)
         received = db.execute(
             "SELECT received_at FROM sync_events WHERE wp_post_id = ? ORDER BY id DESC LIMIT 1",
@@ -188,6 +208,39 @@ def measure_edits(
         delta = datetime.fromisoformat(synced_at) - datetime.fromisoformat(received)
         hook_to_visible.append(delta.total_seconds())
     return edit_to_visible, hook_to_visible
+
+
+class FullSyncs:
+    """Keeps a "Sync now" full sync running in the app (file ``url``) while edits are timed."""
+
+    def __init__(self, url: str, db: sqlite3.Connection) -> None:
+        self.url, self.db = url, db
+        self.run_id: int | None = None
+        self.runs = 0
+
+    def status(self) -> str:
+        row = self.db.execute("SELECT status FROM sync_events WHERE id = ?", (self.run_id,))
+        return row.fetchone()[0]
+
+    def running(self) -> bool:
+        """Whether a run is processing now; queues the next one (and waits for the worker
+        to take it) when the last has ended."""
+        if self.run_id is not None and self.status() == "processing":
+            return True
+        point_at(self.url)
+        with session_scope(write=True) as session:
+            self.run_id = enqueue_full_sync(session=session).id
+        self.runs += 1
+        deadline = time.monotonic() + 60
+        while self.status() != "processing":
+            if time.monotonic() > deadline:
+                raise SystemExit(f"full sync {self.run_id} was not started within 60s")
+            time.sleep(0.05)
+        return False
+
+    def wait_done(self) -> None:
+        while self.run_id is not None and self.status() in ("pending", "processing"):
+            time.sleep(0.1)
 
 
 def bench_latency(wordpress: Target, workdir: Path, samples: int, webhook_port: int | None) -> None:
@@ -234,19 +287,28 @@ def bench_latency(wordpress: Target, workdir: Path, samples: int, webhook_port: 
                 created = int(response.raise_for_status().json()["id"])
                 wait_visible(db, created, title, started)
                 ids = [created]
-            edit_to_visible, hook_to_visible = measure_edits(wp, db, ids, samples)
+            idle = measure_edits(wp, db, ids, samples)
+            syncs = FullSyncs(url, db)
+            syncs.running()  # the first run is underway before the first edit
+            during = measure_edits(wp, db, ids, samples, counts=syncs.running)
+            syncs.wait_done()
             if created is not None:
                 wp.delete(f"/posts/{created}", params={"force": "true"}).raise_for_status()
                 created = None
-        for label, values in (
-            ("webhook → visible", hook_to_visible),
-            ("edit → visible", edit_to_visible),
+        for when, (edit_to_visible, hook_to_visible) in (
+            ("idle", idle),
+            (f"during {syncs.runs} full syncs", during),
         ):
-            print(
-                f"{label}: p50 {percentile(values, 50) * 1000:.1f} ms, "
-                f"p99 {percentile(values, 99) * 1000:.1f} ms, "
-                f"mean {statistics.fmean(values) * 1000:.1f} ms over {len(values)} edits"
-            )
+            for label, values in (
+                ("webhook → visible", hook_to_visible),
+                ("edit → visible", edit_to_visible),
+            ):
+                print(
+                    f"{label}, {when}: p50 {percentile(values, 50) * 1000:.1f} ms, "
+                    f"p99 {percentile(values, 99) * 1000:.1f} ms, "
+                    f"max {max(values) * 1000:.1f} ms, "
+                    f"mean {statistics.fmean(values) * 1000:.1f} ms over {len(values)} edits"
+                )
     finally:
         if created is not None:  # interrupted: leave nothing behind in their WordPress
             httpx.delete(

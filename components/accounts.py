@@ -30,7 +30,7 @@ SIGNUP_FORM = "signup"
 UNREACHABLE = "The server could not be reached. Check your connection and try again."
 
 
-def _fetch_script(form_id: str) -> str:
+def fetch_script(form_id: str) -> str:
     """Post the form with ``fetch`` and hand the JSON answer to ``receive_result``.
 
     The password goes from the DOM straight to the endpoint: it is never an event
@@ -74,7 +74,7 @@ def _auth_form(form_id: str, endpoint: str, label: str, *fields: rx.Component) -
     return action_form(
         form_id,
         backend_url(endpoint),
-        rx.call_script(_fetch_script(form_id), callback=S.receive_result),
+        rx.call_script(fetch_script(form_id), callback=S.receive_result),
         rx.vstack(
             form_error(S.form_error),
             *fields,

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
 from components.dates import moment
+from components.protected import lock_badge
 from state.posts import BlogState
 
 IMAGE_SIZES = "(max-width: 880px) 100vw, 880px"
@@ -107,6 +108,7 @@ def post_card(
                 href="/blog/" + post["slug"].to(str),
                 class_name="post-card-link",
             ),
+            lock_badge(post["protected"]),
             rx.text(
                 author_name(post),
                 " · ",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from pydantic import field_validator
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -124,8 +125,9 @@ class PostSlug(SQLModel, table=True):
     post_id: int = Field(foreign_key="posts.id", ondelete="CASCADE", index=True)
 
 
-class PostBase(SQLModel):
-    slug: str = Field(max_length=SLUG_MAX, unique=True)
+class ContentBase(SQLModel):
+    """What a copy of any WordPress post type shows: a blog post, a page, a custom type's item."""
+
     title: str = Field(max_length=500)
     excerpt_html: str = Field(default="")
     featured_image_url: str | None = Field(default=None, max_length=2000)
@@ -136,9 +138,16 @@ class PostBase(SQLModel):
     featured_image_height: int | None = Field(default=None, ge=1, le=100_000)
     featured_image_srcset: str | None = Field(default=None, max_length=SRCSET_MAX)
     published_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class PostBase(ContentBase):
+    slug: str = Field(max_length=SLUG_MAX, unique=True)
     members_only: bool = _flag(False)
     sticky: bool = _flag(False)
     """WordPress's "stick to the top of the blog": first on the home page and ``/blog``."""
+    protected: bool = _flag(False)
+    """Password-protected in WordPress: listed, but its content is never stored here; a
+    visitor with the password reads it from WordPress (:mod:`db.protected`)."""
 
 
 class Post(PostBase, table=True):
@@ -159,6 +168,9 @@ class Post(PostBase, table=True):
     modified_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     status: str = Field(default="publish", max_length=16, index=True)
     synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    fields: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    """The post's custom fields: registered meta (``show_in_rest``) and ACF's ``acf`` object,
+    as WordPress sent them (bounded, never HTML-sanitized: read them typed, :mod:`db.content`)."""
 
 
 class PostPublic(PostBase):
@@ -168,6 +180,89 @@ class PostPublic(PostBase):
     content_html: str = ""
     author_name: str = ""
     author_slug: str = ""
+    fields: dict[str, Any] = {}
+    """Its custom fields (``{}``: none); read them typed with :func:`db.content.typed_fields`."""
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _no_fields(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+POST_TYPE_MAX = 20
+"""WordPress's limit on a post type's name."""
+
+
+class ContentType(SQLModel, table=True):
+    """A WordPress post type besides ``post`` that the sync copies (``WORDPRESS_POST_TYPES``),
+    as ``/wp/v2/types`` describes it: where its items are served and what a list is called."""
+
+    __tablename__: ClassVar[str] = "content_types"
+
+    name: str = Field(primary_key=True, max_length=POST_TYPE_MAX)
+    rest_base: str = Field(max_length=SLUG_MAX, unique=True)
+    """Its REST collection (``pages``, ``books``): also its list's path on the site."""
+    label: str = Field(max_length=200)
+    """Its plural name (``Pages``, ``Books``): the list's heading."""
+    hierarchical: bool = _flag(False)
+
+
+class ContentItem(ContentBase, table=True):
+    """A page or a custom post type's item, copied from WordPress like a post.
+
+    Blog posts stay in :class:`Post` (likes, ratings, comments, feeds and lists are theirs);
+    every other synced type lives here. WordPress keeps a slug unique among an item's
+    siblings (same type, same parent), and so does this table; a page's path is its
+    ancestors' slugs and its own, resolved when it is read, so renaming a parent moves
+    its children with it.
+    """
+
+    __tablename__: ClassVar[str] = "content_items"
+    __table_args__ = (
+        UniqueConstraint("post_type", "parent_wp_id", "slug"),
+        CheckConstraint(
+            "status IN ('publish', 'draft', 'pending', 'private', 'future', 'trash')",
+            name="ck_content_items_status",
+        ),
+        Index("ix_content_items_type_published", "post_type", "published_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    wp_id: int = Field(unique=True)
+    post_type: str = Field(max_length=POST_TYPE_MAX)
+    slug: str = Field(max_length=SLUG_MAX)
+    parent_wp_id: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    """The parent page's WordPress id (``0``: top level), as WordPress numbers it."""
+    menu_order: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    content_html: str = Field(default="")
+    author_id: int | None = Field(default=None, foreign_key="authors.id", ondelete="SET NULL")
+    modified_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: str = Field(default="publish", max_length=16)
+    synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    fields: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    """Registered meta and ACF fields, as on :attr:`Post.fields`."""
+
+
+class ContentItemPublic(ContentBase):
+    """A page or custom item as a page shows it; ``path`` is its address on the site
+    (``/about/team``, ``/books/dune``). Lists leave ``content_html`` empty."""
+
+    post_type: str
+    slug: str
+    path: str
+    modified_at: datetime
+    content_html: str = ""
+    author_name: str = ""
+    author_slug: str = ""
+    fields: dict[str, Any] = {}
+
+
+class ContentTypePublic(SQLModel):
+    """A synced post type as its list page names it."""
+
+    name: str
+    rest_base: str
+    label: str
 
 
 # --------------------------------------------------------------------------- likes

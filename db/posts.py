@@ -96,17 +96,23 @@ def renamed_to(session: Session, slug: str) -> str | None:
 
 
 _posts = Post.metadata.tables[Post.__tablename__]  # Post.__table__, as type checkers see it
-IS_PUBLISHED = exists().where(_posts.c.slug == bindparam("slug"), _posts.c.status == "publish")
-"""Whether the ``slug`` parameter names a published post. Built once: the like toggle folds
-it into its write (see ``db/likes.py``)."""
-# The same condition, answering ``members_only`` instead (no row: no such published post).
-_CHECK_PUBLISHED = select(_posts.c.members_only).where(
-    _posts.c.slug == bindparam("slug"), _posts.c.status == "publish"
+_OPEN = (
+    _posts.c.slug == bindparam("slug"),
+    _posts.c.status == "publish",
+    _posts.c.protected.is_(False),
 )
+IS_PUBLISHED = exists().where(*_OPEN)
+"""Whether the ``slug`` parameter names a published post that visitors may like, rate and
+comment on: not a password-protected one, whose content Atoll never holds (likes, ratings
+and comments are never offered there). Built once: the like toggle folds it into its
+write (see ``db/likes.py``)."""
+# The same condition, answering ``members_only`` instead (no row: no such published post).
+_CHECK_PUBLISHED = select(_posts.c.members_only).where(*_OPEN)
 
 
 def require_published(session: Session, slug: str) -> bool:
-    """NOT_FOUND unless ``slug`` names a published post (visitors can't like a phantom).
+    """NOT_FOUND unless ``slug`` names a published post (visitors can't like a phantom) that
+    is not password-protected.
 
     Returns:
         Whether the post is members-only, so a caller that shows or takes comments can

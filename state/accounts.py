@@ -14,7 +14,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from db.accounts import UserPublic, safe_return_path
-from state.actions import FormMixin
+from state.actions import FormMixin, show_outcome
 from state.checks import typed
 from state.site import SiteState
 
@@ -84,21 +84,4 @@ class AccountFormState(FormMixin, SiteState):
     @typed
     def receive_result(self, outcome: dict[str, Any]) -> Any:
         """Show what ``POST /api/auth/*`` answered the form's fetch (the browser then navigates)."""
-        outcome = outcome if isinstance(outcome, dict) else {}
-        error = outcome.get("error")
-        if not isinstance(error, dict):
-            self.field_errors, self.form_error = {}, ""
-            self.pending = "data" in outcome  # stays busy while the page reloads
-            return None
-        given = error.get("fields")
-        fields = given if isinstance(given, dict) else {}
-        self.field_errors = {
-            str(k): [str(m) for m in v] for k, v in fields.items() if isinstance(v, list)
-        }
-        self.form_error = str(error.get("message", ""))
-        self.pending = False
-        form_id = str(outcome.get("form", ""))
-        first = next(iter(self.field_errors), None)
-        if first and form_id.isidentifier():
-            return rx.set_focus(f"{form_id}-{first}")
-        return None
+        return show_outcome(self, outcome)

@@ -62,6 +62,31 @@ async def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(_read, fn, args, kwargs)
 
 
+def show_outcome(state: FormMixin, outcome: Any) -> Any:
+    """Show on ``state`` what an HTTP endpoint answered a form's ``fetch`` (forms that must
+    set an HttpOnly cookie post there, see ``components/accounts.py``): the field errors and
+    form error, focus on the first bad field; on success the form stays busy while the
+    browser loads the next page."""
+    outcome = outcome if isinstance(outcome, dict) else {}
+    error = outcome.get("error")
+    if not isinstance(error, dict):
+        state.field_errors, state.form_error = {}, ""
+        state.pending = "data" in outcome  # stays busy while the page reloads
+        return None
+    given = error.get("fields")
+    fields = given if isinstance(given, dict) else {}
+    state.field_errors = {
+        str(k): [str(m) for m in v] for k, v in fields.items() if isinstance(v, list)
+    }
+    state.form_error = str(error.get("message", ""))
+    state.pending = False
+    form_id = str(outcome.get("form", ""))
+    first = next(iter(state.field_errors), None)
+    if first and form_id.replace("-", "_").isidentifier():
+        return rx.set_focus(f"{form_id}-{first}")
+    return None
+
+
 def feedback(result: ActionResult, *, form_id: str, success: str) -> list[Any]:
     """The UI events after a form action: a toast and a reset, or focus on the first bad field."""
     if result.error is None:

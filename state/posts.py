@@ -12,6 +12,7 @@ from db.core import config
 from db.core.pagination import Page, page_number
 from db.models import PostPublic
 from db.posts import cached_author_posts, cached_post_page, cached_posts, cached_term_posts
+from db.protected import protected_content
 from state.actions import query
 from state.format import iso, plain_text
 from state.head import SITE_NAME, PageHead, absolute
@@ -27,7 +28,7 @@ def _dimension(value: Any) -> str:
     return str(value) if isinstance(value, int) and value > 0 else ""
 
 
-def _card(post: dict[str, Any]) -> dict[str, str]:
+def as_card(post: dict[str, Any]) -> dict[str, str]:
     """A post as a card or a post page shows it: strings only (``""`` for what it lacks)."""
     return {
         "slug": post["slug"],
@@ -42,6 +43,7 @@ def _card(post: dict[str, Any]) -> dict[str, str]:
         "image_height": _dimension(post.get("featured_image_height")),
         "image_srcset": post.get("featured_image_srcset") or "",
         "sticky": "sticky" if post.get("sticky") else "",
+        "protected": "protected" if post.get("protected") else "",
     }
 
 
@@ -50,7 +52,7 @@ def _avatar_srcset(urls: dict[str, str]) -> str:
     return ", ".join(f"{url} {size}w" for size, url in urls.items() if " " not in url)
 
 
-def _term(term: dict[str, Any]) -> dict[str, str]:
+def as_term(term: dict[str, Any]) -> dict[str, str]:
     return {
         "name": term["name"],
         "href": f"/blog/{term['taxonomy']}/{term['slug']}",
@@ -65,7 +67,7 @@ class HomeState(PageHead, SiteState):
     @rx.event
     async def load_posts(self) -> None:
         listing = await query(cached_posts, page=1)
-        self.posts = [_card(p.model_dump(mode="json")) for p in listing.items]
+        self.posts = [as_card(p.model_dump(mode="json")) for p in listing.items]
         self._set_head("/")
         self.loaded = True
 
@@ -79,6 +81,10 @@ class PostState(PageHead, SiteState):
     found: rx.Field[bool] = rx.field(True)
     # members-only and not signed in: the content never left the server
     locked: rx.Field[bool] = rx.field(False)
+    # password-protected: the password form, until the remembered password opens it (the
+    # content then comes from WordPress for this visitor alone, see db/protected.py)
+    protected: rx.Field[bool] = rx.field(False)
+    unlocked: rx.Field[bool] = rx.field(False)
     loaded: rx.Field[bool] = rx.field(False)
 
     @rx.var
@@ -97,11 +103,19 @@ class PostState(PageHead, SiteState):
         )
         self.found = post is not None
         self.locked = bool(post and post.members_only and not member)
-        self.post = _card(post.model_dump(mode="json")) if post else {}
+        self.post = as_card(post.model_dump(mode="json")) if post else {}
         if self.locked:
             self.post["excerpt_html"] = ""  # the excerpt is the post's text too
         self.content_html = post.content_html if post else ""
-        self.terms = [_term(t.model_dump()) for t in terms]
+        self.protected = bool(post and post.protected)
+        self.unlocked = False
+        if post is not None and post.protected:
+            # Read from WordPress with the password the visitor's cookie remembers, if any:
+            # a request carrying that cookie is rendered for this visitor alone.
+            content = await query(protected_content, slug, self.router.headers.cookie)
+            self.unlocked = content is not None
+            self.content_html = content or ""
+        self.terms = [as_term(t.model_dump()) for t in terms]
         self._post_head(post)
         self.loaded = True
 
@@ -114,6 +128,9 @@ class PostState(PageHead, SiteState):
         path = f"/blog/{post.slug}"
         if self.locked:
             self._set_head(path, description="A post for members of Atoll.", kind="article")
+            return
+        if self.protected:  # the head is shared by whoever reads the page: never the text
+            self._set_head(path, description="A password-protected post.", kind="article")
             return
         description = plain_text(post.excerpt_html) or plain_text(post.content_html)
         image = post.featured_image_url or ""
@@ -162,7 +179,7 @@ class BlogState(PageHead, SiteState):
         description: str = "",
         json_ld: dict[str, Any] | None = None,
     ) -> None:
-        self.posts = [_card(p.model_dump(mode="json")) for p in listing.items]
+        self.posts = [as_card(p.model_dump(mode="json")) for p in listing.items]
         self.page, self.pages = listing.page, listing.pages
         self._set_list_head(self.base, self.page, self.pages, description, json_ld)
         self.loaded = True

@@ -1,8 +1,8 @@
 <?php
 /**
  * Plugin Name:       Atoll Webhook
- * Description:       Tells an Atoll site when a post changes: a signed POST to its /api/sync on save, status change, trash, restore and delete. Configure ATOLL_WEBHOOK_URL and ATOLL_WEBHOOK_SECRET in wp-config.php.
- * Version:           1.1.0
+ * Description:       Tells an Atoll site when a post changes: a signed POST to its /api/sync on save, status change, trash, restore and delete; and opens "Preview" in Atoll through a signed, expiring link. Configure ATOLL_WEBHOOK_URL and ATOLL_WEBHOOK_SECRET in wp-config.php.
+ * Version:           1.2.0
  * Requires at least: 6.0
  * Requires PHP:      7.4
  * License:           MIT
@@ -19,6 +19,16 @@
  * of 300 posts is one request, not 300 that a rate limit or a timeout could drop. Under PHP-FPM the response is handed to the editor first
  * (fastcgi_finish_request); elsewhere the request waits at most ATOLL_WEBHOOK_TIMEOUT
  * seconds (default 3). Failed deliveries are retried through WP-Cron with backoff.
+ *
+ * Previews (1.2): "Preview" opens the draft in Atoll, not in a theme. The preview link is
+ * `<Atoll>/preview/<post id>?issued=<unix time>&sig=<hex>`, `sig` being the HMAC-SHA256 of
+ * `atoll-preview:<id>:<issued>` with the same secret; Atoll refuses a wrong signature (403)
+ * and a link older than its ATOLL_PREVIEW_SECONDS (410), then reads the draft (or the
+ * newest autosave of a published post) with its application password. <Atoll> is
+ * ATOLL_SITE_URL, or ATOLL_WEBHOOK_URL without its /api/sync. The `preview_post_link`
+ * filter covers the classic editor, the post list and the block editor's autosave
+ * previews; the block editor previews a draft at `?p=<id>&preview=true`, which WordPress's
+ * front end then redirects to the same signed link (for someone who may edit the post).
  */
 
 defined( 'ABSPATH' ) || exit;
@@ -43,6 +53,8 @@ final class Atoll_Webhook {
 		add_action( 'post_unstuck', array( __CLASS__, 'on_sticky' ), 99 );
 		add_action( 'shutdown', array( __CLASS__, 'flush' ), 20 );
 		add_action( self::RETRY_HOOK, array( __CLASS__, 'retry' ), 10, 4 );  // 4: retries queued by 1.0
+		add_filter( 'preview_post_link', array( __CLASS__, 'preview_link' ), 99, 2 );
+		add_action( 'template_redirect', array( __CLASS__, 'redirect_preview' ), 1 );
 	}
 
 	/** Configured, and not inside an import (a full sync picks imported posts up). */
@@ -82,6 +94,61 @@ final class Atoll_Webhook {
 		self::queue( get_post( $post_id ), 'delete' );
 	}
 
+	/**
+	 * The post types Atoll is told about: every public type in the REST API (posts, pages
+	 * and custom types registered with `show_in_rest`), so adding a type to Atoll's
+	 * WORDPRESS_POST_TYPES needs nothing here; Atoll acknowledges and ignores the others.
+	 * Narrow it with the `atoll_webhook_post_types` filter.
+	 */
+	private static function types() {
+		$types = array_values(
+			array_diff(
+				get_post_types( array( 'public' => true, 'show_in_rest' => true ) ),
+				array( 'attachment' )
+			)
+		);
+		return (array) apply_filters( 'atoll_webhook_post_types', $types );
+	}
+
+	/** The Atoll site: ATOLL_SITE_URL, or the webhook URL without its `/api/sync`. */
+	public static function site_url() {
+		if ( defined( 'ATOLL_SITE_URL' ) && ATOLL_SITE_URL ) {
+			return untrailingslashit( ATOLL_SITE_URL );
+		}
+		return preg_replace( '#/api/sync/?$#', '', untrailingslashit( ATOLL_WEBHOOK_URL ) );
+	}
+
+	/** The signed preview link of post `$post_id`, issued now (or at `$issued`, for tests). */
+	public static function preview_url( $post_id, $issued = null ) {
+		$post_id = (int) $post_id;
+		$issued  = null === $issued ? time() : (int) $issued;
+		$sig     = hash_hmac( 'sha256', "atoll-preview:$post_id:$issued", ATOLL_WEBHOOK_SECRET );
+		return self::site_url() . '/preview/' . $post_id . '?issued=' . $issued . '&sig=' . $sig;
+	}
+
+	/** `preview_post_link`: Atoll's signed link for the types Atoll shows. */
+	public static function preview_link( $link, $post ) {
+		$post = get_post( $post );
+		if ( ! $post instanceof WP_Post || ! self::enabled() || ! in_array( $post->post_type, self::types(), true ) ) {
+			return $link;
+		}
+		return self::preview_url( $post->ID );
+	}
+
+	/** A front-end preview (`?p=<id>&preview=true`, the block editor's for drafts) goes to Atoll. */
+	public static function redirect_preview() {
+		if ( ! is_preview() || ! self::enabled() ) {
+			return;
+		}
+		$post_id = isset( $_GET['preview_id'] ) ? (int) $_GET['preview_id'] : (int) get_queried_object_id();
+		$post    = get_post( $post_id );
+		if ( ! $post instanceof WP_Post || ! in_array( $post->post_type, self::types(), true ) || ! current_user_can( 'edit_post', $post->ID ) ) {
+			return;
+		}
+		wp_redirect( self::preview_url( $post->ID ) );
+		exit;
+	}
+
 	/** Remember the latest action per post; revisions, autosaves and other types are skipped. */
 	private static function queue( $post, $action ) {
 		if ( ! $post instanceof WP_Post || ! self::enabled() ) {
@@ -90,8 +157,7 @@ final class Atoll_Webhook {
 		if ( wp_is_post_revision( $post ) || wp_is_post_autosave( $post ) || 'auto-draft' === $post->post_status ) {
 			return;
 		}
-		$types = (array) apply_filters( 'atoll_webhook_post_types', array( 'post' ) );
-		if ( ! in_array( $post->post_type, $types, true ) ) {
+		if ( ! in_array( $post->post_type, self::types(), true ) ) {
 			return;
 		}
 		self::$queue[ (int) $post->ID ] = array(

@@ -11,6 +11,7 @@ from app.api.admin import subscribers_csv
 from app.api.comments import list_comments_http
 from app.api.feeds import rss, sitemap, sitemap_part
 from app.api.health import health
+from app.api.protected import unlock
 from app.api.sync import receive_webhook
 
 
@@ -25,6 +26,7 @@ def build_api() -> Starlette:
             Route("/api/auth/logout-everywhere", logout_everywhere, methods=["POST"]),
             Route("/api/admin/subscribers.csv", subscribers_csv, methods=["GET"]),
             Route("/api/comments", list_comments_http, methods=["GET"]),
+            Route("/api/posts/unlock", unlock, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/api/sync", receive_webhook, methods=["POST"]),
             Route("/rss.xml", rss, methods=["GET"]),

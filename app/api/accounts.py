@@ -51,7 +51,7 @@ def _next(payload: Any, request: Request) -> str:
     return safe_return_path(raw or request.query_params.get("next") or "/")
 
 
-def _redirect_target(request: Request, path: str) -> str:
+def redirect_target(request: Request, path: str) -> str:
     """``path`` on the site the form was on (the frontend, when it is served apart in dev)."""
     source = request.headers.get("origin") or request.headers.get("referer") or ""
     if source and source != "null" and allowed_origin(request, source):
@@ -67,7 +67,7 @@ def _respond(
     if result.error is not None:
         return respond(request, result)
     if wants_html(request):
-        return RedirectResponse(_redirect_target(request, data["next"]), status_code=303)
+        return RedirectResponse(redirect_target(request, data["next"]), status_code=303)
     return JSONResponse({"data": data})
 
 

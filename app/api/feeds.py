@@ -4,7 +4,8 @@ Members-only posts are never in either: the reads behind them (:func:`db.posts.l
 :func:`db.posts.sitemap_posts`, :func:`db.posts.sitemap_terms`) leave them out. The sitemap
 lists the public read pages of the route table (:attr:`app.routes.Route.in_sitemap`: not
 ``/admin``, ``/account``, ``/login`` or ``/signup``), every public post and every category,
-tag and author (``/blog/author/<slug>``) that lists one, each with its ``lastmod``. Past
+tag and author (``/blog/author/<slug>``) that lists one, and every synced WordPress page,
+custom item and custom type's list (:mod:`db.content`), each with its ``lastmod``. Past
 ``ATOLL_SITEMAP_LIMIT`` URLs (the protocol's 50 000) ``/sitemap.xml`` is a sitemap index of
 ``/sitemap-1.xml``, ``/sitemap-2.xml``, ….
 
@@ -21,6 +22,7 @@ import asyncio
 import gzip
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -34,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.pages import etag_matches
-from db import posts
+from db import content, posts
 from db.core import config
 from db.core.cache import LISTS_TAG, posts_cache
 from db.core.engine import session_scope
@@ -133,10 +135,13 @@ def sitemap_urls(
     entries: list[tuple[str, datetime]],
     terms: list[tuple[TermPublic, datetime]],
     authors: list[tuple[str, datetime]],
+    content: Sequence[tuple[str, datetime]] = (),
 ) -> list[SitemapUrl]:
     """Every URL of the sitemap: the public read pages, every public post, every term and
-    every author that lists one. A page that lists posts (its cache tags name the post
-    lists) last changed with the newest post; the others' ``lastmod`` is not known."""
+    every author that lists one, then every WordPress page, custom item and custom type's
+    list (``content``: paths from the root, :func:`db.content.sitemap_content`). A page
+    that lists posts (its cache tags name the post lists) last changed with the newest
+    post; the others' ``lastmod`` is not known."""
     from app.routes import ROUTES  # the route table imports every page: load it lazily
 
     newest = max((modified for _slug, modified in entries), default=None)
@@ -148,6 +153,7 @@ def sitemap_urls(
     urls += [(post_url(base, slug), modified) for slug, modified in entries]
     urls += [(term_url(base, term), modified) for term, modified in terms]
     urls += [(author_url(base, slug), modified) for slug, modified in authors]
+    urls += [(base + path, modified) for path, modified in content]
     return urls
 
 
@@ -192,6 +198,7 @@ def _load_sitemap(session: Session, base: str, limit: int) -> Sitemap:
         posts.sitemap_posts(session),
         posts.sitemap_terms(session),
         posts.sitemap_authors(session),
+        content.sitemap_content(session),
     )
     return build_sitemap(urls, base, limit)
 

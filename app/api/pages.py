@@ -12,8 +12,11 @@ page rendered from its real state (:mod:`app.render`), from an in-process cache:
   ``Cache-Control: public, max-age=0, s-maxage=N, stale-while-revalidate=M``, so a CDN or
   nginx can serve it too; gzip when the client accepts it.
 
-A visitor with a session cookie, and routes marked ``render="private"`` (pages that act on
-or show one visitor's data), get a page rendered for them alone, ``private, no-store``.
+A visitor with a session cookie or a protected post's remembered password
+(:data:`PERSONAL_COOKIES`), and routes marked ``render="private"`` (pages that act on or
+show one visitor's data: those also say ``X-Robots-Tag: noindex``), get a page rendered for
+them alone, ``private, no-store``; a page state's ``http_status`` (:data:`STATUS_VAR`)
+sets a refusal's status.
 Unknown slugs answer the not-found page with status 404. Without a server build (the dev
 server, or a backend-only process started before any production build) every request
 goes on to Reflex untouched.
@@ -43,6 +46,7 @@ from app.routes import ROUTES, Route
 from db.accounts import SESSION_COOKIE
 from db.core import cache, config
 from db.core.actions import ActionResult, shown_error
+from db.protected import POSTPASS_COOKIE
 
 log = logging.getLogger("atoll.pages")
 
@@ -50,6 +54,12 @@ log = logging.getLogger("atoll.pages")
 MAX_ENTRIES = 512
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 PRIVATE = "private, no-store"
+PERSONAL_COOKIES = (SESSION_COOKIE, POSTPASS_COOKIE)
+"""A request carrying one of these (a session; a protected post's remembered password) gets
+a page rendered for it alone: what it shows may be for that visitor only."""
+STATUS_VAR = "http_status_rx_state_"
+"""A page state's ``http_status`` var, when it holds a 4xx or 5xx, is the response's status
+(an expired preview link's page answers 410, not 200)."""
 
 
 @dataclass
@@ -126,9 +136,16 @@ async def _render(path: str, query: dict[str, str], route: Route, visitor: Reque
     full = quote(path, safe=_PATH_SAFE) + ("?" + urlencode(sorted(query.items())) if query else "")
     rendered = await renderer.render(full, shot.state)
     status = rendered.status
-    if route.path == NOT_FOUND or any(
-        sub.get("found_rx_state_") is False for sub in shot.state.values()
-    ):
+    refused = [
+        code
+        for sub in shot.state.values()
+        if isinstance(code := sub.get(STATUS_VAR), int) and 400 <= code < 600
+    ]
+    if refused:
+        return Page.of(refused[0], rendered.html, _tags(route, params))
+    # The not-found route (a path no other route claims) says itself whether it found a
+    # WordPress page or custom item there (state.content.ContentState.found).
+    if any(sub.get("found_rx_state_") is False for sub in shot.state.values()):
         status = 404
         if route.moved is not None and (location := await asyncio.to_thread(route.moved, params)):
             return Page.moved(location, _tags(route, params))
@@ -214,9 +231,12 @@ async def serve(request: Request, route: Route) -> Response:
     """The page for ``request``: from the cache when public, rendered alone when personal."""
     path = request.url.path.rstrip("/") or "/"
     query = dict(request.query_params)
-    if route.render == "private" or SESSION_COOKIE in request.cookies:
+    if route.render == "private" or any(name in request.cookies for name in PERSONAL_COOKIES):
         page = await _render(path, query, route, request)
-        return _respond(request, page, PRIVATE)
+        response = _respond(request, page, PRIVATE)
+        if route.render == "private":  # one visitor's page (a preview, a link from a mail)
+            response.headers["X-Robots-Tag"] = "noindex"
+        return response
     key = path + "?" + "&".join(f"{k}={v}" for k, v in sorted(query.items()))
     page = await _public_page(key, path, query, route)
     fresh, stale = config.page_cache_seconds()
@@ -225,18 +245,15 @@ async def serve(request: Request, route: Route) -> Response:
     )
 
 
-NOT_FOUND_PAGE = Route(
-    NOT_FOUND,
-    "Atoll · Not found",
-    lambda: None,  # pyright: ignore[reportArgumentType]  # never registered, so never built
-    render="public",
-)
-"""A path no route matches and no file answers: the not-found page, with status 404."""
+NOT_FOUND_PAGE = _ROUTES[NOT_FOUND]
+"""A path no route matches and no file answers: a WordPress page or custom type there
+(:mod:`state.content`), or the not-found page with status 404."""
 
 
 def _route_of(scope: Scope) -> Route | None:
     """The server-rendered route a request is for: a ``render`` route of the table, or the
-    not-found page for a page request (``Accept: text/html``) that matches nothing."""
+    not-found route (pages, custom types, else not found) for a page request
+    (``Accept: text/html``) that matches nothing."""
     if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
         return None
     path = scope["path"]

@@ -1,7 +1,9 @@
 """``/blog/[slug]``: one post with its like button, rating and comments, or not-found.
 
 A members-only post shown to a visitor who isn't signed in is its header and one sign-in
-panel: the like button, rating and comments belong to the content it cannot read.
+panel: the like button, rating and comments belong to the content it cannot read. A
+password-protected post shows a password form instead of its body until the visitor's
+remembered password opens it, and never has a like button, rating or comments.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from components.accounts import locked_notice, signed_in_notice
 from components.dates import moment
 from components.layout import loading, not_found
 from components.posts import author_name, breadcrumbs, post_image, term_links
+from components.protected import password_form
 from state.posts import PostState
 
 
@@ -32,6 +35,16 @@ def _readable() -> rx.Component:
     )
 
 
+def _protected() -> rx.Component:
+    """A password-protected post: its password form, or, once the visitor's remembered
+    password opens it, its body alone (no likes, rating or comments: see db/protected.py)."""
+    return rx.cond(
+        PostState.unlocked,
+        rx.html(PostState.content_html, class_name="post-content", id="protected-content"),
+        password_form(PostState.post["slug"]),
+    )
+
+
 def _post() -> rx.Component:
     return rx.el.article(
         rx.vstack(
@@ -47,7 +60,11 @@ def _post() -> rx.Component:
             ),
             post_image(PostState.post, "post-featured-image", hero=True),
             term_links(PostState.terms),
-            rx.cond(PostState.locked, locked_notice(PostState.post["slug"]), _readable()),
+            rx.cond(
+                PostState.locked,
+                locked_notice(PostState.post["slug"]),
+                rx.cond(PostState.protected, _protected(), _readable()),
+            ),
             spacing="4",
             width="100%",
         ),

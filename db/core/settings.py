@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -162,6 +163,18 @@ def _database_url(text: str) -> str:
     return text
 
 
+_POST_TYPE = re.compile(r"[a-z0-9_-]{1,20}")
+"""A WordPress post type name (``register_post_type`` allows 20 characters: lower-case
+letters, digits, ``_`` and ``-``)."""
+
+
+def _post_types(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    if "post" not in names or not all(_POST_TYPE.fullmatch(name) for name in names):
+        raise ValueError(text)
+    return names
+
+
 def _stripped(raw: Any) -> Any:
     return raw.strip() if isinstance(raw, str) else raw
 
@@ -278,6 +291,14 @@ class Settings(BaseModel):
         "WORDPRESS_APP_PASSWORD", secret=True
     )
     """The application password, spaces removed (WordPress shows it in groups of four)."""
+    post_types: Annotated[
+        tuple[str, ...],
+        _parser(
+            "comma-separated post type names including post (e.g. post,page,book)", _post_types
+        ),
+    ] = _env("WORDPRESS_POST_TYPES", ("post",))
+    """The WordPress post types the sync copies: ``post`` (the blog) and any of ``page`` and
+    the site's own types, each found under its ``rest_base`` (``/wp/v2/types``)."""
     webhook_secret: str | None = _env("WORDPRESS_WEBHOOK_SECRET", secret=True)
     """The HMAC key the plugin signs with; without it the webhook answers 503."""
     webhook_rate_limit: WebhookLimit = _env("WORDPRESS_WEBHOOK_RATE_LIMIT", RateLimit(60, 60.0))
@@ -288,6 +309,8 @@ class Settings(BaseModel):
     sync_max_attempts: Attempts = _env("SYNC_MAX_ATTEMPTS", 8)
     reconcile_seconds: Seconds = _env("ATOLL_RECONCILE_SECONDS", 900.0)
     """How often a reconciliation looks for posts a lost webhook left stale (``0``: never)."""
+    preview_seconds: Interval = _env("ATOLL_PREVIEW_SECONDS", 3600.0)
+    """How long a preview link the plugin signs opens its draft (then: 410, press Preview again)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -1,4 +1,8 @@
-"""Failed sign-ins: which counts the one limiter (:mod:`db.core.ratelimit`) keeps, and how many.
+"""Failed password guesses: which counts the one limiter (:mod:`db.core.ratelimit`) keeps.
+
+The policy below is for sign-ins (:data:`throttle`); a password-protected post's password
+form counts the same way under its own name (``db/protected.py``: per post and client, and
+per client), so guessing post passwords never locks anyone out of signing in.
 
 Two counts, each over 15 minutes:
 
@@ -26,7 +30,9 @@ WINDOW_SECONDS = 15 * 60
 
 
 class LoginThrottle:
-    """The sign-in policy over a :class:`Limiter`."""
+    """The sign-in policy over a :class:`Limiter`; ``name`` keeps another password form's
+    counts (``"postpass"``) apart from sign-in's. The "account" is whatever the password
+    opens: an email, a post's id."""
 
     def __init__(
         self,
@@ -35,19 +41,19 @@ class LoginThrottle:
         per_account: int = ACCOUNT_LIMIT,
         per_client: int = CLIENT_LIMIT,
         window: float = WINDOW_SECONDS,
+        name: str = "login",
     ) -> None:
         self.counter = counter
         self.account_limit = RateLimit(per_account, window)
         self.client_limit = RateLimit(per_client, window)
+        self.name = name
 
-    @staticmethod
-    def _account(email: str, client: str) -> str:
+    def _account(self, email: str, client: str) -> str:
         # Keep no address in the store: a digest identifies the account just as well.
-        return f"login-account:{hashlib.sha256(email.encode()).hexdigest()}|{client}"
+        return f"{self.name}-account:{hashlib.sha256(email.encode()).hexdigest()}|{client}"
 
-    @staticmethod
-    def _client(client: str) -> str:
-        return f"login-client:{client}"
+    def _client(self, client: str) -> str:
+        return f"{self.name}-client:{client}"
 
     def check(self, email: str, client: str) -> int | None:
         """``None`` if a sign-in may be attempted, else the seconds to wait."""

@@ -21,8 +21,8 @@ API and applies that, so a replayed event rewrites nothing and an event that arr
 after a newer one cannot bring old content back. :func:`apply_post` adds a second guard
 for racing writers (the worker and a full sync): a copy whose ``modified_gmt`` is older
 than the stored one changes nothing. A post WordPress no longer shows publicly (trashed,
-drafted, made private, password-protected, deleted for good) is deleted from libSQL, its
-category and tag links with it.
+drafted, made private, deleted for good) is deleted from libSQL, its category and tag
+links with it. A password-protected post is kept without its content (``Post.protected``).
 
 The full sync pages through ``/wp/v2/posts`` 100 at a time with ``_embed``; each page is
 applied in one transaction together with its checkpoint (``SyncEvent.next_page``), so a
@@ -41,6 +41,12 @@ requests instead of every page. Two saves within one second look alike (same
 while the post is among the newest changes. ``restart`` (and "Sync now", queued by
 :func:`enqueue_full_sync`) pages through everything again, e.g. after an upgrade that
 changes how posts are transformed.
+
+Pages and custom post types (``WORDPRESS_POST_TYPES``, each read at the ``rest_base``
+``/wp/v2/types`` names) go through the same steps into ``content_items``: their webhook
+events are fetched together and applied like posts' (:func:`sync_items`), and every full
+sync or reconciliation compares each type's changes and id list with ours after the posts
+(:func:`_sync_types`). A :class:`Kind` says how one type is read and written.
 
 A **reconciliation** (``source="reconcile"``, queued every ``ATOLL_RECONCILE_SECONDS`` by
 :func:`app.api.sync.reconcile_scheduler`, or ``python -m db reconcile-wordpress``) is that
@@ -66,11 +72,29 @@ from sqlmodel import Session, col, func, select
 from db.core.cache import LISTS_TAG, post_tag, posts_cache
 from db.core.config import RateLimit, env_rate_limit
 from db.core.engine import session_scope
+from db.core.settings import settings
 from db.core.types import utcnow
 from db.jobs.queue import Claim, JobKind, JobReport
-from db.models import Author, Post, PostSlug, PostTerm, SyncEvent, SyncEventCreate, Term
-from db.wordpress.client import PER_PAGE, PostsPage, WordPressClient, WordPressSource, iter_pages
-from db.wordpress.transform import WordPressPost, transform
+from db.models import (
+    Author,
+    ContentItem,
+    ContentType,
+    Post,
+    PostSlug,
+    PostTerm,
+    SyncEvent,
+    SyncEventCreate,
+    Term,
+)
+from db.wordpress.client import (
+    PER_PAGE,
+    PostsPage,
+    PostType,
+    WordPressClient,
+    WordPressSource,
+    iter_pages,
+)
+from db.wordpress.transform import WordPressItem, WordPressPost, transform, transform_item
 
 log = logging.getLogger("atoll.sync")
 
@@ -180,10 +204,12 @@ class Change:
 
 
 def invalidate(changes: Iterable[Change]) -> None:
-    """Drop cached pages that show a changed post (its own page and every list)."""
-    slugs = {slug for change in changes if change.changed for slug in change.slugs}
-    if slugs:
-        posts_cache.invalidate(LISTS_TAG, *(post_tag(s) for s in slugs))
+    """Drop cached pages that show a changed post (its own page and every list); a changed
+    page or custom item drops the lists, which hold every read of them and the sitemap."""
+    changed = [change for change in changes if change.changed]
+    if changed:
+        slugs = {slug for change in changed for slug in change.slugs}
+        posts_cache.invalidate(LISTS_TAG, *(post_tag(s) for s in sorted(slugs)))
 
 
 def apply_post(*, session: Session, item: WordPressPost) -> Change:
@@ -219,6 +245,8 @@ def apply_post(*, session: Session, item: WordPressPost) -> Change:
         # Sticking a post changes an option, not the post: ``modified_gmt`` stays the same,
         # so the flag must be compared (in ``_same``) like the fields an edit changes.
         "sticky": incoming.sticky,
+        "protected": incoming.protected,
+        "fields": incoming.fields,
     }
     if (
         existing is not None
@@ -450,6 +478,221 @@ def sync_posts(wp_ids: Sequence[int], *, client: WordPressSource) -> list[Change
     return changes
 
 
+# --------------------------------------------------------------------------- other post types
+# Pages and custom post types (``WORDPRESS_POST_TYPES``) are copied into ``content_items``
+# with the same guarantees as posts: matched by ``wp_id``, an older copy changes nothing, an
+# identical one writes nothing, one WordPress no longer shows publicly is removed.
+
+
+def extra_types() -> tuple[str, ...]:
+    """The post types to copy besides ``post`` (``WORDPRESS_POST_TYPES``)."""
+    return tuple(name for name in settings().post_types if name != "post")
+
+
+def discover_types(client: WordPressSource) -> list[PostType]:
+    """Ask WordPress where each configured type lives (``/wp/v2/types``) and record it.
+
+    A configured type WordPress does not show in its REST API is logged and skipped; a
+    recorded type no longer configured is forgotten, its items with it.
+    """
+    wanted = extra_types()
+    offered = client.post_types() if wanted else {}
+    found = [offered[name] for name in wanted if name in offered]
+    for name in wanted:
+        if name not in offered:
+            log.warning("WORDPRESS_POST_TYPES names %r, which WordPress's REST API lacks", name)
+    with session_scope(write=True) as session:
+        names = [kind.name for kind in found]
+        # A type that gave up its rest_base, or is no longer configured, goes first (unique).
+        for row in session.exec(select(ContentType)).all():
+            if row.name not in names or any(
+                k.rest_base == row.rest_base and k.name != row.name for k in found
+            ):
+                session.delete(row)
+        session.flush()
+        for kind in found:
+            fields = {
+                "rest_base": kind.rest_base,
+                "label": kind.label[:200],
+                "hierarchical": kind.hierarchical,
+            }
+            row = session.get(ContentType, kind.name)
+            if row is None:
+                session.add(ContentType(name=kind.name, **fields))
+            else:
+                for name, value in fields.items():
+                    if getattr(row, name) != value:
+                        setattr(row, name, value)
+        stale = session.exec(
+            select(ContentItem.wp_id).where(col(ContentItem.post_type).not_in(names))
+        ).all()
+        removed = [remove_item(session=session, wp_id=wp_id) for wp_id in stale]
+    invalidate(removed)
+    return found
+
+
+def _rest_base(client: WordPressSource, post_type: str) -> str | None:
+    """Where ``post_type``'s items are in the REST API: as recorded, else asked for."""
+    with session_scope() as session:
+        row = session.get(ContentType, post_type)
+    if row is not None:
+        return row.rest_base
+    return next((k.rest_base for k in discover_types(client) if k.name == post_type), None)
+
+
+def apply_item(*, session: Session, item: WordPressItem) -> Change:
+    """Upsert one transformed page or custom item by ``wp_id``, or remove it: what
+    :func:`apply_post` does for a post (no terms, no slug history)."""
+    incoming = item.item
+    existing = session.exec(select(ContentItem).where(ContentItem.wp_id == incoming.wp_id)).first()
+    if not item.public:
+        return _remove_item(session, existing)
+    if existing is not None and existing.modified_at > incoming.modified_at:
+        return Change("unchanged")
+    author_id = _upsert_author(session, item.author) if item.author else None
+    values: dict[str, Any] = {
+        name: getattr(incoming, name)
+        for name in (
+            "post_type",
+            "slug",
+            "parent_wp_id",
+            "menu_order",
+            "title",
+            "excerpt_html",
+            "content_html",
+            "featured_image_url",
+            "featured_image_alt",
+            "featured_image_width",
+            "featured_image_height",
+            "featured_image_srcset",
+            "published_at",
+            "modified_at",
+            "fields",
+        )
+    } | {"status": "publish", "author_id": author_id}
+    if (
+        existing is not None
+        and existing.modified_at == incoming.modified_at
+        and author_id not in _changed_authors(session)
+        and all(getattr(existing, k) == v for k, v in values.items())
+    ):
+        return Change("unchanged")
+    values["synced_at"] = utcnow()
+    _free_sibling_slug(session, incoming)
+    if existing is None:
+        session.add(ContentItem(wp_id=incoming.wp_id, **values))
+        outcome = "created"
+    else:
+        for name, value in values.items():
+            setattr(existing, name, value)
+        outcome = "updated"
+    session.flush()
+    return Change(outcome)
+
+
+def _free_sibling_slug(session: Session, incoming: ContentItem) -> None:
+    """Move a sibling off the slug WordPress gave ``incoming`` and re-sync it (see
+    :func:`_free_slug`: its rename has not been processed yet)."""
+    clash = session.exec(
+        select(ContentItem).where(
+            ContentItem.post_type == incoming.post_type,
+            ContentItem.parent_wp_id == incoming.parent_wp_id,
+            ContentItem.slug == incoming.slug,
+            ContentItem.wp_id != incoming.wp_id,
+        )
+    ).first()
+    if clash is None:
+        return
+    clash.slug = f"{incoming.slug[:150]}--moved-{clash.id}"
+    session.add(
+        SyncEvent(
+            source="conflict", wp_post_id=clash.wp_id, post_type=clash.post_type, action="update"
+        )
+    )
+    session.flush()
+
+
+def remove_item(*, session: Session, wp_id: int) -> Change:
+    """Delete the copy of WordPress page or custom item ``wp_id``."""
+    existing = session.exec(select(ContentItem).where(ContentItem.wp_id == wp_id)).first()
+    return _remove_item(session, existing)
+
+
+def _remove_item(session: Session, existing: ContentItem | None) -> Change:
+    if existing is None:
+        return Change("absent")
+    session.delete(existing)
+    session.flush()
+    return Change("removed")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One post type as the sync reads and writes it: blog posts (:data:`POSTS`) or another
+    type at its ``rest_base`` (:func:`item_kind`)."""
+
+    name: str
+    versions: Callable[[WordPressSource, datetime | None], dict[int, datetime]]
+    """Published ids and ``modified_gmt`` (modified after the date, when one is given)."""
+    fetch: Callable[[WordPressSource, Sequence[int]], list[dict[str, Any]]]
+    prepare: Callable[[dict[str, Any]], Any]
+    apply: Callable[[Session, Any], Change]
+    remove: Callable[[Session, int], Change]
+    table: type[Post] | type[ContentItem]
+
+    def local(self, session: Session) -> Any:
+        """Our copies' ``(wp_id, modified_at, synced_at)`` rows of this type."""
+        table = self.table
+        query = select(table.wp_id, table.modified_at, table.synced_at).where(
+            col(table.wp_id).is_not(None)
+        )
+        if table is ContentItem:
+            query = query.where(ContentItem.post_type == self.name)
+        return session.exec(query).all()
+
+
+POSTS = Kind(
+    name="post",
+    versions=lambda client, since: (
+        client.published_versions() if since is None else client.changed_versions(since)
+    ),
+    fetch=lambda client, ids: client.get_posts(ids),
+    prepare=transform,
+    apply=lambda session, item: apply_post(session=session, item=item),
+    remove=lambda session, wp_id: remove_post(session=session, wp_id=wp_id),
+    table=Post,
+)
+
+
+def item_kind(name: str, rest_base: str) -> Kind:
+    """A page or custom type, read at ``/wp/v2/<rest_base>``."""
+    return Kind(
+        name=name,
+        versions=lambda client, since: client.type_versions(rest_base, since),
+        fetch=lambda client, ids: client.get_items(rest_base, ids),
+        prepare=transform_item,
+        apply=lambda session, item: apply_item(session=session, item=item),
+        remove=lambda session, wp_id: remove_item(session=session, wp_id=wp_id),
+        table=ContentItem,
+    )
+
+
+def sync_items(kind: Kind, wp_ids: Sequence[int], *, client: WordPressSource) -> list[Change]:
+    """:func:`sync_posts` for any kind: fetch the items together, apply them in one
+    transaction, remove those WordPress no longer publishes."""
+    found = {int(data["id"]): data for data in kind.fetch(client, list(wp_ids))}
+    prepared = {wp_id: kind.prepare(data) for wp_id, data in found.items()}
+    with session_scope(write=True) as session:
+        changes = [
+            kind.apply(session, prepared[wp_id])
+            if wp_id in prepared
+            else kind.remove(session, wp_id)
+            for wp_id in wp_ids
+        ]
+    invalidate(changes)
+    return changes
+
+
 # --------------------------------------------------------------------------- worker
 
 
@@ -459,14 +702,20 @@ def _event_group(claim: Claim) -> Hashable:
 
 
 def _apply_events(job: Sequence[Claim], client: WordPressSource) -> None:
-    """Do one job of the :data:`SYNC` kind: the posts its events name, fetched and applied."""
-    if job[0].fields["post_type"] != "post":
-        return  # other post types are recorded and acknowledged; Atoll shows posts only
+    """Do one job of the :data:`SYNC` kind: the posts (or pages, or custom items) its events
+    name, fetched and applied. Types not in ``WORDPRESS_POST_TYPES`` are recorded and
+    acknowledged, nothing more."""
+    post_type = job[0].fields["post_type"]
     wp_ids = sorted({c.fields["wp_post_id"] for c in job if c.fields["wp_post_id"] is not None})
-    if len(wp_ids) == 1:
-        sync_post(wp_ids[0], client=client)
-    elif wp_ids:
-        sync_posts(wp_ids, client=client)
+    if not wp_ids:
+        return
+    if post_type == "post":
+        if len(wp_ids) == 1:
+            sync_post(wp_ids[0], client=client)
+        else:
+            sync_posts(wp_ids, client=client)
+    elif post_type in extra_types() and (rest_base := _rest_base(client, post_type)):
+        sync_items(item_kind(post_type, rest_base), wp_ids, client=client)
 
 
 def _run_full_lane(job: Sequence[Claim], client: WordPressSource) -> None:
@@ -648,6 +897,7 @@ def full_sync(
     else:
         _all_pages(client, held, report, progress, ahead)
     remote = _compare_versions(client, held, report)
+    remote |= _sync_types(client, held, report, mark)
     if report.since is not None:
         report.seen = len(remote)
         report.unchanged = max(0, len(remote) - report.created - report.updated)
@@ -691,6 +941,7 @@ def reconcile(*, client: WordPressSource, claim: Claim | None = None) -> FullSyn
     if mark is not None:
         _catch_up(client, held, report, mark - MARK_OVERLAP)
     remote = _compare_versions(client, held, report)
+    remote |= _sync_types(client, held, report, mark)
     report.seen = len(remote)
     report.unchanged = max(0, len(remote) - report.created - report.updated)
     _finish_run(held, report, mark, remote, own=claim is None)
@@ -707,11 +958,14 @@ def reconcile(*, client: WordPressSource, claim: Claim | None = None) -> FullSyn
     return report
 
 
-def _apply_page(claim: Claim, page: PostsPage, next_page: int | None) -> list[Change]:
-    """One page of posts in one transaction, with the run's checkpoint (or lease renewal)."""
-    items = [transform(data) for data in page.items]
+def _apply_page(
+    claim: Claim, page: PostsPage, next_page: int | None, kind: Kind = POSTS
+) -> list[Change]:
+    """One page of posts (or items) in one transaction, with the run's checkpoint (or lease
+    renewal)."""
+    items = [kind.prepare(data) for data in page.items]
     with session_scope(write=True) as session:
-        changes = [apply_post(session=session, item=item) for item in items]
+        changes = [kind.apply(session, item) for item in items]
         _checkpoint(session, claim, next_page)
     invalidate(changes)
     return changes
@@ -738,7 +992,11 @@ def _all_pages(
 
 
 def _catch_up(
-    client: WordPressSource, claim: Claim, report: FullSyncReport, since: datetime
+    client: WordPressSource,
+    claim: Claim,
+    report: FullSyncReport,
+    since: datetime,
+    kind: Kind = POSTS,
 ) -> None:
     """Fetch and apply the published posts modified after ``since`` that we lack or hold
     an older copy of.
@@ -749,11 +1007,11 @@ def _catch_up(
     mark, which writes nothing twice.
     """
     report.since = since
-    changed = client.changed_versions(since)
-    local = _local_versions()
+    changed = kind.versions(client, since)
+    local = _local_versions(kind)
     report.pages += -(-len(changed) // PER_PAGE)
     wanted = [i for i, m in changed.items() if _older(local.get(i), m, same_second=True)]
-    _fetch(client, claim, report, wanted)
+    _fetch(client, claim, report, wanted, kind)
 
 
 def _older(
@@ -772,25 +1030,28 @@ def _older(
     return same_second and local[0] == remote and (synced is None or synced < remote + MARK_OVERLAP)
 
 
-def _local_versions() -> dict[int, tuple[datetime, datetime | None]]:
-    """Our WordPress posts' ``modified_gmt`` and when we last wrote them, by ``wp_id``."""
+def _local_versions(kind: Kind = POSTS) -> dict[int, tuple[datetime, datetime | None]]:
+    """Our WordPress posts' (or a type's items') ``modified_gmt`` and when we last wrote
+    them, by ``wp_id``."""
     with session_scope() as session:
         return {
             wp_id: (modified, synced)
-            for wp_id, modified, synced in session.exec(
-                select(Post.wp_id, Post.modified_at, Post.synced_at).where(
-                    col(Post.wp_id).is_not(None)
-                )
-            ).all()
+            for wp_id, modified, synced in kind.local(session)
             if wp_id is not None  # never, after the WHERE; it tells the type checker so
         }
 
 
-def _fetch(client: WordPressSource, claim: Claim, report: FullSyncReport, ids: list[int]) -> None:
-    """Fetch posts by id, 100 a request, and apply each batch in one transaction."""
+def _fetch(
+    client: WordPressSource,
+    claim: Claim,
+    report: FullSyncReport,
+    ids: list[int],
+    kind: Kind = POSTS,
+) -> None:
+    """Fetch posts (or items) by id, 100 a request, and apply each batch in one transaction."""
     for start in range(0, len(ids), PER_PAGE):
-        items = client.get_posts(ids[start : start + PER_PAGE])
-        report.count(_apply_page(claim, PostsPage(items, len(items), 1), None))
+        items = kind.fetch(client, ids[start : start + PER_PAGE])
+        report.count(_apply_page(claim, PostsPage(items, len(items), 1), None, kind))
 
 
 def _ahead(ahead: int | None) -> dict[str, int]:
@@ -798,7 +1059,12 @@ def _ahead(ahead: int | None) -> dict[str, int]:
 
 
 def _compare_versions(
-    client: WordPressSource, claim: Claim, report: FullSyncReport
+    client: WordPressSource,
+    claim: Claim,
+    report: FullSyncReport,
+    kind: Kind = POSTS,
+    *,
+    everything: bool = False,
 ) -> dict[int, datetime]:
     """Remove posts WordPress no longer publishes; fetch any the paging missed or has newer.
 
@@ -806,26 +1072,47 @@ def _compare_versions(
     id list is asked for by id before it is removed: a post deleted while the list was paged
     shifts the later pages, so another post can be missing from it and still published.
     Only rows last synced before the id list was read are removed: a post the webhook
-    worker wrote a moment ago may be newer than that list.
+    worker wrote a moment ago may be newer than that list. With ``everything`` every
+    listed post is fetched again, not only those we lack or hold older.
     """
     listed_at = utcnow()
-    remote = client.published_versions()
-    local = _local_versions()
+    remote = kind.versions(client, None)
+    local = _local_versions(kind)
     missing = [wp_id for wp_id in local if wp_id not in remote]
-    still = {int(data["id"]) for data in client.get_posts(missing)} if missing else set()
+    still = {int(data["id"]) for data in kind.fetch(client, missing)} if missing else set()
+    table = kind.table
     with session_scope(write=True) as session:
         gone = session.exec(
-            select(Post.wp_id).where(
-                col(Post.wp_id).in_([wp_id for wp_id in missing if wp_id not in still]),
-                or_(col(Post.synced_at).is_(None), col(Post.synced_at) < listed_at),
+            select(table.wp_id).where(
+                col(table.wp_id).in_([wp_id for wp_id in missing if wp_id not in still]),
+                or_(col(table.synced_at).is_(None), col(table.synced_at) < listed_at),
             )
         ).all()
-        removed = [remove_post(session=session, wp_id=wp_id) for wp_id in gone if wp_id]
+        removed = [kind.remove(session, wp_id) for wp_id in gone if wp_id]
         _checkpoint(session, claim)
     invalidate(removed)
     report.count(removed)
-    stale = [i for i, m in remote.items() if _older(local.get(i), m)]
-    _fetch(client, claim, report, stale + sorted(still))
+    stale = [i for i, m in remote.items() if everything or _older(local.get(i), m)]
+    _fetch(client, claim, report, stale + sorted(still), kind)
+    return remote
+
+
+def _sync_types(
+    client: WordPressSource, claim: Claim, report: FullSyncReport, mark: datetime | None
+) -> dict[int, datetime]:
+    """Pages and custom types (``WORDPRESS_POST_TYPES``), after the posts: each type's
+    changes since ``mark`` (less :data:`MARK_OVERLAP`), then its id list compared with ours
+    (:func:`_compare_versions`). Without a mark (a first run, a restart, "Sync now") every
+    item is fetched again. There are seldom more than a few hundred, so a run after a crash
+    simply does this part again. Returns the listed ids with their ``modified_gmt``."""
+    remote: dict[int, datetime] = {}
+    for found in discover_types(client):
+        kind = item_kind(found.name, found.rest_base)
+        if mark is not None:
+            since = report.since
+            _catch_up(client, claim, report, mark - MARK_OVERLAP, kind)
+            report.since = since  # the posts' pass says whether the run was incremental
+        remote |= _compare_versions(client, claim, report, kind, everything=mark is None)
     return remote
 
 

@@ -7,6 +7,8 @@ copy in libSQL is safe to render as HTML no matter what an author typed.
 from __future__ import annotations
 
 import html
+import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,18 @@ from urllib.parse import unquote, urlsplit
 
 import nh3
 
-from db.models import AUTHOR_BIO_MAX, SLUG_MAX, SRCSET_MAX, Author, Post, Term
+from db.models import (
+    AUTHOR_BIO_MAX,
+    POST_TYPE_MAX,
+    SLUG_MAX,
+    SRCSET_MAX,
+    Author,
+    ContentItem,
+    Post,
+    Term,
+)
+
+log = logging.getLogger("atoll.wordpress")
 
 TAXONOMIES = {"category": "category", "post_tag": "tag"}
 
@@ -522,7 +535,9 @@ def transform(data: dict[str, Any]) -> WordPressPost:
     are stored as plain text; content and excerpt are sanitized HTML. The featured image
     comes with its size and ``srcset`` (:func:`featured_image`), and ``sticky`` with the
     post (WordPress keeps it in an option, so it changes without ``modified_gmt``). A
-    password-protected post is not public: its content is not ours to show.
+    password-protected post is listed (``protected``) but its content and excerpt are never
+    kept, even when an authenticated request was sent them: a visitor with the password
+    reads them from WordPress (:mod:`db.protected`).
     """
     content = data.get("content") or {}
     excerpt = data.get("excerpt") or {}
@@ -551,8 +566,10 @@ def transform(data: dict[str, Any]) -> WordPressPost:
         featured_image_height=media.height if media else None,
         featured_image_srcset=media.srcset if media else None,
         sticky=data.get("sticky") is True,
+        protected=protected,
         published_at=published,
         modified_at=modified,
+        fields=custom_fields(data),
         status=status
         if status in ("publish", "draft", "pending", "private", "future", "trash")
         else "draft",
@@ -562,5 +579,106 @@ def transform(data: dict[str, Any]) -> WordPressPost:
         post=post,
         author=transform_author(authors[0] if authors else None),
         terms=transform_terms(data),
-        public=status == "publish" and not protected and bool(slug),
+        public=status == "publish" and bool(slug),
+    )
+
+
+# --------------------------------------------------------------------------- other post types
+
+FIELDS_MAX_BYTES = 64 * 1024
+"""The most custom-field JSON one item may store; a larger set is dropped (and logged)."""
+FIELD_TEXT_MAX = 10_000
+FIELD_DEPTH_MAX = 6
+
+
+def _field_value(value: Any, depth: int = 0) -> Any:
+    """A JSON value with its strings clipped and anything deeper than
+    :data:`FIELD_DEPTH_MAX` left out (``None``)."""
+    if isinstance(value, str):
+        return value[:FIELD_TEXT_MAX]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if depth >= FIELD_DEPTH_MAX:
+        return None
+    if isinstance(value, list):
+        return [_field_value(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _field_value(v, depth + 1) for k, v in value.items()}
+    return None
+
+
+def custom_fields(data: dict[str, Any]) -> dict[str, Any] | None:
+    """An item's custom fields: registered meta (``meta``, what ``show_in_rest`` exposes)
+    and ACF's ``acf`` object, in one flat object (an ACF field wins over a meta key of the
+    same name); ``None`` when there are none.
+
+    Kept as WordPress sent them, bounded (strings clipped, depth and total size limited),
+    and never treated as HTML here: page code reads them through a typed model
+    (:func:`db.content.typed_fields`), where text stays text and only a field declared
+    :data:`db.content.SafeHtml` is sanitized with :func:`sanitize_html`. Keys starting with
+    ``_`` (WordPress's private meta) are left out.
+    """
+    merged: dict[str, Any] = {}
+    for source in (data.get("meta"), data.get("acf")):
+        if isinstance(source, dict):
+            merged |= {str(k): v for k, v in source.items() if not str(k).startswith("_")}
+    if not merged:
+        return None
+    fields = _field_value(merged)
+    if len(json.dumps(fields, ensure_ascii=False).encode()) > FIELDS_MAX_BYTES:
+        log.warning(
+            "custom fields of %s %s exceed %d bytes; not stored",
+            data.get("type"),
+            data.get("id"),
+            FIELDS_MAX_BYTES,
+        )
+        return None
+    return fields
+
+
+@dataclass
+class WordPressItem:
+    """A page or custom item turned into our row (not yet in any session); ``public`` as on
+    :class:`WordPressPost` (a password-protected item is not: its content is not ours)."""
+
+    item: ContentItem
+    author: Author | None
+    public: bool = True
+
+
+def transform_item(data: dict[str, Any]) -> WordPressItem:
+    """A ``/wp/v2/<rest_base>`` item (a page, a custom type's) as a ContentItem.
+
+    Title, content, excerpt, dates, author and featured image are read exactly as a post's
+    (:func:`transform`); added are its type, its parent (hierarchical types), its menu order
+    and its custom fields (:func:`custom_fields`).
+    """
+    as_post = transform(data)
+    post = as_post.post
+    protected = bool((data.get("content") or {}).get("protected"))
+    parent = data.get("parent")
+    order = data.get("menu_order")
+    item = ContentItem(
+        wp_id=int(data["id"]),
+        post_type=_clip(str(data.get("type") or ""), POST_TYPE_MAX),
+        slug=post.slug,
+        parent_wp_id=parent if isinstance(parent, int) and parent > 0 else 0,
+        menu_order=order if isinstance(order, int) else 0,
+        title=post.title,
+        excerpt_html=post.excerpt_html,
+        content_html=post.content_html,
+        featured_image_url=post.featured_image_url,
+        featured_image_alt=post.featured_image_alt,
+        featured_image_width=post.featured_image_width,
+        featured_image_height=post.featured_image_height,
+        featured_image_srcset=post.featured_image_srcset,
+        published_at=post.published_at,
+        modified_at=post.modified_at,
+        status=post.status,
+        fields=custom_fields(data),
+    )
+    return WordPressItem(
+        item=item,
+        author=as_post.author,
+        public=as_post.public and not protected and bool(item.post_type),
     )

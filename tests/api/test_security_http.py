@@ -375,6 +375,7 @@ POST_ENDPOINTS = [f"/api/actions/{name}" for name in sorted(load_actions())] + [
     "/api/auth/login",
     "/api/auth/logout",
     "/api/auth/logout-everywhere",
+    "/api/posts/unlock",
 ]
 
 

@@ -55,6 +55,7 @@ DEFAULTS = {
     "wordpress_url": None,
     "wordpress_user": None,
     "wordpress_app_password": None,
+    "post_types": ("post",),
     "webhook_secret": None,
     "webhook_rate_limit": RateLimit(60, 60.0),
     "sync_poll_seconds": 5.0,
@@ -62,6 +63,7 @@ DEFAULTS = {
     "sync_backoff_seconds": 10.0,
     "sync_max_attempts": 8,
     "reconcile_seconds": 900.0,
+    "preview_seconds": 3600.0,
 }
 
 
@@ -103,6 +105,11 @@ def test_blank_means_unset():
         ({"GRANIAN_WORKERS": "4"}, "granian_workers", 4),
         ({"ATOLL_SITEMAP_LIMIT": "2"}, "sitemap_limit", 2),
         (
+            {"WORDPRESS_POST_TYPES": " page, post,book ,page"},
+            "post_types",
+            ("page", "post", "book"),
+        ),
+        (
             {"ATOLL_ALLOWED_ORIGINS": "https://A.example/path, http://b.example:8080,"},
             "allowed_origins",
             ("https://a.example", "http://b.example:8080"),
@@ -126,6 +133,18 @@ BAD = [
     ("OUTBOX_MAX_ATTEMPTS", "2.5", "expected a whole number ≥ 1, got '2.5'"),
     ("SYNC_MAX_ATTEMPTS", "0", "expected a whole number ≥ 1, got '0'"),
     ("ATOLL_SITEMAP_LIMIT", "0", "expected a whole number ≥ 1, got '0'"),
+    (
+        "WORDPRESS_POST_TYPES",
+        "page,book",
+        "expected comma-separated post type names including post (e.g. post,page,book), "
+        "got 'page,book'",
+    ),
+    (
+        "WORDPRESS_POST_TYPES",
+        "post,Book Club",
+        "expected comma-separated post type names including post (e.g. post,page,book), "
+        "got 'post,Book Club'",
+    ),
     ("OUTBOX_POLL_SECONDS", "0", "expected a number of seconds > 0, got '0'"),
     ("OUTBOX_LEASE_SECONDS", "soon", "expected a number of seconds > 0, got 'soon'"),
     ("OUTBOX_BACKOFF_SECONDS", "-1", "expected a number of seconds ≥ 0, got '-1'"),

@@ -22,7 +22,7 @@ from db.core.engine import session_scope
 from db.core.types import utcnow
 from db.models import Author, Post, PostSlug, PostTerm, SyncEvent, SyncEventCreate, Term
 from db.posts import cached_post, cached_posts, renamed_to
-from db.wordpress.client import POST_FIELDS, PostsPage, WordPressError, iter_pages
+from db.wordpress.client import POST_FIELDS, PostsPage, PostType, WordPressError, iter_pages
 from db.wordpress.sync import (
     MARK_OVERLAP,
     SYNC,
@@ -94,6 +94,16 @@ class StoredWordPress:
             raise self.fail_get
         item = self.posts.get(wp_id)
         return copy.deepcopy(item) if item and item["status"] == "publish" else None
+
+    # Other post types: none here (tests/db/test_content.py has a WordPress with pages).
+    def post_types(self) -> dict[str, PostType]:
+        return {"post": PostType("post", "posts", "Posts")}
+
+    def type_versions(self, rest_base: str, since: datetime | None = None) -> dict[int, datetime]:
+        return {}
+
+    def get_items(self, rest_base: str, ids: Sequence[int]) -> list[dict[str, Any]]:
+        return []
 
 
 def edited(saved: str, minutes: int, /, **changes: Any) -> dict[str, Any]:

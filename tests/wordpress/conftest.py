@@ -32,6 +32,8 @@ SCRIPT = ROOT / "scripts" / "wordpress-dev"
 ENV_FILE = ROOT / ".run" / "wordpress.env"
 BULK_POSTS = 300
 DEFAULT_WEBHOOK = "http://127.0.0.1:3000/api/sync"
+CONTENT_TYPES = "post,page,book"
+"""``WORDPRESS_POST_TYPES`` of the session's app: posts, pages and the dev site's ``book``."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,14 @@ def synced_app(
     server = AppServer.start(
         url,
         root / "server.log",
-        env=wordpress.env() | {"SYNC_POLL_SECONDS": "1", "SYNC_BACKOFF_SECONDS": "1"},
+        env=wordpress.env()
+        | {
+            "SYNC_POLL_SECONDS": "1",
+            "SYNC_BACKOFF_SECONDS": "1",
+            # The server copies pages and the dev site's books too (tests/wordpress/
+            # test_content.py); the full syncs below and the CLI runs copy posts only.
+            "WORDPRESS_POST_TYPES": CONTENT_TYPES,
+        },
     )
     try:
         _script("webhook", f"{server.base_url}/api/sync")

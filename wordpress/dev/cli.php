@@ -8,6 +8,8 @@
  *   php wordpress/dev/cli.php seed                authors, terms, featured image, posts
  *   php wordpress/dev/cli.php bulk N              N generated posts (webhooks suppressed)
  *   php wordpress/dev/cli.php bulk-edit N MARK    retitle N of them in one process (webhooks sent)
+ *   php wordpress/dev/cli.php preview-link ID [ISSUED]  the plugin's preview link of post ID
+ *                                                  (get_preview_post_link; signed at ISSUED if given)
  *
  * Every command can run any number of times: rows are found by a marker meta key before
  * they are created.
@@ -21,9 +23,10 @@ $atoll_command = $argv[1] ?? '';
 $atoll_url     = getenv( 'WORDPRESS_DEV_URL' ) ?: 'http://127.0.0.1:8081';
 $atoll_parts   = parse_url( $atoll_url );
 
-// Debian's wp-config.php picks /etc/wordpress/config-atoll.php from this variable, and
-// WordPress builds URLs from the host name, so both look like a request to the site.
-$_SERVER['WORDPRESS_CONFIG'] = 'atoll';
+// Debian's wp-config.php picks /etc/wordpress/config-atoll.php (config-atoll-PORT.php for a
+// second instance) from this variable, and WordPress builds URLs from the host name, so both
+// look like a request to the site.
+$_SERVER['WORDPRESS_CONFIG'] = getenv( 'WORDPRESS_DEV_CONFIG' ) ?: 'atoll';
 $_SERVER['HTTP_HOST']        = $atoll_parts['host'] . ( isset( $atoll_parts['port'] ) ? ':' . $atoll_parts['port'] : '' );
 $_SERVER['SERVER_NAME']      = $atoll_parts['host'];
 $_SERVER['SERVER_PORT']      = (string) ( $atoll_parts['port'] ?? 80 );
@@ -313,7 +316,99 @@ function atoll_seed() {
 		$added += $created ? 1 : 0;
 	}
 	fwrite( STDERR, "wordpress-dev: seed posts present ($added new)\n" );
+	atoll_seed_content( $data );
 	return $data;
+}
+
+/**
+ * Pages (one a child of another, one a draft) and books (the dev site's custom post type,
+ * registered by atoll-local.php, with registered meta and `acf` fields), found by their
+ * seed key like the posts. Posts are not touched: the tests count them.
+ */
+function atoll_seed_content( $data ) {
+	$items = array(
+		'page-about'       => array(
+			'post_type'    => 'page',
+			'post_title'   => 'About Atoll',
+			'post_name'    => 'about',
+			'post_status'  => 'publish',
+			'post_content' => "<p>Atoll is a blog whose pages are written in Python.</p>\n<p onclick=\"window.__atollXss = 'page'\">Its data lives in libSQL.</p><script>window.__atollXss = 'page-script';</script>",
+			'meta'         => array( 'subtitle' => 'Who we are' ),
+		),
+		'page-team'        => array(
+			'post_type'    => 'page',
+			'post_title'   => 'The team',
+			'post_name'    => 'team',
+			'post_status'  => 'publish',
+			'parent'       => 'page-about',
+			'menu_order'   => 1,
+			'post_content' => '<p>Lena writes, Tomás builds.</p>',
+		),
+		'page-draft'       => array(
+			'post_type'    => 'page',
+			'post_title'   => 'A page in progress',
+			'post_name'    => 'page-in-progress',
+			'post_status'  => 'draft',
+			'post_content' => '<p>Not ready.</p>',
+		),
+		'book-lagoon'      => array(
+			'post_type'    => 'book',
+			'post_title'   => 'The Lagoon',
+			'post_name'    => 'the-lagoon',
+			'post_status'  => 'publish',
+			'post_author'  => $data['lena'],
+			'post_date'    => '2025-03-01 10:00:00',
+			'post_content' => '<p>A novel about a ring of coral.</p>',
+			'meta'         => array(
+				'isbn'         => '978-0-00-000001-1',
+				'pages'        => 320,
+				'acf_blurb'    => '<p>A <strong>gripping</strong> tale<img src="x" onerror="window.__atollXss = \'acf\'"></p>',
+				'acf_subtitle' => 'A novel <b>of</b> the reef',
+			),
+		),
+		'book-reef'        => array(
+			'post_type'    => 'book',
+			'post_title'   => 'Reef Notes',
+			'post_name'    => 'reef-notes',
+			'post_status'  => 'publish',
+			'post_author'  => $data['tomas'],
+			'post_date'    => '2025-03-02 10:00:00',
+			'post_content' => '<p>Field notes.</p>',
+			'meta'         => array( 'isbn' => '978-0-00-000002-8', 'pages' => 96 ),
+		),
+		'book-unpublished' => array(
+			'post_type'    => 'book',
+			'post_title'   => 'An unpublished book',
+			'post_name'    => 'unpublished-book',
+			'post_status'  => 'draft',
+			'post_content' => '<p>Still a draft.</p>',
+		),
+	);
+	$ids   = array();
+	$added = 0;
+	foreach ( $items as $key => $spec ) {
+		$id = atoll_find( ATOLL_SEED_KEY, $key, $spec['post_type'] );
+		if ( ! $id ) {
+			$meta   = $spec['meta'] ?? array();
+			$fields = array_diff_key( $spec, array_flip( array( 'meta', 'parent' ) ) );
+			if ( isset( $spec['parent'] ) ) {
+				$fields['post_parent'] = $ids[ $spec['parent'] ];
+			}
+			$id = wp_insert_post( wp_slash( $fields ), true );
+			if ( is_wp_error( $id ) ) {
+				atoll_fail( "could not create $key: " . $id->get_error_message() );
+			}
+			update_post_meta( $id, ATOLL_SEED_KEY, $key );
+			foreach ( $meta as $name => $value ) {
+				update_post_meta( $id, $name, wp_slash( $value ) );
+			}
+			++$added;
+		} elseif ( get_post_status( $id ) !== $spec['post_status'] ) {
+			wp_update_post( array( 'ID' => $id, 'post_status' => $spec['post_status'] ) );
+		}
+		$ids[ $key ] = $id;
+	}
+	fwrite( STDERR, "wordpress-dev: seed pages and books present ($added new)\n" );
 }
 
 // ----------------------------------------------------------------------------- bulk
@@ -384,6 +479,21 @@ function atoll_bulk_edit( $count, $mark ) {
 	fwrite( STDERR, 'wordpress-dev: ' . count( $ids ) . " bulk posts retitled ($mark)\n" );
 }
 
+/**
+ * Print the preview link WordPress's "Preview" opens for post ID: get_preview_post_link()
+ * as the editor calls it, so the plugin's filter builds it; with ISSUED, the plugin's link
+ * as signed at that time (an old one, to see it refused).
+ */
+function atoll_preview_link( $id, $issued ) {
+	if ( ! get_post( $id ) ) {
+		atoll_fail( "no post $id" );
+	}
+	if ( ! class_exists( 'Atoll_Webhook' ) ) {
+		atoll_fail( 'the Atoll Webhook plugin is not active' );
+	}
+	echo ( null === $issued ? get_preview_post_link( $id ) : Atoll_Webhook::preview_url( $id, (int) $issued ) ), "\n";
+}
+
 switch ( $atoll_command ) {
 	case 'install':
 		atoll_install( $argv );
@@ -404,6 +514,9 @@ switch ( $atoll_command ) {
 	case 'bulk-edit':
 		atoll_bulk_edit( max( 0, (int) ( $argv[2] ?? 0 ) ), (string) ( $argv[3] ?? 'edited' ) );
 		break;
+	case 'preview-link':
+		atoll_preview_link( (int) ( $argv[2] ?? 0 ), $argv[3] ?? null );
+		break;
 	default:
-		atoll_fail( 'usage: cli.php install|app-password|seed|bulk N|bulk-edit N MARK' );
+		atoll_fail( 'usage: cli.php install|app-password|seed|bulk N|bulk-edit N MARK|preview-link ID [ISSUED]' );
 }
