@@ -139,10 +139,10 @@ def wait_until_live(page: Page) -> None:
     Read pages arrive server-rendered, so what a test sees proves nothing about the live
     connection: a click before it would post the plain form instead of running the handler,
     and another tab's update would find no subscription yet. Their islands are lazy (they
-    connect when a visitor reaches for one, see ``app/render/web/lazy-islands.js``): a test
+    load and connect when a visitor reaches for one, see ``app/render/web/server.mjs``): a test
     that is about what happens once live wakes them the way a page's own code can.
     ``tests/browser/test_lazy_islands_browser.py`` is about the waking itself.
     """
-    page.wait_for_function("() => window.atollIslands !== undefined")
-    page.evaluate("() => window.atollIslands.wake()")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    page.evaluate("() => window.atollIslands?.wake()")  # only server-rendered pages wait
     expect(page.locator('main[data-live="true"]')).to_have_count(1)
