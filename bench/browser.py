@@ -23,7 +23,7 @@ websocket does not count). Each figure is the median of ``--runs`` loads of the 
   app first. Before ``load_like`` answers the button shows 0, so a started app's post gets
   one like first; a ``--url`` app whose post has none is marked ``likes (0: default)``;
 * websockets the page opened (a reader's page opens none: the islands are lazy, see
-  ``app/render/web/lazy-islands.js``);
+  ``lazyIslands`` in ``app/render/web/server.mjs``);
 * whether the post's title text appears in the raw HTML of the first response outside
   ``<noscript>`` (the no-JS fallback carries it): ``yes`` means it is server-rendered.
 """

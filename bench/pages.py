@@ -11,8 +11,9 @@ the ones a browser gets). For each client count N:
   static file's in the same run (the ceiling: the same server sending bytes it never
   computes). A page counts only if it arrived complete (its server-rendered content).
   This is a reader's whole visit as a browser makes it: the islands are lazy
-  (``app/render/web/lazy-islands.js``), so a page that came with its state opens no
-  websocket until the visitor reaches for an island. Each page's line is followed by the
+  (``lazyIslands`` in ``app/render/web/server.mjs``), so a server-rendered page loads no
+  script and opens no websocket until the visitor reaches for an island (the stylesheet
+  and images are static files, the ceiling's kind). Each page's line is followed by the
   server CPU it cost a visit (the backend workers' CPU time over the run / visits).
 * data ready: what a visitor who reaches for an island then costs. N clients in a closed
   loop each open a new tab as the browser does — the
