@@ -205,6 +205,33 @@ def account_panel() -> rx.Component:
 SIGNED_IN_PARAM = "signed_in"
 
 
+def lock_panel(name: str, heading: str, *children: rx.Component, **props: Any) -> rx.Component:
+    """A card with a lock, standing in for a post's content the visitor can't read yet (a
+    members-only post's sign-in links, a protected post's password form).
+
+    A region (``<name>-notice``) labelled by its heading (``<name>-heading``), so a screen
+    reader announces what stands where the post would be; ``props`` go to its column.
+    """
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("lock", size=20, aria_hidden="true"),
+                rx.heading(heading, size="5", as_="h2", id=f"{name}-heading"),
+                align="center",
+                spacing="2",
+            ),
+            *children,
+            spacing="3",
+            **props,
+        ),
+        size="3",
+        width="100%",
+        id=f"{name}-notice",
+        role="region",
+        aria_labelledby=f"{name}-heading",
+    )
+
+
 def locked_notice(slug: rx.Var) -> rx.Component:
     """The one panel a visitor who isn't signed in sees in place of a members-only post.
 
@@ -214,39 +241,27 @@ def locked_notice(slug: rx.Var) -> rx.Component:
     """
     # ``next`` is encoded: its own "?" and "=" belong to the return path, not the login URL.
     back = "/blog/" + slug.to(str) + "%3F" + SIGNED_IN_PARAM + "%3D1"
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon("lock", size=20, aria_hidden="true"),
-                rx.heading("Sign in to read", size="5", as_="h2", id="members-only-heading"),
-                align="center",
-                spacing="2",
+    return lock_panel(
+        "members-only",
+        "Sign in to read",
+        rx.text("This post is for members of Atoll. Membership is free."),
+        rx.hstack(
+            rx.button(
+                rx.el.a("Sign in", href="/login?next=" + back, id="locked-sign-in"),
+                as_child=True,
+                size="3",
+                class_name="locked-action",
             ),
-            rx.text("This post is for members of Atoll. Membership is free."),
-            rx.hstack(
-                rx.button(
-                    rx.el.a("Sign in", href="/login?next=" + back, id="locked-sign-in"),
-                    as_child=True,
-                    size="3",
-                    class_name="locked-action",
-                ),
-                rx.button(
-                    rx.el.a("Create a free account", href="/signup?next=" + back),
-                    as_child=True,
-                    size="3",
-                    variant="soft",
-                    class_name="locked-action",
-                ),
-                spacing="3",
-                wrap="wrap",
+            rx.button(
+                rx.el.a("Create a free account", href="/signup?next=" + back),
+                as_child=True,
+                size="3",
+                variant="soft",
+                class_name="locked-action",
             ),
             spacing="3",
+            wrap="wrap",
         ),
-        size="3",
-        width="100%",
-        id="members-only-notice",
-        role="region",
-        aria_labelledby="members-only-heading",
     )
 
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
-from components.dates import moment
-from components.posts import author_name, post_image
+from components.layout import pager
+from components.posts import byline, post_image
 from state.content import ContentState
 
 
@@ -27,13 +27,7 @@ def content_card(item: ObjectVar[dict[str, str]], *, image: bool = True) -> rx.C
                 href=item["href"].to(str),
                 class_name="content-card-link",
             ),
-            rx.text(
-                author_name(item),
-                " · ",
-                moment(item["published"], class_name="post-date"),
-                size="1",
-                color_scheme="gray",
-            ),
+            byline(item, size="1"),
             rx.html(item["excerpt_html"], class_name="post-card-excerpt"),
             spacing="2",
         ),
@@ -92,26 +86,6 @@ def content_item() -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    s = ContentState
-    return rx.cond(
-        s.pages > 1,
-        rx.hstack(
-            rx.cond(
-                s.page > 1,
-                rx.link("← Newer", href=s.base + "?page=" + (s.page - 1).to_string()),
-            ),
-            rx.text("Page ", s.page, " of ", s.pages, size="2", id="content-page"),
-            rx.cond(
-                s.page < s.pages,
-                rx.link("Older →", href=s.base + "?page=" + (s.page + 1).to_string()),
-            ),
-            spacing="4",
-            align="center",
-        ),
-    )
-
-
 def content_list() -> rx.Component:
     """The current custom type's list: its name, one page of cards, the pager."""
     s = ContentState
@@ -127,7 +101,7 @@ def content_list() -> rx.Component:
             ),
             rx.text("Nothing here yet.", id="no-content"),
         ),
-        _pager(),
+        pager(s.page, s.pages, s.base, name="content", align="center"),
         width="100%",
         spacing="4",
     )

@@ -14,7 +14,7 @@ from components.forms import (
     model_field,
     submit_button,
 )
-from components.layout import loading
+from components.layout import loading, pager
 from db.models import GuestbookEntryCreate
 from state.guestbook import FORM_ID
 from state.guestbook import GuestbookState as S
@@ -59,24 +59,6 @@ def _entry(entry: ObjectVar[dict[str, str]]) -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    return rx.cond(
-        S.pages > 1,
-        rx.hstack(
-            rx.cond(
-                S.page > 1, rx.link("← Newer", href="/guestbook?page=" + (S.page - 1).to_string())
-            ),
-            rx.text("Page ", S.page, " of ", S.pages, size="2"),
-            rx.cond(
-                S.page < S.pages,
-                rx.link("Older →", href="/guestbook?page=" + (S.page + 1).to_string()),
-            ),
-            spacing="4",
-            aria_label="Guestbook pages",
-        ),
-    )
-
-
 def guestbook_section() -> rx.Component:
     """Everything on the guestbook page below its heading."""
     return rx.vstack(
@@ -89,7 +71,7 @@ def guestbook_section() -> rx.Component:
                 rx.vstack(
                     rx.text(S.total, " signatures", size="2", color_scheme="gray"),
                     rx.foreach(S.entries, _entry),
-                    _pager(),
+                    pager(S.page, S.pages, "/guestbook", aria_label="Guestbook pages"),
                     width="100%",
                     id="guestbook-entries",
                 ),

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import reflex as rx
+from reflex.vars import NumberVar, StringVar
 
 from components.accounts import account_menu
 from components.newsletter import newsletter_signup
@@ -134,3 +135,55 @@ def not_found(message: str = "We couldn't find that page.") -> rx.Component:
 
 def loading(label: str = "Loading…") -> rx.Component:
     return rx.hstack(rx.spinner(size="2"), rx.text(label, color_scheme="gray"), role="status")
+
+
+def found_or_missing(
+    loaded: rx.Var[bool],
+    found: rx.Var[bool],
+    body: rx.Component,
+    message: str = "We couldn't find that page.",
+) -> rx.Component:
+    """The body of a page whose state looks one thing up: :func:`loading` until ``loaded``,
+    then ``body``, or :func:`not_found` saying ``message`` when nothing was ``found``."""
+    return rx.cond(loaded, rx.cond(found, body, not_found(message)), loading())
+
+
+def pager(
+    page: NumberVar[int],
+    pages: NumberVar[int],
+    base: str | StringVar[str],
+    *,
+    name: str = "",
+    **props: Any,
+) -> rx.Component:
+    """A list's "← Newer · Page N of M · Older →" row, once it has several pages.
+
+    Plain links to ``base?page=N``: each page of a list is a page of its own, server-rendered,
+    cacheable and crawlable (its head says ``rel=prev/next``). ``name`` gives the links and
+    the count ids (``<name>-newer``, ``<name>-page``, ``<name>-older``); ``props`` go to the
+    row.
+    """
+
+    def named(part: str) -> str | None:
+        return f"{name}-{part}" if name else None
+
+    return rx.cond(
+        pages > 1,
+        rx.hstack(
+            rx.cond(
+                page > 1,
+                rx.link(
+                    "← Newer", href=base + "?page=" + (page - 1).to_string(), id=named("newer")
+                ),
+            ),
+            rx.text("Page ", page, " of ", pages, size="2", id=named("page")),
+            rx.cond(
+                page < pages,
+                rx.link(
+                    "Older →", href=base + "?page=" + (page + 1).to_string(), id=named("older")
+                ),
+            ),
+            spacing="4",
+            **props,
+        ),
+    )

@@ -1,4 +1,4 @@
-"""Post cards, the pager and the post header pieces shared by the blog pages."""
+"""Post cards, the post list and the post header shared by the blog pages."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
 from components.dates import moment
+from components.layout import pager
 from components.protected import lock_badge
 from state.posts import BlogState
 
@@ -84,6 +85,18 @@ def author_name(post: ObjectVar[dict[str, str]]) -> rx.Component:
     )
 
 
+def byline(post: ObjectVar[dict[str, str]], **props: Any) -> rx.Component:
+    """Who wrote a post (or page) and when: :func:`author_name` · the date, shown in the
+    reader's own time zone; ``props`` size and name it where it stands."""
+    return rx.text(
+        author_name(post),
+        " · ",
+        moment(post["published"], class_name="post-date"),
+        color_scheme="gray",
+        **props,
+    )
+
+
 def post_card(
     post: ObjectVar[dict[str, str]],
     *,
@@ -109,14 +122,7 @@ def post_card(
                 class_name="post-card-link",
             ),
             lock_badge(post["protected"]),
-            rx.text(
-                author_name(post),
-                " · ",
-                moment(post["published"], class_name="post-date"),
-                size="1",
-                color_scheme="gray",
-                class_name="post-card-meta",
-            ),
+            byline(post, size="1", class_name="post-card-meta"),
             rx.html(post["excerpt_html"], class_name="post-card-excerpt"),
             spacing="2",
         ),
@@ -166,27 +172,17 @@ def breadcrumbs(terms: ArrayVar[Sequence[dict[str, str]]]) -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    s = BlogState
-    return rx.cond(
-        s.pages > 1,
-        rx.hstack(
-            rx.cond(
-                s.page > 1,
-                rx.link(
-                    "← Newer", href=s.base + "?page=" + (s.page - 1).to_string(), id="blog-newer"
-                ),
-            ),
-            rx.text("Page ", s.page, " of ", s.pages, size="2", id="blog-page"),
-            rx.cond(
-                s.page < s.pages,
-                rx.link(
-                    "Older →", href=s.base + "?page=" + (s.page + 1).to_string(), id="blog-older"
-                ),
-            ),
-            spacing="4",
-            align="center",
-        ),
+def post_header(
+    post: ObjectVar[dict[str, str]], terms: ArrayVar[Sequence[dict[str, str]]]
+) -> rx.Component:
+    """A post's head as its page shows it, and as its editor's preview does: the trail
+    back up, title, byline, featured image, categories and tags."""
+    return rx.fragment(
+        breadcrumbs(terms),
+        rx.heading(post["title"], size="8", id="post-title"),
+        byline(post, size="2"),
+        post_image(post, "post-featured-image", hero=True),
+        term_links(terms),
     )
 
 
@@ -201,7 +197,7 @@ def post_list() -> rx.Component:
                 spacing="4",
                 id="post-list",
             ),
-            _pager(),
+            pager(BlogState.page, BlogState.pages, BlogState.base, name="blog", align="center"),
             width="100%",
             spacing="4",
         ),

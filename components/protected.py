@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.accounts import fetch_script
+from components.accounts import fetch_script, lock_panel
 from components.forms import action_form, backend_url, form_error, model_field, submit_button
 from db.protected import PostUnlock
 from state.protected import UnlockState
@@ -22,37 +22,25 @@ UNLOCK_FORM = "posts-unlock"
 def password_form(slug: rx.Var) -> rx.Component:
     """The "password-protected" notice and a form asking for the password of post ``slug``."""
     S = UnlockState
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon("lock", size=20, aria_hidden="true"),
-                rx.heading("Password-protected", size="5", as_="h2", id="protected-heading"),
-                align="center",
-                spacing="2",
-            ),
-            rx.text("This post is protected. Enter its password to read it."),
-            action_form(
-                UNLOCK_FORM,
-                backend_url("/api/posts/unlock"),
-                rx.call_script(fetch_script(UNLOCK_FORM), callback=S.receive_result),
-                rx.vstack(
-                    form_error(S.form_error),
-                    rx.el.input(type="hidden", name="post_slug", value=slug),
-                    model_field(UNLOCK_FORM, PostUnlock, "password", S.field_errors),
-                    submit_button("Unlock", S.pending),
-                    spacing="3",
-                    width="100%",
-                ),
+    return lock_panel(
+        "protected",
+        "Password-protected",
+        rx.text("This post is protected. Enter its password to read it."),
+        action_form(
+            UNLOCK_FORM,
+            backend_url("/api/posts/unlock"),
+            rx.call_script(fetch_script(UNLOCK_FORM), callback=S.receive_result),
+            rx.vstack(
+                form_error(S.form_error),
+                rx.el.input(type="hidden", name="post_slug", value=slug),
+                model_field(UNLOCK_FORM, PostUnlock, "password", S.field_errors),
+                submit_button("Unlock", S.pending),
+                spacing="3",
                 width="100%",
             ),
-            spacing="3",
             width="100%",
         ),
-        size="3",
         width="100%",
-        id="protected-notice",
-        role="region",
-        aria_labelledby="protected-heading",
     )
 
 

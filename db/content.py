@@ -171,6 +171,11 @@ def _base(post_type: str, rest_base: str) -> str:
     return "" if post_type == PAGE_TYPE else "/" + quote(rest_base)
 
 
+def _path(base: str, segments: Sequence[str]) -> str:
+    """An item's address on the site: its type's ``base`` and its slugs, each URL-quoted."""
+    return base + "/" + "/".join(quote(s) for s in segments)
+
+
 def _public(
     row: ContentItem, author: Author | None, path: str, *, with_content: bool
 ) -> ContentItemPublic:
@@ -224,8 +229,7 @@ def get_item(session: Session, post_type: str, segments: Sequence[str]) -> Conte
     author = session.get(Author, row.author_id) if row.author_id is not None else None
     kind = session.get(ContentType, post_type)
     base = _base(post_type, kind.rest_base if kind else post_type)
-    path = base + "/" + "/".join(quote(s) for s in segments)
-    return _public(row, author, path, with_content=True)
+    return _public(row, author, _path(base, segments), with_content=True)
 
 
 def list_items(
@@ -248,7 +252,7 @@ def list_items(
     def card(row: tuple[ContentItem, Author | None]) -> ContentItemPublic:
         item, author = row
         relative = _relative_path(tree, item.wp_id) if kind.hierarchical else item.slug
-        path = base + "/" + "/".join(quote(s) for s in (relative or item.slug).split("/"))
+        path = _path(base, (relative or item.slug).split("/"))
         return _public(item, author, path, with_content=False)
 
     return _type_public(kind), paginate(session, query, page=page, per_page=per_page, view=card)
@@ -300,8 +304,7 @@ def sitemap_content(session: Session) -> list[tuple[str, datetime]]:
         for wp_id, modified in rows:
             relative = _relative_path(tree, wp_id)
             if relative is not None:
-                path = base + "/" + "/".join(quote(s) for s in relative.split("/"))
-                found.setdefault(path, modified)
+                found.setdefault(_path(base, relative.split("/")), modified)
     return list(found.items())
 
 

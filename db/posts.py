@@ -110,6 +110,11 @@ write (see ``db/likes.py``)."""
 _CHECK_PUBLISHED = select(_posts.c.members_only).where(*_OPEN)
 
 
+def post_not_found() -> ActionError:
+    """The NOT_FOUND every action on a post answers, on its ``post_slug`` field."""
+    return ActionError(ErrorCode.NOT_FOUND, POST_NOT_FOUND, {"post_slug": [POST_NOT_FOUND]})
+
+
 def require_published(session: Session, slug: str) -> bool:
     """NOT_FOUND unless ``slug`` names a published post (visitors can't like a phantom) that
     is not password-protected.
@@ -120,7 +125,7 @@ def require_published(session: Session, slug: str) -> bool:
     """
     members_only = session.connection().execute(_CHECK_PUBLISHED, {"slug": slug}).scalar()
     if members_only is None:  # the column is NOT NULL: no row
-        raise ActionError(ErrorCode.NOT_FOUND, POST_NOT_FOUND, {"post_slug": [POST_NOT_FOUND]})
+        raise post_not_found()
     return bool(members_only)
 
 

@@ -30,7 +30,6 @@ Likes, ratings and comments are never offered on a protected post (their actions
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
@@ -52,7 +51,8 @@ from db.core.settings import settings
 from db.core.throttle import LoginThrottle
 from db.core.validation import INPUT_CONFIG
 from db.models import SLUG_MAX, Post
-from db.posts import POST_NOT_FOUND
+from db.posts import post_not_found
+from db.wordpress.client import WordPressClient, WordPressError, WordPressSettings
 from db.wordpress.transform import sanitize_html
 
 log = logging.getLogger("atoll.protected")
@@ -81,10 +81,6 @@ class PostUnlock(SQLModel):
     password: Password = Field(min_length=1, max_length=PASSWORD_MAX, title="Password")
 
 
-class WordPressUnavailable(Exception):
-    """WordPress could not answer whether the password is right."""
-
-
 # --------------------------------------------------------------------------- the cookie
 
 
@@ -97,6 +93,20 @@ def _key() -> bytes | None:
     return hmac.new(secret.encode(), b"atoll postpass cookie v1", hashlib.sha256).digest()
 
 
+def _required_key() -> bytes:
+    """:func:`_key`, which unlocking needs: without it a right password could not be
+    remembered.
+
+    Raises:
+        ActionError: SERVICE_UNAVAILABLE without ``WORDPRESS_WEBHOOK_SECRET``.
+    """
+    key = _key()
+    if key is None:
+        log.warning("WORDPRESS_WEBHOOK_SECRET is not set: protected posts can't be unlocked")
+        raise ActionError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE)
+    return key
+
+
 _AAD = POSTPASS_COOKIE.encode()
 
 
@@ -106,10 +116,7 @@ def seal(passwords: dict[int, str]) -> str:
     Raises:
         ActionError: SERVICE_UNAVAILABLE without ``WORDPRESS_WEBHOOK_SECRET``.
     """
-    key = _key()
-    if key is None:
-        log.warning("WORDPRESS_WEBHOOK_SECRET is not set: protected posts can't be unlocked")
-        raise ActionError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE)
+    key = _required_key()
     nonce = os.urandom(12)
     plain = json.dumps({str(k): v for k, v in passwords.items()}).encode()
     sealed = nonce + AESGCM(key).encrypt(nonce, plain, _AAD)
@@ -154,45 +161,30 @@ def cookie_value(cookie_header: str | None) -> str | None:
 # --------------------------------------------------------------------------- asking WordPress
 
 
-def ask_wordpress(wp_id: int, password: str) -> str | None:
+def ask_wordpress(
+    wp_id: int, password: str, *, transport: httpx.BaseTransport | None = None
+) -> str | None:
     """Post ``wp_id``'s content, sanitized, if ``password`` is its password; ``None`` if not.
 
-    Asked without the application password: an editor's credentials would let WordPress
-    skip the check. The password travels in a JSON body (``X-HTTP-Method-Override: GET``),
-    never in a URL.
+    Asked through the one WordPress client, but given WordPress's address alone: an
+    editor's application password would let WordPress skip the check. The password travels
+    in a JSON body (``X-HTTP-Method-Override: GET``), never in a URL. No retry: a visitor is
+    waiting (``transport``: tests stand WordPress in).
 
     Raises:
-        WordPressUnavailable: WordPress did not say (unreachable, 5xx, not configured).
+        WordPressError: WordPress did not say (unreachable, 5xx, not configured).
         LookupError: WordPress no longer shows the post to visitors (401, 404, 410).
     """
-    base = settings().wordpress_url
-    if base is None:
-        raise WordPressUnavailable("WORDPRESS_URL is not set")
-    try:
-        response = httpx.post(
-            f"{base}/wp-json/wp/v2/posts/{int(wp_id)}",
-            json={"password": password, "_fields": "id,content"},
-            headers={
-                "X-HTTP-Method-Override": "GET",
-                "Accept": "application/json",
-                "User-Agent": "Atoll-postpass/1.0",
-            },
-            timeout=TIMEOUT_SECONDS,
-            follow_redirects=False,
-        )
-    except httpx.HTTPError as exc:
-        raise WordPressUnavailable(type(exc).__name__) from None
-    body: Any = None
-    with contextlib.suppress(ValueError):  # an HTML error page: judged by its status below
-        body = response.json()
-    code = body.get("code") if isinstance(body, dict) else None
-    if response.status_code == 403 and code == "rest_post_incorrect_password":
+    anonymous = WordPressSettings(WordPressSettings.from_env().url)
+    with WordPressClient(
+        anonymous, timeout=TIMEOUT_SECONDS, retries=0, transport=transport
+    ) as client:
+        post = client.get_with_password(wp_id, password)
+    if post is None:
         return None
-    if response.status_code in (401, 403, 404, 410):
-        raise LookupError(f"post {wp_id}: HTTP {response.status_code} {code}")
-    content = body.get("content") if isinstance(body, dict) else None
-    if response.status_code != 200 or not isinstance(content, dict):
-        raise WordPressUnavailable(f"HTTP {response.status_code}")
+    content = post.get("content")
+    if not isinstance(content, dict):
+        raise WordPressError(f"post {wp_id}: no content in WordPress's answer")
     return sanitize_html(str(content.get("rendered") or ""))
 
 
@@ -217,7 +209,7 @@ def protected_content(session: Session, slug: str, cookie_header: str | None) ->
         return None
     try:
         return ask_wordpress(post.wp_id, password)
-    except (WordPressUnavailable, LookupError) as exc:
+    except (WordPressError, LookupError) as exc:
         log.warning("protected post %s not shown: %s", post.wp_id, exc)
         return None
 
@@ -226,7 +218,12 @@ def protected_content(session: Session, slug: str, cookie_header: str | None) ->
     "posts.unlock",
     input=PostUnlock,
     summary="Check a password-protected post's password with WordPress.",
-    errors=(ErrorCode.BAD_REQUEST, ErrorCode.NOT_FOUND),
+    errors=(
+        ErrorCode.BAD_REQUEST,
+        ErrorCode.NOT_FOUND,
+        ErrorCode.TOO_MANY_REQUESTS,
+        ErrorCode.SERVICE_UNAVAILABLE,
+    ),
     writes=False,
 )
 def unlock_post(*, session: Session, data: PostUnlock, ctx: ActionContext) -> dict[str, Any]:
@@ -238,10 +235,8 @@ def unlock_post(*, session: Session, data: PostUnlock, ctx: ActionContext) -> di
     """
     post = _protected_post(session, data.post_slug)
     if post is None or post.wp_id is None:
-        raise ActionError(ErrorCode.NOT_FOUND, POST_NOT_FOUND, {"post_slug": [POST_NOT_FOUND]})
-    if _key() is None:  # nowhere to remember a right password: say so before any guess
-        log.warning("WORDPRESS_WEBHOOK_SECRET is not set: protected posts can't be unlocked")
-        raise ActionError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE)
+        raise post_not_found()
+    _required_key()  # nowhere to remember a right password: say so before any guess
     subject = str(post.wp_id)
     wait = throttle.check(subject, ctx.client)
     if wait is not None:
@@ -253,10 +248,8 @@ def unlock_post(*, session: Session, data: PostUnlock, ctx: ActionContext) -> di
     try:
         content = ask_wordpress(post.wp_id, data.password)
     except LookupError:
-        raise ActionError(
-            ErrorCode.NOT_FOUND, POST_NOT_FOUND, {"post_slug": [POST_NOT_FOUND]}
-        ) from None
-    except WordPressUnavailable as exc:
+        raise post_not_found() from None
+    except WordPressError as exc:
         log.warning("checking the password of post %s: %s", post.wp_id, exc)
         raise ActionError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE) from None
     if content is None:

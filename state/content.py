@@ -3,7 +3,6 @@ of its items, or the not-found page (:mod:`db.content` resolves the path)."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import unquote
 
 import reflex as rx
@@ -12,35 +11,17 @@ from db.content import ContentView, cached_content, field_rows
 from db.core.pagination import page_number
 from db.models import ContentItemPublic
 from state.actions import query
-from state.format import iso, plain_text
+from state.format import summary
 from state.head import SITE_NAME, PageHead
-from state.posts import author_path
+from state.posts import base_card
 
 NOT_FOUND_TITLE = "Atoll · Not found"
 
 
-def _size(value: Any) -> str:
-    return str(value) if isinstance(value, int) and value > 0 else ""
-
-
 def content_card(item: ContentItemPublic) -> dict[str, str]:
-    """A page or custom item as a card or its page shows it: strings only (``""`` for what it
-    lacks), ``href`` its address on the site. A page author's own list can use it too."""
-    return {
-        "href": item.path,
-        "slug": item.slug,
-        "type": item.post_type,
-        "title": item.title,
-        "excerpt_html": item.excerpt_html,
-        "author": item.author_name,
-        "author_href": author_path(item.author_slug),
-        "published": iso(item.published_at),
-        "image": item.featured_image_url or "",
-        "image_alt": item.featured_image_alt,
-        "image_width": _size(item.featured_image_width),
-        "image_height": _size(item.featured_image_height),
-        "image_srcset": item.featured_image_srcset or "",
-    }
+    """A page or custom item as a card or its page shows it: :func:`state.posts.base_card`
+    with ``href``, its address on the site. A page author's own list can use it too."""
+    return {"href": item.path, "type": item.post_type} | base_card(item.model_dump(mode="json"))
 
 
 class ContentState(PageHead, rx.State):
@@ -99,7 +80,7 @@ class ContentState(PageHead, rx.State):
             self.item = content_card(item)
             self.content_html = item.content_html
             self.fields = field_rows(item)
-            description = plain_text(item.excerpt_html) or plain_text(item.content_html)
+            description = summary(item.excerpt_html, item.content_html)
             self._set_head(
                 item.path,
                 description=description,

@@ -27,6 +27,12 @@ def iso(moment: datetime | str | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def summary(excerpt_html: str, content_html: str) -> str:
+    """What a page's head says a post, page or item is about: its excerpt as plain text,
+    else the start of its content."""
+    return plain_text(excerpt_html) or plain_text(content_html)
+
+
 BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|blockquote|pre|figure|figcaption|table|tr|td|th)\b[^>]*>",
     re.IGNORECASE,

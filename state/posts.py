@@ -14,7 +14,7 @@ from db.models import PostPublic
 from db.posts import cached_author_posts, cached_post_page, cached_posts, cached_term_posts
 from db.protected import protected_content
 from state.actions import query
-from state.format import iso, plain_text
+from state.format import iso, summary
 from state.head import SITE_NAME, PageHead, absolute
 from state.site import SiteState
 
@@ -28,20 +28,28 @@ def _dimension(value: Any) -> str:
     return str(value) if isinstance(value, int) and value > 0 else ""
 
 
-def as_card(post: dict[str, Any]) -> dict[str, str]:
-    """A post as a card or a post page shows it: strings only (``""`` for what it lacks)."""
+def base_card(item: dict[str, Any]) -> dict[str, str]:
+    """What every card shows of a post, page or custom item (a
+    :class:`~db.models.ContentBase` dumped as JSON, with its byline): strings only (``""``
+    for what it lacks), as :func:`components.posts.post_image` and the bylines read them."""
     return {
-        "slug": post["slug"],
-        "title": post["title"],
-        "excerpt_html": post["excerpt_html"],
-        "author": post["author_name"],
-        "author_href": author_path(post.get("author_slug") or ""),
-        "published": iso(post["published_at"]),
-        "image": post["featured_image_url"] or "",
-        "image_alt": post["featured_image_alt"],
-        "image_width": _dimension(post.get("featured_image_width")),
-        "image_height": _dimension(post.get("featured_image_height")),
-        "image_srcset": post.get("featured_image_srcset") or "",
+        "slug": item["slug"],
+        "title": item["title"],
+        "excerpt_html": item["excerpt_html"],
+        "author": item["author_name"],
+        "author_href": author_path(item.get("author_slug") or ""),
+        "published": iso(item["published_at"]),
+        "image": item["featured_image_url"] or "",
+        "image_alt": item["featured_image_alt"],
+        "image_width": _dimension(item.get("featured_image_width")),
+        "image_height": _dimension(item.get("featured_image_height")),
+        "image_srcset": item.get("featured_image_srcset") or "",
+    }
+
+
+def as_card(post: dict[str, Any]) -> dict[str, str]:
+    """A post as a card or a post page shows it: :func:`base_card` and its flags."""
+    return base_card(post) | {
         "sticky": "sticky" if post.get("sticky") else "",
         "protected": "protected" if post.get("protected") else "",
     }
@@ -132,7 +140,7 @@ class PostState(PageHead, SiteState):
         if self.protected:  # the head is shared by whoever reads the page: never the text
             self._set_head(path, description="A password-protected post.", kind="article")
             return
-        description = plain_text(post.excerpt_html) or plain_text(post.content_html)
+        description = summary(post.excerpt_html, post.content_html)
         image = post.featured_image_url or ""
         author: dict[str, str] = {"@type": "Person", "name": post.author_name or SITE_NAME}
         if post.author_slug:

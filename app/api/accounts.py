@@ -13,62 +13,28 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 
-from app.api.actions import respond, wants_html
-from app.api.body import read_payload
-from app.api.guard import allowed_origin, client_ip
-from app.api.session import clear_session_cookie, request_context, set_session_cookie
+from app.api.actions import read_form, respond_and_go
+from app.api.guard import client_ip
+from app.api.session import (
+    clear_session_cookie,
+    known_visitor,
+    request_context,
+    set_session_cookie,
+)
 from db.accounts import end_session, safe_return_path, session_token, start_session
-from db.core import errors
-from db.core.actions import ActionContext, ActionResult, shown_error
+from db.core.actions import ActionResult, shown_error
 from db.core.engine import session_scope
-from db.core.errors import ActionError, ErrorCode
+from db.core.errors import ActionError
 from db.core.writer import run_action_async
-from db.visitors import COOKIE_NAME, is_valid
-
-
-async def _context(request: Request, *, signed_in: bool) -> ActionContext:
-    """The caller, with the visitor cookie if it is one we issued; ``signed_in`` also looks
-    up the session cookie's account (ActionError 503 when the database can't say)."""
-    visitor = request.cookies.get(COOKIE_NAME)
-    return await request_context(
-        request, visitor_id=visitor if is_valid(visitor) else None, signed_in=signed_in
-    )
-
-
-async def _read(request: Request) -> Any:
-    if not allowed_origin(request):
-        raise ActionError(ErrorCode.FORBIDDEN, errors.CROSS_ORIGIN)
-    return await read_payload(request)
 
 
 def _next(payload: Any, request: Request) -> str:
     raw = payload.get("next") if isinstance(payload, dict) else None
     return safe_return_path(raw or request.query_params.get("next") or "/")
-
-
-def redirect_target(request: Request, path: str) -> str:
-    """``path`` on the site the form was on (the frontend, when it is served apart in dev)."""
-    source = request.headers.get("origin") or request.headers.get("referer") or ""
-    if source and source != "null" and allowed_origin(request, source):
-        parts = urlsplit(source)
-        return f"{parts.scheme}://{parts.netloc}{path}"
-    return path
-
-
-def _respond(
-    request: Request, result: ActionResult, payload: Any, data: dict[str, Any]
-) -> Response:
-    """303 to the return path (plain form) or ``{"data": …}`` (fetch); errors as everywhere."""
-    if result.error is not None:
-        return respond(request, result)
-    if wants_html(request):
-        return RedirectResponse(redirect_target(request, data["next"]), status_code=303)
-    return JSONResponse({"data": data})
 
 
 def _open_session(user_id: int, request: Request) -> str:
@@ -86,8 +52,9 @@ async def _sign_in(request: Request, name: str) -> Response:
     payload: Any = None
     token: str | None = None
     try:
-        payload = await _read(request)
-        result = await run_action_async(name, payload, await _context(request, signed_in=False))
+        payload = await read_form(request)
+        ctx = await request_context(request, visitor_id=known_visitor(request), signed_in=False)
+        result = await run_action_async(name, payload, ctx)
         if result.ok:
             try:
                 token = await asyncio.to_thread(_open_session, result.data["id"], request)
@@ -95,8 +62,8 @@ async def _sign_in(request: Request, name: str) -> Response:
                 raise shown_error(exc, "starting a session") from None
     except ActionError as exc:
         result = ActionResult(error=exc)
-    response = _respond(
-        request, result, payload, {"user": result.data, "next": _next(payload, request)}
+    response = respond_and_go(
+        request, result, {"user": result.data, "next": _next(payload, request)}
     )
     if token is not None:
         set_session_cookie(response, request, token)
@@ -122,7 +89,7 @@ async def logout(request: Request) -> Response:
     """End this browser's session (deleting its row) and clear the cookie. Harmless to repeat."""
     payload: Any = None
     try:
-        payload = await _read(request)
+        payload = await read_form(request)
         token = session_token(request.headers.get("cookie"))
         if token:
             try:
@@ -132,8 +99,8 @@ async def logout(request: Request) -> Response:
         result = ActionResult(data={"signed_out": True})
     except ActionError as exc:
         result = ActionResult(error=exc)
-    response = _respond(
-        request, result, payload, {"signed_out": True, "next": _next(payload, request)}
+    response = respond_and_go(
+        request, result, {"signed_out": True, "next": _next(payload, request)}
     )
     if result.ok:
         clear_session_cookie(response, request)
@@ -144,13 +111,13 @@ async def logout_everywhere(request: Request) -> Response:
     """Run ``auth.logout_everywhere`` for the signed-in account and clear this browser's cookie."""
     payload: Any = None
     try:
-        payload = await _read(request)
-        ctx = await _context(request, signed_in=True)
+        payload = await read_form(request)
+        ctx = await request_context(request, visitor_id=known_visitor(request))
         result = await run_action_async("auth.logout_everywhere", {}, ctx)
     except ActionError as exc:
         result = ActionResult(error=exc)
     data = dict(result.data or {}) | {"next": _next(payload, request)}
-    response = _respond(request, result, payload, data)
+    response = respond_and_go(request, result, data)
     if result.ok:
         clear_session_cookie(response, request)
     return response

@@ -8,21 +8,23 @@ get a small HTML page back; scripts and other sites' servers post JSON.
 from __future__ import annotations
 
 import html
+from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from app.api.body import read_payload
 from app.api.errors import error_response, with_retry_after
 from app.api.guard import allowed_origin, is_https
-from app.api.session import request_context
+from app.api.session import known_visitor, request_context
 from db.core import errors
 from db.core.actions import ActionResult, load_actions
 from db.core.errors import ActionError, ErrorCode
 from db.core.validation import field_label
 from db.core.writer import run_action_async
-from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, is_valid, new_visitor_id
+from db.visitors import COOKIE_MAX_AGE, COOKIE_NAME, new_visitor_id
 
 
 def wants_html(request: Request) -> bool:
@@ -91,6 +93,38 @@ def respond(
     return JSONResponse(result.envelope()) if result.error is None else error_response(result.error)
 
 
+async def read_form(request: Request) -> Any:
+    """The parsed body of a post from one of our own pages (FORBIDDEN from another origin)."""
+    if not allowed_origin(request):
+        raise ActionError(ErrorCode.FORBIDDEN, errors.CROSS_ORIGIN)
+    return await read_payload(request)
+
+
+def redirect_target(request: Request, path: str) -> str:
+    """``path`` on the site the form was on (the frontend, when it is served apart in dev)."""
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    if source and source != "null" and allowed_origin(request, source):
+        parts = urlsplit(source)
+        return f"{parts.scheme}://{parts.netloc}{path}"
+    return path
+
+
+def respond_and_go(
+    request: Request,
+    result: ActionResult,
+    data: dict[str, Any],
+    model: type[BaseModel] | None = None,
+) -> Response:
+    """The answer of an endpoint whose success moves the browser on (signing in, unlocking
+    a post): a 303 to ``data["next"]`` for a plain form, ``{"data": data}`` for a ``fetch``
+    (which then loads that page itself); errors as :func:`respond`."""
+    if result.error is not None:
+        return respond(request, result, model)
+    if wants_html(request):
+        return RedirectResponse(redirect_target(request, data["next"]), status_code=303)
+    return JSONResponse({"data": data})
+
+
 async def run_http_action(request: Request) -> Response:
     """Guard, parse and run one action; answer JSON or, for plain forms, HTML."""
     name = request.path_params["name"]
@@ -102,8 +136,8 @@ async def run_http_action(request: Request) -> Response:
         if action is None:
             raise ActionError(ErrorCode.NOT_FOUND, errors.UNKNOWN_ACTION)
         payload = await read_payload(request)
-        visitor = request.cookies.get(COOKIE_NAME)
-        if not is_valid(visitor):
+        visitor = known_visitor(request)
+        if visitor is None:
             visitor = minted = new_visitor_id()
         ctx = await request_context(request, visitor_id=visitor)  # ActionError: DB can't say
         result = await run_action_async(name, payload, ctx)

@@ -14,20 +14,15 @@ import asyncio
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 
-from app.api.accounts import redirect_target
-from app.api.actions import respond, wants_html
-from app.api.body import read_payload
-from app.api.guard import allowed_origin, is_https
+from app.api.actions import read_form, respond_and_go
 from app.api.pages import PRIVATE
-from app.api.session import request_context
-from db.core import errors
+from app.api.session import known_visitor, request_context, set_private_cookie
 from db.core.actions import ActionResult, shown_error
-from db.core.errors import ActionError, ErrorCode
+from db.core.errors import ActionError
 from db.core.writer import run_action_async
 from db.protected import COOKIE_MAX_AGE, POSTPASS_COOKIE, PostUnlock, remember
-from db.visitors import COOKIE_NAME, is_valid
 
 
 async def unlock(request: Request) -> Response:
@@ -35,11 +30,8 @@ async def unlock(request: Request) -> Response:
     payload: Any = None
     cookie: str | None = None
     try:
-        if not allowed_origin(request):
-            raise ActionError(ErrorCode.FORBIDDEN, errors.CROSS_ORIGIN)
-        payload = await read_payload(request)
-        visitor = request.cookies.get(COOKIE_NAME)
-        ctx = await request_context(request, visitor_id=visitor if is_valid(visitor) else None)
+        payload = await read_form(request)
+        ctx = await request_context(request, visitor_id=known_visitor(request))
         result = await run_action_async("posts.unlock", payload, ctx)
         if result.ok:
             try:
@@ -53,27 +45,10 @@ async def unlock(request: Request) -> Response:
                 raise shown_error(exc, "remembering a post password") from None
     except ActionError as exc:
         result = ActionResult(error=exc)
-    response = _answer(request, result)
+    # Errors as every action's, the field named by its label; never the wp_id.
+    data = {"post_slug": result.data["post_slug"], "next": result.data["next"]} if result.ok else {}
+    response = respond_and_go(request, result, data, PostUnlock)
     response.headers["Cache-Control"] = PRIVATE
     if cookie is not None:
-        response.set_cookie(
-            POSTPASS_COOKIE,
-            cookie,
-            max_age=COOKIE_MAX_AGE,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=is_https(request),
-        )
+        set_private_cookie(response, request, POSTPASS_COOKIE, cookie, COOKIE_MAX_AGE)
     return response
-
-
-def _answer(request: Request, result: ActionResult) -> Response:
-    """303 back to the post (plain form) or ``{"data": {"next": …}}`` (fetch); errors as
-    every action's, the field named by its label."""
-    if result.error is not None:
-        return respond(request, result, PostUnlock)
-    data = {"post_slug": result.data["post_slug"], "next": result.data["next"]}
-    if wants_html(request):
-        return RedirectResponse(redirect_target(request, data["next"]), status_code=303)
-    return JSONResponse({"data": data})

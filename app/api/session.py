@@ -14,6 +14,8 @@ from starlette.responses import Response
 from app.api.guard import client_ip, is_https
 from db.accounts import COOKIE_MAX_AGE, SESSION_COOKIE, UserPublic, signed_in_user
 from db.core.actions import ActionContext, action_context
+from db.visitors import COOKIE_NAME as VISITOR_COOKIE
+from db.visitors import is_valid
 
 
 async def request_user(request: Request) -> UserPublic | None:
@@ -35,17 +37,31 @@ async def request_context(
     )
 
 
-def set_session_cookie(response: Response, request: Request, token: str) -> None:
-    """HttpOnly (no script can read it), SameSite=Lax (no cross-site POST carries it)."""
+def known_visitor(request: Request) -> str | None:
+    """The visitor cookie that came with ``request``, if it is one we issued."""
+    visitor = request.cookies.get(VISITOR_COOKIE)
+    return visitor if is_valid(visitor) else None
+
+
+def set_private_cookie(
+    response: Response, request: Request, name: str, value: str, max_age: int
+) -> None:
+    """A cookie only the server reads: HttpOnly (no script can read it), SameSite=Lax (no
+    cross-site POST carries it), Secure over HTTPS. The session's, a protected post's
+    remembered passwords (:data:`db.protected.POSTPASS_COOKIE`)."""
     response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=COOKIE_MAX_AGE,
+        name,
+        value,
+        max_age=max_age,
         path="/",
         httponly=True,
         samesite="lax",
         secure=is_https(request),
     )
+
+
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    set_private_cookie(response, request, SESSION_COOKIE, token, COOKIE_MAX_AGE)
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components import page_layout
-from components.layout import loading, not_found
+from components.layout import found_or_missing
 from components.posts import post_list
 from state.posts import BlogState
 
@@ -57,13 +57,10 @@ def page() -> rx.Component:
     """An author and their published posts; an unknown author (or one with none) shows
     not-found."""
     return page_layout(
-        rx.cond(
+        found_or_missing(
             BlogState.loaded,
-            rx.cond(
-                BlogState.found,
-                rx.vstack(_author(), post_list(), width="100%", spacing="5"),
-                not_found("There is no such author."),
-            ),
-            loading(),
+            BlogState.found,
+            rx.vstack(_author(), post_list(), width="100%", spacing="5"),
+            "There is no such author.",
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components import page_layout
-from components.layout import loading, not_found
+from components.layout import found_or_missing, loading
 from components.posts import post_list
 from state.posts import BlogState
 
@@ -26,18 +26,15 @@ def page() -> rx.Component:
 def term_page() -> rx.Component:
     """A category or tag; an unknown slug shows not-found."""
     return page_layout(
-        rx.cond(
+        found_or_missing(
             BlogState.loaded,
-            rx.cond(
-                BlogState.found,
-                rx.vstack(
-                    rx.heading(BlogState.heading, size="8", id="blog-heading"),
-                    post_list(),
-                    width="100%",
-                    spacing="5",
-                ),
-                not_found("There is no such category or tag."),
+            BlogState.found,
+            rx.vstack(
+                rx.heading(BlogState.heading, size="8", id="blog-heading"),
+                post_list(),
+                width="100%",
+                spacing="5",
             ),
-            loading(),
+            "There is no such category or tag.",
         ),
     )

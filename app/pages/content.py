@@ -8,19 +8,15 @@ import reflex as rx
 from app import content_types  # noqa: F401 - declares the field models an item's page lists
 from components import page_layout
 from components.content import content_item, content_list
-from components.layout import loading, not_found
+from components.layout import found_or_missing
 from state.content import ContentState
 
 
 def page() -> rx.Component:
     return page_layout(
-        rx.cond(
+        found_or_missing(
             ContentState.loaded,
-            rx.cond(
-                ContentState.found,
-                rx.cond(ContentState.view == "list", content_list(), content_item()),
-                not_found(),
-            ),
-            loading(),
+            ContentState.found,
+            rx.cond(ContentState.view == "list", content_list(), content_item()),
         ),
     )

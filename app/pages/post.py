@@ -12,9 +12,8 @@ import reflex as rx
 
 from components import comment_section, like_button, page_layout, star_rating
 from components.accounts import locked_notice, signed_in_notice
-from components.dates import moment
-from components.layout import loading, not_found
-from components.posts import author_name, breadcrumbs, post_image, term_links
+from components.layout import found_or_missing
+from components.posts import post_header
 from components.protected import password_form
 from state.posts import PostState
 
@@ -49,17 +48,7 @@ def _post() -> rx.Component:
     return rx.el.article(
         rx.vstack(
             signed_in_notice(),
-            breadcrumbs(PostState.terms),
-            rx.heading(PostState.post["title"], size="8", id="post-title"),
-            rx.text(
-                author_name(PostState.post),
-                " · ",
-                moment(PostState.post["published"], class_name="post-date"),
-                size="2",
-                color_scheme="gray",
-            ),
-            post_image(PostState.post, "post-featured-image", hero=True),
-            term_links(PostState.terms),
+            post_header(PostState.post, PostState.terms),
             rx.cond(
                 PostState.locked,
                 locked_notice(PostState.post["slug"]),
@@ -77,9 +66,7 @@ def _post() -> rx.Component:
 
 def page() -> rx.Component:
     return page_layout(
-        rx.cond(
-            PostState.loaded,
-            rx.cond(PostState.found, _post(), not_found("There is no post at this address.")),
-            loading(),
+        found_or_missing(
+            PostState.loaded, PostState.found, _post(), "There is no post at this address."
         ),
     )

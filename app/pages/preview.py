@@ -10,9 +10,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components import page_layout
-from components.dates import moment
 from components.layout import loading
-from components.posts import breadcrumbs, post_image, term_links
+from components.posts import post_header
 from state.preview import PreviewState
 
 
@@ -26,17 +25,7 @@ def _preview() -> rx.Component:
                 color_scheme="amber",
                 id="preview-banner",
             ),
-            breadcrumbs(S.terms),
-            rx.heading(S.post["title"], size="8", id="post-title"),
-            rx.text(
-                rx.el.span(S.post["author"], class_name="post-author"),
-                " · ",
-                moment(S.post["published"], class_name="post-date"),
-                size="2",
-                color_scheme="gray",
-            ),
-            post_image(S.post, "post-featured-image", hero=True),
-            term_links(S.terms),
+            post_header(S.post, S.terms),  # its author links nowhere: author_href is ""
             rx.html(S.content_html, class_name="post-content", id="preview-content"),
             spacing="4",
             width="100%",

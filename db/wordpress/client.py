@@ -65,10 +65,11 @@ POST_FIELDS = ",".join(
 """``_fields`` of a post request: what :func:`~db.wordpress.transform.transform` reads (a
 unit test checks it), not ``guid``, ``link``, the site-local dates and the rest. An absent
 field (``acf`` without the plugin) is simply not sent."""
-FETCH_AHEAD = 2
+FETCH_AHEAD = 4
 """Pages of a full sync in flight at once: WordPress builds pages in parallel, we apply them
 in order."""
 GONE = frozenset({401, 403, 404, 410})  # "not readable by us" is an answer, not a failure
+_AS_GET = {"X-HTTP-Method-Override": "GET"}
 RETRY = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
@@ -208,12 +209,22 @@ class WordPressClient:
     def authenticated(self) -> bool:
         return self._http.auth is not None
 
-    def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
-        """GET with retries; returns any non-retryable response for the caller to judge."""
+    def _get(
+        self, path: str, params: dict[str, Any], *, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """GET with retries; returns any non-retryable response for the caller to judge.
+
+        ``body`` holds parameters that must stay out of URLs and access logs (a post's
+        password): they travel as the JSON body of a POST that WordPress answers as this GET
+        (``X-HTTP-Method-Override``), so it is as safe to retry.
+        """
         attempt = 0
         while True:
             try:
-                response = self._http.get(path, params=params)
+                if body is None:
+                    response = self._http.get(path, params=params)
+                else:
+                    response = self._http.post(path, params=params, json=body, headers=_AS_GET)
             except httpx.TransportError as exc:  # connect, read, write, pool timeouts too
                 problem = f"{type(exc).__name__}: {exc}"
                 wait = None
@@ -230,13 +241,39 @@ class WordPressClient:
             time.sleep(delay)
             attempt += 1
 
-    def get_post(self, wp_id: int) -> dict[str, Any] | None:
-        """One post with its embeds, or ``None`` when it does not exist or we may not read it."""
-        response = self._get(
-            f"/posts/{int(wp_id)}", {"_embed": EMBED_TERMS, "_fields": POST_FIELDS}
-        )
+    def get_post(self, wp_id: int, *, edit: bool = False) -> dict[str, Any] | None:
+        """One post with its embeds, or ``None`` when it does not exist or we may not read it.
+
+        ``edit``: as its editor sees it (``context=edit``: a draft too), for a preview.
+        """
+        params = {"_embed": EMBED_TERMS, "_fields": POST_FIELDS}
+        response = self._get(f"/posts/{int(wp_id)}", params | ({"context": "edit"} if edit else {}))
         if response.status_code in GONE:
             return None
+        return _json(response, dict)
+
+    def autosaves(self, wp_id: int) -> Any:
+        """Post ``wp_id``'s autosaves (``context=edit``), as WordPress sent them; ``None``
+        when it shows us none (a post's autosaves are an extra, never a failure)."""
+        response = self._get(f"/posts/{int(wp_id)}/autosaves", {"context": "edit"})
+        return response.json() if response.status_code == 200 else None
+
+    def get_with_password(self, wp_id: int, password: str) -> dict[str, Any] | None:
+        """Post ``wp_id``'s ``id`` and ``content`` as a visitor who typed ``password`` reads
+        them, or ``None`` when that is not its password (WordPress's 403
+        ``rest_post_incorrect_password``). The password goes in a body, never in a URL.
+
+        Raises:
+            LookupError: WordPress no longer shows the post to visitors (:data:`GONE`).
+            WordPressError: no usable answer (unreachable, 5xx, not JSON).
+        """
+        fields = {"password": password, "_fields": "id,content"}
+        response = self._get(f"/posts/{int(wp_id)}", {}, body=fields)
+        code = _error_code(response)
+        if response.status_code == 403 and code == "rest_post_incorrect_password":
+            return None
+        if response.status_code in GONE:
+            raise LookupError(f"post {wp_id}: HTTP {response.status_code} {code}")
         return _json(response, dict)
 
     def list_page(self, page: int, *, per_page: int = PER_PAGE) -> PostsPage:

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from db.core.errors import ActionError, ErrorCode
 from db.core.settings import settings
-from db.wordpress.client import GONE, WordPressClient, WordPressError, WordPressSettings
+from db.wordpress.client import WordPressClient, WordPressError, is_configured
 from db.wordpress.transform import WordPressPost, parse_gmt, transform
 
 log = logging.getLogger("atoll.preview")
@@ -106,19 +106,14 @@ def fetch_preview(wp_id: int, client: WordPressClient) -> WordPressPost:
     """
     if not client.authenticated:
         raise ActionError(ErrorCode.SERVICE_UNAVAILABLE, NOT_SET_UP)
-    params = {"context": "edit", "_embed": "author,wp:featuredmedia,wp:term"}
     try:
-        response = client._get(f"/posts/{wp_id}", params)  # the client's own retrying GET
-        if response.status_code in GONE:
+        data = client.get_post(wp_id, edit=True)
+        if data is None:
             raise ActionError(ErrorCode.NOT_FOUND, MISSING)
-        data = response.json() if response.status_code == 200 else None
-        if not isinstance(data, dict) or "id" not in data:
-            raise WordPressError(f"GET /posts/{wp_id} answered {response.status_code}")
-        autosaves = client._get(f"/posts/{wp_id}/autosaves", {"context": "edit"})
+        if "id" not in data:
+            raise WordPressError(f"GET /posts/{wp_id} answered no post")
         modified = parse_gmt(data.get("modified_gmt"))
-        newest = (
-            _newest_autosave(autosaves.json(), modified) if autosaves.status_code == 200 else None
-        )
+        newest = _newest_autosave(client.autosaves(wp_id), modified)
     except (WordPressError, ValueError) as exc:
         log.warning("preview of post %s: %s", wp_id, exc)
         raise ActionError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE) from None
@@ -139,11 +134,7 @@ def load_preview(wp_id: str, issued: str, sig: str) -> WordPressPost:
         ActionError: as :func:`check_link` and :func:`fetch_preview`.
     """
     post_id = check_link(wp_id, issued, sig)
-    current = settings()
-    if current.wordpress_url is None:
+    if not is_configured():
         raise ActionError(ErrorCode.SERVICE_UNAVAILABLE, NOT_SET_UP)
-    credentials = WordPressSettings(
-        current.wordpress_url, current.wordpress_user, current.wordpress_app_password
-    )
-    with WordPressClient(credentials, timeout=10, retries=1, backoff=0.2) as client:
+    with WordPressClient(timeout=10, retries=1, backoff=0.2) as client:
         return fetch_preview(post_id, client)

@@ -3,8 +3,10 @@ replaced by a stand-in; tests/wordpress/test_protected.py asks the real one)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from db import protected
@@ -17,11 +19,13 @@ from db.protected import (
     POSTPASS_COOKIE,
     REMEMBERED,
     WRONG_PASSWORD,
+    ask_wordpress,
     cookie_value,
     remember,
     seal,
     unseal,
 )
+from db.wordpress.client import WordPressError
 from tests.factories import make_post, visitor_ctx
 
 SECRET = "s3cret-for-tests"
@@ -141,3 +145,55 @@ def test_likes_ratings_and_comments_are_never_taken_on_a_protected_post(database
 
 def ctx(ip: str = "10.0.0.1"):
     return visitor_ctx(client=f"ip:{ip}")
+
+
+def _wordpress_answering(
+    status: int, body: dict
+) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(status, json=body)
+
+    return httpx.MockTransport(answer), seen
+
+
+def test_wordpress_is_asked_without_the_application_password(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("WORDPRESS_USER", "admin")
+    monkeypatch.setenv("WORDPRESS_APP_PASSWORD", "app password")
+    content = {"rendered": "<p>The secret</p><script>x()</script>", "protected": True}
+    transport, seen = _wordpress_answering(200, {"id": 42, "content": content})
+    assert ask_wordpress(42, PASSWORD, transport=transport) == "<p>The secret</p>"
+    [request] = seen
+    assert "authorization" not in request.headers
+    assert request.method == "POST" and request.headers["x-http-method-override"] == "GET"
+    assert str(request.url) == "http://wordpress.invalid/wp-json/wp/v2/posts/42"
+    assert json.loads(request.content)["password"] == PASSWORD  # in the body, as typed
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "outcome"),
+    [
+        (403, "rest_post_incorrect_password", None),
+        (403, "rest_forbidden", LookupError),
+        (404, "rest_post_invalid_id", LookupError),
+        (410, "gone", LookupError),
+        (500, "internal", WordPressError),
+        (503, "busy", WordPressError),
+    ],
+)
+def test_what_wordpress_answers_a_password(status: int, code: str, outcome: type | None):
+    transport, seen = _wordpress_answering(status, {"code": code})
+    if outcome is None:
+        assert ask_wordpress(42, "nope", transport=transport) is None
+    else:
+        with pytest.raises(outcome):
+            ask_wordpress(42, "nope", transport=transport)
+    assert len(seen) == 1  # never retried: a visitor is waiting
+
+
+def test_without_wordpress_s_address_nothing_is_asked(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("WORDPRESS_URL")
+    with pytest.raises(WordPressError):
+        ask_wordpress(42, PASSWORD)

@@ -553,6 +553,37 @@ def test_an_interrupted_full_sync_resumes_at_its_checkpoint(database):
     assert [(e.status, e.attempts) for e in events()] == [("done", 2)]
 
 
+def test_a_page_is_applied_a_few_posts_a_transaction_and_a_crash_within_it_redoes_it(
+    database, monkeypatch
+):
+    # A webhook's write waits for the full sync's transaction to end: a page is applied in
+    # transactions of APPLY_CHUNK posts, and only the last records the checkpoint.
+    from db.wordpress import sync
+
+    monkeypatch.setattr(sync, "APPLY_CHUNK", 1)
+    client = StoredWordPress([wordpress_post(s) for s in SLUGS], per_page=4)
+    real_apply = sync.apply_post
+
+    def crash_on_the_third(*, session, item):
+        if item.post.wp_id == 7:
+            raise RuntimeError("kill -9")
+        return real_apply(session=session, item=item)
+
+    monkeypatch.setattr(sync, "apply_post", crash_on_the_third)
+    with pytest.raises(RuntimeError):
+        full_sync(client=client)
+    assert count(Post) == 2  # the first two posts' transactions committed
+    [run] = events()
+    assert (run.status, run.next_page) == ("processing", 1)
+
+    monkeypatch.setattr(sync, "apply_post", real_apply)
+    report = full_sync(client=client)
+
+    assert (report.resumed_from, report.created, report.unchanged) == (1, 2, 2)
+    assert count(Post) == 4
+    assert [(e.status, e.next_page) for e in events()] == [("done", 2)]
+
+
 def test_full_sync_fetches_posts_a_shifted_page_skipped(database):
     client = StoredWordPress([wordpress_post(s) for s in SLUGS], per_page=2)
     client.fail_on_page = 2
