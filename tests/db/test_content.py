@@ -20,7 +20,6 @@ from db.content import (
     SafeHtml,
     cached_content,
     field_rows,
-    fields_model,
     resolve,
     sitemap_content,
     typed_fields,
@@ -283,10 +282,10 @@ class BookFields(BaseModel):
 
 
 @pytest.fixture
-def book_model():
-    fields_model("book", BookFields)
+def book_model(monkeypatch: pytest.MonkeyPatch):
+    """This test's model for ``book``, the app's own (``app/content_types.py``) back after."""
+    monkeypatch.setitem(FIELD_MODELS, "book", BookFields)
     yield BookFields
-    FIELD_MODELS.pop("book", None)
 
 
 def test_fields_are_read_typed_bad_values_fall_back_and_html_is_sanitized(typed_sync, book_model):
@@ -304,7 +303,10 @@ def test_fields_are_read_typed_bad_values_fall_back_and_html_is_sanitized(typed_
     ]
 
 
-def test_without_a_declared_model_there_are_no_typed_fields(typed_sync):
+def test_without_a_declared_model_there_are_no_typed_fields(
+    typed_sync, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delitem(FIELD_MODELS, "book", raising=False)  # app/content_types.py's, if loaded
     dune = view("books", "dune").item  # pyright: ignore[reportOptionalMemberAccess]
     assert dune is not None
     assert typed_fields(dune) is None and field_rows(dune) == []
