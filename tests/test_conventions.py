@@ -129,3 +129,54 @@ def test_the_email_length_is_written_once():
         if re.search(r"\b254\b", line)
     ]
     assert hits == ["db/core/validation.py: EMAIL_MAX = 254"]
+
+
+def test_every_colour_a_component_asks_for_is_in_the_stylesheet():
+    """The build imports Radix's tokens for ``RADIX_COLORS`` only: a ``color_scheme`` (or a
+    ``var(--<colour>-…)``) outside it would render uncoloured."""
+    from app.render.plugin import RADIX_COLORS
+
+    radix = [
+        "amber",
+        "blue",
+        "bronze",
+        "brown",
+        "crimson",
+        "cyan",
+        "gold",
+        "grass",
+        "gray",
+        "green",
+        "indigo",
+        "iris",
+        "jade",
+        "lime",
+        "mauve",
+        "mint",
+        "olive",
+        "orange",
+        "pink",
+        "plum",
+        "purple",
+        "red",
+        "ruby",
+        "sage",
+        "sand",
+        "sky",
+        "slate",
+        "teal",
+        "tomato",
+        "violet",
+        "yellow",
+    ]
+    pattern = re.compile(
+        r"""color_scheme=(?:"(\w+)"|[^)]*?"(\w+)",\s*"(\w+)")|var\(--(\w+)-a?\d+\)"""
+    )
+    asked = set()
+    for folder in ("components", "app", "assets"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in (".py", ".css", ".jsx"):
+                for match in pattern.finditer(path.read_text()):
+                    asked.update(name for name in match.groups() if name in radix)
+    assert "tomato" in asked and "red" in asked  # the scan finds what is there
+    assert asked <= set(RADIX_COLORS), asked - set(RADIX_COLORS)

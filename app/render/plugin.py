@@ -13,10 +13,11 @@ it; a plugin's modify tasks run after that file is written, so this plugin:
   exactly what the server did;
 - serves the render server (``app/render/web/server.mjs``), which also makes the islands
   lazy: a server-rendered page loads its scripts, and opens its websocket, only when a
-  visitor reaches for an island.
+  visitor reaches for an island;
+- imports Radix Themes' colour tokens for the colours the site uses only.
 
-The ``context.jsx`` edits are string replacements that raise if Reflex's template
-changes, so an upgrade fails the build loudly instead of hydrating wrongly.
+The ``context.jsx`` and stylesheet edits are string replacements that raise if Reflex's
+files change, so an upgrade fails the build loudly instead of hydrating wrongly.
 """
 
 from __future__ import annotations
@@ -54,6 +55,30 @@ _CONTEXT_EDITS = (
 )
 
 
+RADIX_COLORS = ("teal", "sage", "gray", "red", "green", "amber", "blue", "tomato")
+"""The Radix colours the site uses: the accent (teal) and the gray Radix pairs with it
+(sage), and the ``color_scheme`` of components (gray text and badges, red errors, green
+notices, amber and blue badges and stars, the tomato heart). A test checks that every
+``color_scheme`` in ``components/`` and ``app/`` is here."""
+
+_RADIX_ALL = "@import url('@radix-ui/themes/styles.css');"
+_RADIX_USED = "\n".join(
+    (
+        "@import url('@radix-ui/themes/tokens/base.css');",
+        *(f"@import url('@radix-ui/themes/tokens/colors/{color}.css');" for color in RADIX_COLORS),
+        "@import url('@radix-ui/themes/components.css');",
+        "@import url('@radix-ui/themes/utilities.css');",
+    )
+)
+
+
+def used_colors_only(global_css: str) -> str:
+    """Reflex's global stylesheet importing Radix Themes' tokens for :data:`RADIX_COLORS`
+    only (Radix's documented selective imports), not all 30 colours: the stylesheet is most
+    of a reader's bytes now that a read page loads no script."""
+    return _edit("styles/__reflex_global_styles.css", global_css, ((_RADIX_ALL, _RADIX_USED),))
+
+
 def server_rendering(config_js: str) -> str:
     """``react-router.config.js`` with ``ssr`` on, in production builds only (they prerender)."""
     if '"prerender": true' not in config_js:
@@ -61,15 +86,18 @@ def server_rendering(config_js: str) -> str:
     return config_js.replace('"ssr": false', '"ssr": true, "routeDiscovery": {"mode": "initial"}')
 
 
+def _edit(name: str, source: str, edits: tuple[tuple[str, str], ...]) -> str:
+    """``source`` with each ``(old, new)`` replaced once; raises if Reflex's file changed."""
+    for old, new in edits:
+        if old not in source:
+            raise RuntimeError(f"{name} changed; the patch no longer applies: {old[:60]}")
+        source = source.replace(old, new, 1)
+    return source
+
+
 def injected_state(context_jsx: str) -> str:
     """``utils/context.jsx`` whose state stores start from the injected page state."""
-    for old, new in _CONTEXT_EDITS:
-        if old not in context_jsx:
-            raise RuntimeError(
-                f"utils/context.jsx changed; the SSR patch no longer applies: {old[:60]}"
-            )
-        context_jsx = context_jsx.replace(old, new, 1)
-    return context_jsx
+    return _edit("utils/context.jsx", context_jsx, _CONTEXT_EDITS)
 
 
 class ServerRenderPlugin(rx.plugins.Plugin):
@@ -85,3 +113,4 @@ class ServerRenderPlugin(rx.plugins.Plugin):
     def pre_compile(self, **context: Any) -> None:
         context["add_modify_task"]("react-router.config.js", server_rendering)
         context["add_modify_task"]("utils/context.jsx", injected_state)
+        context["add_modify_task"]("styles/__reflex_global_styles.css", used_colors_only)
