@@ -12,7 +12,7 @@ from db.core.pagination import page_number
 from db.models import ContentItemPublic
 from state.actions import query
 from state.format import summary
-from state.head import SITE_NAME, PageHead
+from state.head import SITE_NAME, PagedList, PageHead
 from state.posts import base_card
 
 NOT_FOUND_TITLE = "Atoll · Not found"
@@ -24,7 +24,7 @@ def content_card(item: ContentItemPublic) -> dict[str, str]:
     return {"href": item.path, "type": item.post_type} | base_card(item.model_dump(mode="json"))
 
 
-class ContentState(PageHead, rx.State):
+class ContentState(PageHead, PagedList, rx.State):
     """The page at the current path: ``view`` is ``item`` (a page or a custom item, with
     its declared custom fields), ``list`` (a custom type's items, one page of them) or ``""``
     (not found)."""
@@ -38,10 +38,6 @@ class ContentState(PageHead, rx.State):
     heading: rx.Field[str] = rx.field("")
     base: rx.Field[str] = rx.field("")
     """The list's path (``/books``): the pager's links and an item's way back."""
-    page: rx.Field[int] = rx.field(1)
-    pages: rx.Field[int] = rx.field(1)
-    found: rx.Field[bool] = rx.field(True)
-    loaded: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def title(self) -> str:

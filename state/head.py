@@ -81,3 +81,14 @@ class PageHead(rx.State, mixin=True):
             prev=at(page - 1) if page > 1 else "",
             next_=at(page + 1) if page < pages else "",
         )
+
+
+class PagedList(rx.State, mixin=True):
+    """What a paged list page shows besides its rows: which page of how many, whether its
+    path named anything (``found``: the page's 404) and whether it has loaded. Shared by the
+    blog's lists and the custom types' lists (``state/posts.py``, ``state/content.py``)."""
+
+    page: rx.Field[int] = rx.field(1)
+    pages: rx.Field[int] = rx.field(1)
+    found: rx.Field[bool] = rx.field(True)
+    loaded: rx.Field[bool] = rx.field(False)

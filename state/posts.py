@@ -15,7 +15,7 @@ from db.posts import cached_author_posts, cached_post_page, cached_posts, cached
 from db.protected import protected_content
 from state.actions import query
 from state.format import iso, summary
-from state.head import SITE_NAME, PageHead, absolute
+from state.head import SITE_NAME, PagedList, PageHead, absolute
 from state.site import SiteState
 
 
@@ -159,7 +159,7 @@ class PostState(PageHead, SiteState):
         self._set_head(path, description=description, image=image, kind="article", json_ld=ld)
 
 
-class BlogState(PageHead, SiteState):
+class BlogState(PageHead, PagedList, SiteState):
     """``/blog`` and its category, tag and author pages: one page of post cards (``/blog``:
     sticky posts first), newest first."""
 
@@ -168,10 +168,6 @@ class BlogState(PageHead, SiteState):
     author: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     heading: rx.Field[str] = rx.field("Blog")
     base: rx.Field[str] = rx.field("/blog")
-    page: rx.Field[int] = rx.field(1)
-    pages: rx.Field[int] = rx.field(1)
-    found: rx.Field[bool] = rx.field(True)
-    loaded: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def title(self) -> str:
